@@ -1,0 +1,85 @@
+"""The engine behind every front end (CLI, terminal chat, Telegram): one loaded index that
+follows the index folder, so a build swapped in by anyone is picked up without a restart."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Sequence
+
+from bot.settings import Settings
+from index import build as build_index
+from index.build import BuildReport, Progress, no_progress
+from index.embedding import Embedder, SentenceTransformerEmbedder
+from index.retriever import Hit, Index
+
+
+class Engine:
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self._embedder = embedder
+        self._index: Index | None = None
+        self._loaded_from: str | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def embedder(self) -> Embedder:
+        """The embedding model, loaded on first use."""
+        with self._lock:
+            if self._embedder is None:
+                self._embedder = SentenceTransformerEmbedder(
+                    self.settings.embedding_model, threads=self.settings.torch_threads
+                )
+            return self._embedder
+
+    def index(self) -> Index:
+        """The current index; reloads when the index folder was swapped since the last call."""
+        target = os.path.realpath(self.settings.index_dir)
+        index = self._index
+        if index is not None and target == self._loaded_from:
+            return index
+        embedder = self.embedder
+        with self._lock:
+            if self._index is None or target != self._loaded_from:
+                self._index = Index.load(
+                    self.settings.index_dir, embedder, self.settings.index_settings()
+                )
+                self._loaded_from = str(self._index.folder)
+            return self._index
+
+    def has_index(self) -> bool:
+        from index import store
+
+        return store.exists(self.settings.index_dir)
+
+    def reindex(
+        self,
+        full: bool = False,
+        progress: Progress = no_progress,
+        log: Callable[[str], None] = lambda line: None,
+        threads: int | None = None,
+        lock_wait: float = 0.0,
+    ) -> BuildReport:
+        """Incremental (or ``full``) build of the documents folder; the next question uses it."""
+        embedder = self.embedder
+        set_threads = getattr(embedder, "set_threads", None)
+        if threads and set_threads:
+            set_threads(threads)
+        try:
+            report = build_index(
+                self.settings.documents_dir,
+                self.settings.index_dir,
+                embedder,
+                self.settings.index_settings(),
+                full=full,
+                progress=progress,
+                log=log,
+                lock_wait=lock_wait,
+            )
+        finally:
+            if threads and set_threads:
+                set_threads(self.settings.torch_threads)
+        return report
+
+    def search(self, queries: Sequence[str], k: int | None = None) -> list[list[Hit]]:
+        return self.index().search(queries, k or self.settings.top_k)

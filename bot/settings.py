@@ -1,0 +1,97 @@
+"""All settings, from the environment (prefix ``DOCBOT_``) or ``.env``. Built once at the entry
+point and passed down; ``index/`` never reads them itself."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from index.chunking import ChunkerSettings
+from index.retriever import IndexSettings
+
+
+def _id_list(value: object) -> list[int]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, int):
+        return [value]
+    if isinstance(value, str):
+        parts = [p for p in value.replace(";", ",").replace(" ", ",").split(",") if p]
+        try:
+            return [int(p) for p in parts]
+        except ValueError as exc:
+            raise ValueError(f"expected comma-separated Telegram user ids, got {value!r}") from exc
+    if isinstance(value, list | tuple | set):
+        return [int(v) for v in value]
+    raise ValueError(f"expected comma-separated Telegram user ids, got {value!r}")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="DOCBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # --- documents and index ---------------------------------------------------------------
+    documents_dir: Path = Path("documents")
+    index_dir: Path = Path(".docbot/index")
+    max_file_mb: float = Field(20.0, gt=0)
+    chunk_words: int = Field(ChunkerSettings.max_words, ge=20, le=400)
+    chunk_overlap: int = Field(ChunkerSettings.overlap_sentences, ge=0, le=5)
+    dense_index: Literal["flat", "hnsw"] = "flat"
+    fusion: Literal["blend", "rrf"] = "blend"
+    fusion_weight: float = Field(IndexSettings.fusion_param, ge=0)
+
+    # --- model -----------------------------------------------------------------------------
+    embedding_model: str = ""  # empty: the bundled all-MiniLM-L6-v2
+    torch_threads: int = Field(1, ge=1)
+    index_threads: int = Field(0, ge=0)  # 0: one per core
+
+    # --- answers ---------------------------------------------------------------------------
+    top_k: int = Field(5, ge=1, le=50)
+    min_answer_score: float = 0.35
+    conversation_turns: int = Field(6, ge=1)
+    conversation_minutes: float = Field(30.0, gt=0)
+
+    # --- Telegram --------------------------------------------------------------------------
+    telegram_bot_token: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("TELEGRAM_BOT_TOKEN", "DOCBOT_TELEGRAM_BOT_TOKEN")
+    )
+    telegram_base_url: str = "https://api.telegram.org/bot"
+    telegram_base_file_url: str = ""  # empty: derived from the base URL
+    webhook_url: str = ""
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8443
+    allowed_users: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    admins: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    questions_per_minute: int = Field(20, ge=1)
+    max_upload_mb: float = Field(10.0, gt=0)
+    feedback_file: Path = Path(".docbot/feedback.jsonl")
+
+    @field_validator("allowed_users", "admins", mode="before")
+    @classmethod
+    def _ids(cls, value: object) -> list[int]:
+        return _id_list(value)
+
+    @field_validator("telegram_bot_token", mode="before")
+    @classmethod
+    def _blank_token(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    def index_settings(self) -> IndexSettings:
+        return IndexSettings(
+            chunker=ChunkerSettings(
+                max_words=self.chunk_words, overlap_sentences=self.chunk_overlap
+            ),
+            dense_kind=self.dense_index,
+            fusion=self.fusion,
+            fusion_param=self.fusion_weight,
+            max_file_bytes=int(self.max_file_mb * 1024 * 1024),
+        )
+
+    def build_threads(self) -> int:
+        return self.index_threads or os.cpu_count() or 1

@@ -1,0 +1,274 @@
+"""``build``: documents folder to index folder, incrementally.
+
+Files are compared by content hash with the previous build. Unchanged files reuse their chunks;
+every chunk reuses its vector when the previous build has one for the same text (and model), so
+only new text is embedded. BM25 and FAISS are rebuilt from those rows (seconds even at 100k
+chunks). The result is written to a new folder and swapped in atomically (see ``store``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index import store
+from index.chunking import Chunk, chunk_document, deduplicate
+from index.dense import DenseIndex
+from index.embedding import Embedder
+from index.errors import DocbotError, IndexWriteError, NoDocumentsError
+from index.loading import SkipFile, Skipped, SourceFile, load, scan
+from index.retriever import IndexSettings
+from index.sparse import SparseIndex
+
+Progress = Callable[[str, int], contextlib.AbstractContextManager[Callable[[int], None]]]
+
+
+@contextlib.contextmanager
+def no_progress(label: str, total: int) -> Iterator[Callable[[int], None]]:
+    yield lambda n: None
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    folder: Path
+    full: bool
+    added: list[str]
+    changed: list[str]
+    removed: list[str]
+    unchanged: int
+    skipped: list[Skipped]
+    chunks: int
+    duplicates: int
+    embedded: int
+    reused: int
+    seconds: float
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "index": str(self.folder),
+            "full": self.full,
+            "added": self.added,
+            "changed": self.changed,
+            "removed": self.removed,
+            "unchanged": self.unchanged,
+            "skipped": [{"source": s.source, "reason": s.reason} for s in self.skipped],
+            "chunks": self.chunks,
+            "duplicates": self.duplicates,
+            "embedded": self.embedded,
+            "reused": self.reused,
+            "seconds": round(self.seconds, 3),
+            "notes": self.notes,
+        }
+
+
+@dataclass
+class _Previous:
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    chunks_by_source: dict[str, list[Chunk]] = field(default_factory=dict)
+    vectors: dict[str, np.ndarray] = field(default_factory=dict)  # content hash -> vector
+
+
+def _read_previous(
+    root: Path, embedder: Embedder, settings: IndexSettings, notes: list[str]
+) -> _Previous:
+    prev = _Previous()
+    try:
+        folder = store.current(root)
+        manifest = store.read_manifest(folder)
+    except DocbotError:
+        return prev
+    if manifest.get("format_version") != store.FORMAT_VERSION:
+        notes.append("the previous index has another format version: rebuilding everything")
+        return prev
+    same_chunker = manifest.get("chunker") == settings.chunker.as_dict()
+    same_model = (
+        manifest.get("model") == embedder.model_id
+        and manifest.get("dimension") == embedder.dimension
+    )
+    if not same_chunker:
+        notes.append("chunker settings changed: re-chunking every file")
+    if not same_model:
+        notes.append(
+            f"model changed from {manifest.get('model')!r} to {embedder.model_id!r}: "
+            "re-embedding everything"
+        )
+    try:
+        rows = store.read_jsonl(folder / store.CHUNKS)
+        dropped = store.read_jsonl(folder / store.DROPPED)
+        vectors = np.load(folder / store.VECTORS, mmap_mode="r") if same_model else None
+    except (DocbotError, OSError, ValueError) as exc:
+        notes.append(f"the previous index is unreadable ({exc}): rebuilding everything")
+        return prev
+    if same_chunker:
+        prev.files = dict(manifest.get("files", {}))
+        for row in rows + dropped:
+            chunk = Chunk.from_json(row)
+            prev.chunks_by_source.setdefault(chunk.source, []).append(chunk)
+        for chunks in prev.chunks_by_source.values():
+            chunks.sort(key=lambda c: (c.start, c.end))
+    if vectors is not None and len(vectors) == len(rows):
+        for i, row in enumerate(rows):
+            prev.vectors[Chunk.from_json(row).content_hash] = np.asarray(vectors[i])
+    return prev
+
+
+def build(
+    documents: Path,
+    root: Path,
+    embedder: Embedder,
+    settings: IndexSettings | None = None,
+    *,
+    full: bool = False,
+    progress: Progress = no_progress,
+    lock_wait: float = 0.0,
+    log: Callable[[str], None] = lambda line: None,
+) -> BuildReport:
+    """Build or update the index at ``root`` from ``documents``; returns what was done.
+
+    ``full`` ignores the previous build. Raises :class:`NoDocumentsError` when nothing usable
+    is found (the previous index stays), :class:`IndexLockedError` when another build runs.
+    """
+    settings = settings or IndexSettings()
+    documents, root = Path(documents), Path(root)
+    started = time.monotonic()
+    with store.build_lock(root, wait=lock_wait):
+        notes: list[str] = []
+        prev = _Previous() if full else _read_previous(root, embedder, settings, notes)
+        files, skipped = scan(documents, settings.max_file_bytes)
+
+        added: list[str] = []
+        changed: list[str] = []
+        unchanged = 0
+        candidates: list[Chunk] = []
+        file_info: dict[str, dict[str, Any]] = {}
+        with progress("reading", len(files)) as advance:
+            for f in files:
+                old = prev.files.get(f.source)
+                if old and old.get("sha256") == f.sha256 and f.source in prev.chunks_by_source:
+                    chunks, digest = prev.chunks_by_source[f.source], f.sha256
+                    unchanged += 1
+                else:
+                    try:
+                        chunks, digest = _chunk_file(f, settings)
+                    except SkipFile as exc:
+                        skipped.append(Skipped(f.source, str(exc)))
+                        advance(1)
+                        continue
+                    (changed if old else added).append(f.source)
+                if not chunks:
+                    skipped.append(Skipped(f.source, "no sentences in it"))
+                    advance(1)
+                    continue
+                candidates.extend(chunks)
+                file_info[f.source] = {"sha256": digest, "size": f.size}
+                advance(1)
+        removed = sorted(set(prev.files) - set(file_info) - {s.source for s in skipped})
+        for s in skipped:
+            log(f"skipped {s.source}: {s.reason}")
+        if not candidates:
+            detail = f"{len(skipped)} file(s) skipped" if skipped else ""
+            raise NoDocumentsError(documents, detail)
+
+        kept, dropped = deduplicate(candidates, settings.chunker.duplicate_threshold)
+        for chunk in kept:
+            file_info[chunk.source]["chunks"] = file_info[chunk.source].get("chunks", 0) + 1
+        for chunk, _ in dropped:
+            info = file_info[chunk.source]
+            info["duplicates"] = info.get("duplicates", 0) + 1
+
+        vectors, embedded = _vectors(kept, prev, embedder, progress)
+        folder = store.new_build_folder(root)
+        try:
+            _write(folder, kept, dropped, vectors, settings)
+            manifest = {
+                "format_version": store.FORMAT_VERSION,
+                "model": embedder.model_id,
+                "dimension": embedder.dimension,
+                "chunker": settings.chunker.as_dict(),
+                "dense_kind": settings.dense_kind,
+                "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "documents": str(documents.resolve()),
+                "counts": {
+                    "files": len(file_info),
+                    "chunks": len(kept),
+                    "duplicates": len(dropped),
+                    "skipped": len(skipped),
+                },
+                "files": {k: file_info[k] for k in sorted(file_info)},
+                "skipped": [{"source": s.source, "reason": s.reason} for s in skipped],
+            }
+            store.write_json(folder / store.MANIFEST, manifest)
+        except OSError as exc:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise IndexWriteError(root, exc.strerror or str(exc)) from exc
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        final = store.publish(root, folder)
+    return BuildReport(
+        folder=final,
+        full=full,
+        added=added,
+        changed=changed,
+        removed=removed,
+        unchanged=unchanged,
+        skipped=skipped,
+        chunks=len(kept),
+        duplicates=len(dropped),
+        embedded=embedded,
+        reused=len(kept) - embedded,
+        seconds=time.monotonic() - started,
+        notes=notes,
+    )
+
+
+def _chunk_file(f: SourceFile, settings: IndexSettings) -> tuple[list[Chunk], str]:
+    doc = load(f)
+    return chunk_document(doc, settings.chunker), doc.sha256
+
+
+def _vectors(
+    kept: list[Chunk], prev: _Previous, embedder: Embedder, progress: Progress
+) -> tuple[np.ndarray, int]:
+    vectors = np.zeros((len(kept), embedder.dimension), dtype=np.float32)
+    todo: dict[str, list[int]] = {}
+    for i, chunk in enumerate(kept):
+        cached = prev.vectors.get(chunk.content_hash)
+        if cached is not None:
+            vectors[i] = cached
+        else:
+            todo.setdefault(chunk.content_hash, []).append(i)
+    if todo:
+        rows = [positions[0] for positions in todo.values()]
+        with progress("embedding", len(rows)) as advance:
+            new = embedder.encode([kept[i].text for i in rows], progress=advance)
+        for vector, positions in zip(new, todo.values(), strict=True):
+            vectors[positions] = vector
+    return vectors, len(todo)
+
+
+def _write(
+    folder: Path,
+    kept: list[Chunk],
+    dropped: list[tuple[Chunk, str]],
+    vectors: np.ndarray,
+    settings: IndexSettings,
+) -> None:
+    store.write_jsonl(folder / store.CHUNKS, [c.to_json() for c in kept])
+    store.write_jsonl(
+        folder / store.DROPPED, [{**c.to_json(), "duplicate_of": dup} for c, dup in dropped]
+    )
+    np.save(folder / store.VECTORS, vectors)
+    DenseIndex.build(vectors, settings.dense_kind).save(folder / store.DENSE)
+    sparse_folder = folder / store.SPARSE
+    sparse_folder.mkdir()
+    SparseIndex.build([c.text for c in kept]).save(sparse_folder)

@@ -1,0 +1,334 @@
+"""Documents to chunks: paragraphs, sentences, overlapping sentence windows, and deduplication.
+
+Sizes (chosen by eval, see benchmarks/RESULTS.md): windows of at most ``max_words`` = 120 words
+made of whole sentences, overlapping by one sentence. all-MiniLM-L6-v2 reads at most 256 word
+pieces (~190 words), so a window never gets truncated; on the BBC dev set and SciFact train,
+120-word windows retrieved better than 80 and 200 (RESULTS.md has the figures).
+
+Duplicates are dropped twice over: inside a document, a paragraph whose sentences all appear in
+other paragraphs is dropped (shorter paragraphs win, so an article that repeats itself as one
+block keeps its paragraph structure); across the whole collection, a chunk whose sentences are
+(mostly) already in kept chunks is dropped, so no search can return the same passage twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from index.loading import Document
+
+
+@dataclass(frozen=True)
+class ChunkerSettings:
+    max_words: int = 120
+    overlap_sentences: int = 1
+    duplicate_threshold: float = 0.8  # share of a chunk's text already kept elsewhere
+    version: int = 1  # bump when the algorithm changes, so old indexes are rebuilt
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage: a window of whole sentences, quoted verbatim from ``source``."""
+
+    id: str  # stable: derived from source and text
+    source: str  # relative to the documents folder
+    text: str
+    start: int  # character offsets in the document's text
+    end: int
+    page: int | None = None  # PDFs
+    # Per sentence: (start, end) inside ``text`` and its paragraph number (1-based, 0 = unknown).
+    sentences: tuple[tuple[int, int], ...] = field(default=())
+    paragraphs: tuple[int, ...] = field(default=())
+
+    @property
+    def content_hash(self) -> str:
+        """Key for reusing vectors: depends on the text only."""
+        return hashlib.sha1(self.text.encode("utf-8")).hexdigest()
+
+    @property
+    def paragraph(self) -> int | None:
+        known = [p for p in self.paragraphs if p]
+        return known[0] if known else None
+
+    def location(self, sentence: int | None = None) -> str:
+        """Human-readable place: "page 3", "paragraph 4", "paragraphs 4-5"."""
+        if self.page is not None:
+            return f"page {self.page}"
+        if (
+            sentence is not None
+            and 0 <= sentence < len(self.paragraphs)
+            and self.paragraphs[sentence]
+        ):
+            return f"paragraph {self.paragraphs[sentence]}"
+        known = sorted({p for p in self.paragraphs if p})
+        if not known:
+            return ""
+        if len(known) == 1:
+            return f"paragraph {known[0]}"
+        return f"paragraphs {known[0]}-{known[-1]}"
+
+    def sentence_texts(self) -> list[str]:
+        return [self.text[a:b] for a, b in self.sentences]
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "source": self.source,
+            "text": self.text,
+            "start": self.start,
+            "end": self.end,
+            "page": self.page,
+            "sentences": [list(s) for s in self.sentences],
+            "paragraphs": list(self.paragraphs),
+        }
+
+    @classmethod
+    def from_json(cls, row: dict[str, Any]) -> Chunk:
+        return cls(
+            id=row["id"],
+            source=row["source"],
+            text=row["text"],
+            start=row["start"],
+            end=row["end"],
+            page=row.get("page"),
+            sentences=tuple((int(a), int(b)) for a, b in row.get("sentences", ())),
+            paragraphs=tuple(int(p) for p in row.get("paragraphs", ())),
+        )
+
+
+def chunk_id(source: str, text: str) -> str:
+    return hashlib.sha1(f"{source}\n{text}".encode()).hexdigest()[:16]
+
+
+# --- sentences -----------------------------------------------------------------------------
+
+_ABBREVIATIONS = frozenset(
+    (
+        "mr mrs ms dr prof st jr sr vs etc e.g i.e eg ie inc ltd co corp no nos fig figs "
+        "al approx dept est gen gov sen rep col lt sgt capt cmdr adm rev hon u.s u.k u.n "
+        "e.u jan feb mar apr jun jul aug sep sept oct nov dec mt ft op cf ed eds vol pp "
+    ).split()
+)
+# A sentence ends at . ! ? … (and closing quotes/brackets) followed by space and a capital,
+# a digit, a quote or an opening bracket.
+_BOUNDARY = re.compile(r"[.!?…。！？]+[\"'”’»)\]]*\s+(?=[\"'“‘«(\[]?[^\W_a-z])")
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Sentence spans of ``text[start:end]`` as absolute (start, end) offsets."""
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    pos = start
+    for m in _BOUNDARY.finditer(text, start, end):
+        cut = m.start() + len(m.group(0).rstrip())
+        if _ends_with_abbreviation(text, pos, m.start()):
+            continue
+        if text[pos:cut].strip():
+            spans.append((pos, cut))
+        pos = m.end()
+    if text[pos:end].strip():
+        spans.append((pos, end))
+    return [_strip_span(text, a, b) for a, b in spans]
+
+
+def _ends_with_abbreviation(text: str, start: int, dot: int) -> bool:
+    if dot >= len(text) or text[dot] != ".":
+        return False
+    j = dot
+    while j > start and not text[j - 1].isspace():
+        j -= 1
+    word = text[j:dot].lower().strip("\"'“‘(")
+    if not word:
+        return False
+    if len(word) == 1 and word.isalpha():  # an initial: "J. Smith"
+        return True
+    return word in _ABBREVIATIONS
+
+
+def _strip_span(text: str, a: int, b: int) -> tuple[int, int]:
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    return a, b
+
+
+def _cap_long(text: str, span: tuple[int, int], max_words: int) -> list[tuple[int, int]]:
+    """Split a run-on "sentence" (a 5 MB line, a table) into pieces of ``max_words`` words."""
+    a, b = span
+    words = list(_WORD.finditer(text, a, b))
+    if len(words) <= max_words:
+        return [span]
+    pieces: list[tuple[int, int]] = []
+    piece_start = a
+    for i in range(max_words, len(words), max_words):
+        cut = words[i].start()
+        pieces.append(_strip_span(text, piece_start, cut))
+        piece_start = cut
+    pieces.append(_strip_span(text, piece_start, b))
+    return [p for p in pieces if p[0] < p[1]]
+
+
+def _key(sentence: str) -> str:
+    return " ".join(w.lower() for w in _WORD.findall(sentence))
+
+
+# --- paragraphs ----------------------------------------------------------------------------
+
+
+def split_paragraphs(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Blank-line separated blocks; a text with no blank lines has one paragraph per line."""
+    end = len(text) if end is None else end
+    separator = re.compile(r"\n\s*\n") if "\n\n" in text[start:end] else re.compile(r"\n")
+    spans: list[tuple[int, int]] = []
+    pos = start
+    for m in separator.finditer(text, start, end):
+        spans.append((pos, m.start()))
+        pos = m.end()
+    spans.append((pos, end))
+    return [_strip_span(text, a, b) for a, b in spans if text[a:b].strip()]
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    start: int
+    end: int
+    paragraph: int  # 0 when unknown
+    segment: int  # windows never cross segments (pages, dropped paragraphs)
+    words: int
+
+
+def _sentences(doc: Document, settings: ChunkerSettings) -> list[_Sentence]:
+    text = doc.text
+    regions: list[tuple[int, int, int | None]] = [(p.start, p.end, p.number) for p in doc.pages]
+    regions = regions or [(0, len(text), None)]
+    result: list[_Sentence] = []
+    segment = 0
+    for r_start, r_end, page in regions:
+        paragraphs = split_paragraphs(text, r_start, r_end)
+        per_paragraph = [
+            [
+                s
+                for span in split_sentences(text, a, b)
+                for s in _cap_long(text, span, settings.max_words)
+            ]
+            for a, b in paragraphs
+        ]
+        keep = _unique_paragraphs(text, per_paragraph, settings.duplicate_threshold)
+        previous_kept = False
+        for number, spans in enumerate(per_paragraph, start=1):
+            if number - 1 not in keep:
+                previous_kept = False
+                continue
+            if not previous_kept:
+                segment += 1
+            previous_kept = True
+            for a, b in spans:
+                words = len(_WORD.findall(text, a, b))
+                result.append(_Sentence(a, b, 0 if page else number, segment, max(words, 1)))
+        segment += 1
+    return result
+
+
+def _unique_paragraphs(
+    text: str, per_paragraph: list[list[tuple[int, int]]], threshold: float
+) -> set[int]:
+    """Indexes of paragraphs to keep: shortest first, drop those already covered by kept ones."""
+    order = sorted(range(len(per_paragraph)), key=lambda i: sum(b - a for a, b in per_paragraph[i]))
+    seen: set[str] = set()
+    keep: set[int] = set()
+    for i in order:
+        keys = [_key(text[a:b]) for a, b in per_paragraph[i]]
+        total = sum(len(k) for k in keys) or 1
+        covered = sum(len(k) for k in keys if k in seen)
+        if len(keys) > 0 and covered / total >= threshold and covered > 0:
+            continue
+        keep.add(i)
+        seen.update(keys)
+    return keep
+
+
+def chunk_document(doc: Document, settings: ChunkerSettings | None = None) -> list[Chunk]:
+    """Overlapping windows of whole sentences; windows do not cross pages or dropped text."""
+    settings = settings or ChunkerSettings()
+    sentences = _sentences(doc, settings)
+    chunks: list[Chunk] = []
+    i = 0
+    n = len(sentences)
+    while i < n:
+        j = i + 1
+        words = sentences[i].words
+        while (
+            j < n
+            and sentences[j].segment == sentences[i].segment
+            and words + sentences[j].words <= settings.max_words
+        ):
+            words += sentences[j].words
+            j += 1
+        window = sentences[i:j]
+        chunks.append(_make_chunk(doc, window))
+        if j >= n:
+            break
+        if sentences[j].segment != sentences[i].segment:
+            i = j
+        else:
+            i = max(i + 1, j - settings.overlap_sentences)
+    return chunks
+
+
+def _make_chunk(doc: Document, window: list[_Sentence]) -> Chunk:
+    start, end = window[0].start, window[-1].end
+    text = doc.text[start:end]
+    page = None
+    for p in doc.pages:
+        if p.start <= start < p.end:
+            page = p.number
+    return Chunk(
+        id=chunk_id(doc.source, text),
+        source=doc.source,
+        text=text,
+        start=start,
+        end=end,
+        page=page,
+        sentences=tuple((s.start - start, s.end - start) for s in window),
+        paragraphs=tuple(s.paragraph for s in window),
+    )
+
+
+def deduplicate(
+    chunks: Iterable[Chunk], threshold: float = ChunkerSettings.duplicate_threshold
+) -> tuple[list[Chunk], list[tuple[Chunk, str]]]:
+    """Keep the first of any exact or near-duplicate chunks, in the given order.
+
+    Returns the kept chunks and the dropped ones, each with the id of a chunk that holds its text.
+    """
+    kept: list[Chunk] = []
+    dropped: list[tuple[Chunk, str]] = []
+    whole: dict[str, str] = {}
+    sentence_owner: dict[str, str] = {}
+    for chunk in chunks:
+        keys = [_key(s) for s in chunk.sentence_texts()] or [_key(chunk.text)]
+        whole_key = " ".join(keys)
+        if whole_key in whole:
+            dropped.append((chunk, whole[whole_key]))
+            continue
+        total = sum(len(k) for k in keys) or 1
+        owners = [sentence_owner[k] for k in keys if k in sentence_owner]
+        covered = sum(len(k) for k in keys if k in sentence_owner)
+        if owners and covered / total >= threshold:
+            dropped.append((chunk, max(set(owners), key=owners.count)))
+            continue
+        kept.append(chunk)
+        whole[whole_key] = chunk.id
+        for k in keys:
+            if k:
+                sentence_owner.setdefault(k, chunk.id)
+    return kept, dropped

@@ -1,0 +1,72 @@
+"""Every error docbot raises on purpose. Each message says how to fix the problem."""
+
+from __future__ import annotations
+
+
+class DocbotError(Exception):
+    """Base class: the CLI prints the message as one line and exits with ``exit_code``."""
+
+    exit_code = 1
+
+
+class NoIndexError(DocbotError):
+    def __init__(self, path: object) -> None:
+        super().__init__(f"No index at {path}: run `docbot index`")
+
+
+class IndexIncompatibleError(DocbotError):
+    def __init__(self, path: object, what: str, built: object, wanted: object) -> None:
+        super().__init__(
+            f"The index at {path} was built with {what} {built!r}, but the settings ask for "
+            f"{wanted!r}: run `docbot index --full` to rebuild it"
+        )
+
+
+class IndexCorruptError(DocbotError):
+    def __init__(self, path: object, reason: str) -> None:
+        super().__init__(f"The index at {path} is unreadable ({reason}): run `docbot index --full`")
+
+
+class IndexLockedError(DocbotError):
+    exit_code = 3
+
+    def __init__(self, lock: object) -> None:
+        super().__init__(
+            f"Another `docbot index` is running (lock {lock} is held): wait for it to finish"
+        )
+
+
+class NoDocumentsError(DocbotError):
+    exit_code = 2
+
+    def __init__(self, folder: object, detail: str = "") -> None:
+        extra = f" ({detail})" if detail else ""
+        super().__init__(
+            f"No documents to index in {folder}{extra}: add .txt, .md, .pdf or .html files there"
+        )
+
+
+class DocumentsFolderError(DocbotError):
+    exit_code = 2
+
+    def __init__(self, folder: object, reason: str) -> None:
+        super().__init__(
+            f"Cannot read the documents folder {folder} ({reason}): "
+            "check DOCBOT_DOCUMENTS_DIR or --documents"
+        )
+
+
+class ModelLoadError(DocbotError):
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(
+            f"Cannot load the embedding model {name!r} ({reason}): set DOCBOT_EMBEDDING_MODEL "
+            "to a local sentence-transformers folder, or leave it empty for the bundled model"
+        )
+
+
+class IndexWriteError(DocbotError):
+    def __init__(self, path: object, reason: str) -> None:
+        super().__init__(
+            f"Cannot write the index at {path} ({reason}); the previous index is unchanged: "
+            "free some disk space or fix the folder's permissions, then run `docbot index`"
+        )

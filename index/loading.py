@@ -1,0 +1,284 @@
+"""Files to documents: walk the documents folder, read each supported file as plain text.
+
+A file that cannot be used is never fatal: it becomes a :class:`Skipped` with one clear reason,
+and everything else is still indexed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import unicodedata
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+from index.errors import DocumentsFolderError
+
+SUPPORTED = (".txt", ".md", ".markdown", ".pdf", ".html", ".htm")
+DEFAULT_MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A candidate file found in the documents folder."""
+
+    source: str  # path relative to the documents folder, with forward slashes
+    path: Path
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int  # 1-based
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Document:
+    """The plain text of one file. Offsets elsewhere refer to ``text``."""
+
+    source: str
+    sha256: str
+    text: str
+    pages: tuple[Page, ...] = ()  # PDFs only
+
+    @property
+    def is_paged(self) -> bool:
+        return bool(self.pages)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    source: str
+    reason: str
+
+
+class SkipFile(Exception):
+    """Raised by the loaders: the file is skipped for the given reason."""
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _is_hidden(rel: Path) -> bool:
+    return any(part.startswith(".") for part in rel.parts)
+
+
+def scan(
+    folder: Path, max_bytes: int = DEFAULT_MAX_FILE_BYTES
+) -> tuple[list[SourceFile], list[Skipped]]:
+    """List and hash the files under ``folder`` (subfolders walked, hidden entries ignored)."""
+    folder = Path(folder)
+    if not folder.exists():
+        raise DocumentsFolderError(folder, "it does not exist")
+    if not folder.is_dir():
+        raise DocumentsFolderError(folder, "it is not a folder")
+    try:
+        os.listdir(folder)
+    except OSError as exc:
+        raise DocumentsFolderError(folder, exc.strerror or str(exc)) from exc
+    root = folder.resolve()
+    found: list[SourceFile] = []
+    skipped: list[Skipped] = []
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            path = Path(dirpath) / name
+            rel = path.relative_to(folder)
+            source = rel.as_posix()
+            if _is_hidden(rel):
+                continue
+            reason = _check(path, root, max_bytes)
+            if reason:
+                skipped.append(Skipped(source, reason))
+                continue
+            try:
+                data = path.read_bytes()
+            except FileNotFoundError:
+                skipped.append(Skipped(source, "it vanished while the folder was being read"))
+                continue
+            except OSError as exc:
+                skipped.append(Skipped(source, f"unreadable: {exc.strerror or exc}"))
+                continue
+            found.append(SourceFile(source, path, sha256_bytes(data), len(data)))
+    return found, skipped
+
+
+def _check(path: Path, root: Path, max_bytes: int) -> str | None:
+    suffix = path.suffix.lower()
+    if path.is_symlink():
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return "a broken symlink"
+        if not target.is_relative_to(root):
+            return "a symlink that points outside the documents folder"
+    if suffix not in SUPPORTED:
+        kind = suffix or "no extension"
+        return f"unsupported file type ({kind}); supported: .txt .md .pdf .html .htm"
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return "it vanished while the folder was being read"
+    except OSError as exc:
+        return f"unreadable: {exc.strerror or exc}"
+    if not path.is_file():
+        return "not a regular file"
+    if st.st_size == 0:
+        return "empty"
+    if st.st_size > max_bytes:
+        return f"too large ({st.st_size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB)"
+    if not os.access(path, os.R_OK):
+        return "unreadable: permission denied"
+    return None
+
+
+def load(file: SourceFile) -> Document:
+    """Read one file into a :class:`Document`; raises :class:`SkipFile` with the reason."""
+    try:
+        data = file.path.read_bytes()
+    except FileNotFoundError as exc:
+        raise SkipFile("it vanished during the build") from exc
+    except OSError as exc:
+        raise SkipFile(f"unreadable: {exc.strerror or exc}") from exc
+    digest = sha256_bytes(data)
+    suffix = file.path.suffix.lower()
+    if suffix == ".pdf":
+        text, pages = _pdf_text(data)
+    elif suffix in (".html", ".htm"):
+        text, pages = clean_text(html_to_text(decode_text(data))), ()
+    else:
+        text, pages = clean_text(decode_text(data)), ()
+    if not text.strip():
+        raise SkipFile("no text in it")
+    return Document(file.source, digest, text, pages)
+
+
+def decode_text(data: bytes) -> str:
+    """Decode UTF-8 (with or without BOM); tolerate a few bad bytes, refuse binary files."""
+    if b"\x00" in data[:8192]:
+        raise SkipFile("not a text file (binary content)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    if bad > max(8, len(text) // 100):
+        raise SkipFile(f"not UTF-8 text ({bad} undecodable bytes)")
+    return text
+
+
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+
+
+def clean_text(text: str) -> str:
+    """Normalise newlines and spaces, drop zero-width and control characters (never words)."""
+    text = unicodedata.normalize("NFC", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_ZERO_WIDTH)
+    text = _CONTROL.sub(" ", text)
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    text = "\n".join(lines)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def _pdf_text(data: bytes) -> tuple[str, tuple[Page, ...]]:
+    import io
+    import logging
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise SkipFile("an encrypted PDF")
+        texts = [page.extract_text() or "" for page in reader.pages]
+    except SkipFile:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise SkipFile(f"not a readable PDF ({type(exc).__name__})") from exc
+    parts: list[str] = []
+    pages: list[Page] = []
+    pos = 0
+    for number, raw in enumerate(texts, start=1):
+        # Lines in a PDF are visual lines: join wrapped lines, keep blank-line paragraphs.
+        page_text = clean_text(raw)
+        page_text = re.sub(r"(?<!\n)\n(?!\n)", " ", page_text)
+        if not page_text:
+            continue
+        if parts:
+            parts.append("\n\n")
+            pos += 2
+        pages.append(Page(number, pos, pos + len(page_text)))
+        parts.append(page_text)
+        pos += len(page_text)
+    if not pages:
+        raise SkipFile("a PDF with no text layer (scanned?); run OCR on it first")
+    return "".join(parts), tuple(pages)
+
+
+_BLOCK_TAGS = {
+    "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table",
+    "section", "article", "header", "footer", "blockquote", "pre", "title", "dd", "dt",
+    "figcaption", "main", "aside", "nav", "hr", "form",
+}  # fmt: skip
+_INVISIBLE_TAGS = {"script", "style", "noscript", "template", "svg", "iframe", "object", "head"}
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden = 0
+        self.title: list[str] = []
+        self.in_title = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "title":
+            self.in_title = True
+        elif tag in _INVISIBLE_TAGS:
+            self.hidden += 1
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n\n")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self.in_title = False
+        elif tag in _INVISIBLE_TAGS:
+            self.hidden = max(0, self.hidden - 1)
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if self.in_title:
+            self.title.append(data)
+        elif not self.hidden:
+            self.parts.append(data.replace("\n", " "))
+
+
+def html_to_text(html: str) -> str:
+    """Visible text of an HTML page (title first); scripts, styles and markup dropped."""
+    parser = _TextExtractor()
+    try:
+        parser.feed(html)
+        parser.close()
+    except Exception as exc:  # html.parser is lenient; anything it raises means garbage
+        raise SkipFile(f"unparseable HTML ({type(exc).__name__})") from exc
+    title = " ".join("".join(parser.title).split())
+    body = "".join(parser.parts)
+    return f"{title}\n\n{body}" if title else body

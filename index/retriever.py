@@ -1,0 +1,153 @@
+"""A loaded index and its ``search``: dense (FAISS) and sparse (BM25) candidates, fused."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index import store
+from index.chunking import Chunk, ChunkerSettings
+from index.dense import DenseIndex
+from index.embedding import Embedder
+from index.errors import IndexCorruptError, IndexIncompatibleError
+from index.fusion import fuse
+from index.sparse import SparseIndex
+
+
+@dataclass(frozen=True)
+class IndexSettings:
+    """What shapes an index. The chunker must match on load; the rest may change freely."""
+
+    chunker: ChunkerSettings = field(default_factory=ChunkerSettings)
+    dense_kind: str = "flat"
+    fusion: str = "blend"
+    # Dense weight of the blend, chosen on SciFact train (benchmarks/RESULTS.md).
+    fusion_param: float = 0.5
+    candidates: int = 100  # per retriever, before fusion
+    max_file_bytes: int = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked passage. ``score`` is the fused score; ``dense`` is the cosine similarity."""
+
+    chunk: Chunk
+    score: float
+    dense: float
+    sparse: float
+    rank: int
+
+
+class Index:
+    """Chunks, vectors, FAISS and BM25 of one build folder, ready to search."""
+
+    def __init__(
+        self,
+        folder: Path,
+        manifest: dict[str, Any],
+        chunks: list[Chunk],
+        vectors: np.ndarray,
+        dense: DenseIndex,
+        sparse: SparseIndex,
+        embedder: Embedder,
+        settings: IndexSettings,
+    ) -> None:
+        self.folder = folder
+        self.manifest = manifest
+        self.chunks = chunks
+        self.vectors = vectors
+        self.dense = dense
+        self.sparse = sparse
+        self.embedder = embedder
+        self.settings = settings
+
+    @classmethod
+    def load(cls, root: Path, embedder: Embedder, settings: IndexSettings | None = None) -> Index:
+        """Load the current build under ``root``; refuse one made with another model or chunker."""
+        settings = settings or IndexSettings()
+        folder = store.current(Path(root))
+        manifest = store.read_manifest(folder)
+        check_compatible(folder, manifest, embedder, settings)
+        try:
+            chunks = [Chunk.from_json(row) for row in store.read_jsonl(folder / store.CHUNKS)]
+            vectors = np.load(folder / store.VECTORS, mmap_mode="r")
+            dense = DenseIndex.load(folder / store.DENSE, manifest.get("dense_kind", "flat"))
+            sparse = SparseIndex.load(folder / store.SPARSE)
+        except (OSError, ValueError, KeyError, RuntimeError) as exc:
+            raise IndexCorruptError(folder, f"{type(exc).__name__}: {exc}") from exc
+        if not (len(chunks) == len(vectors) == len(dense)):
+            raise IndexCorruptError(folder, "chunk, vector and FAISS row counts differ")
+        return cls(folder, manifest, chunks, vectors, dense, sparse, embedder, settings)
+
+    def __len__(self) -> int:
+        return len(self.chunks)
+
+    def sources(self) -> dict[str, int]:
+        """Indexed files and their chunk counts."""
+        files = self.manifest.get("files", {})
+        return {name: int(info.get("chunks", 0)) for name, info in sorted(files.items())}
+
+    def search(self, queries: Sequence[str], k: int = 5) -> list[list[Hit]]:
+        """Top ``k`` fused hits per query. One query is a batch of one."""
+        if not queries:
+            return []
+        vectors = self.embedder.encode(list(queries))
+        return self.search_encoded(queries, vectors, k)
+
+    def search_encoded(
+        self, queries: Sequence[str], vectors: np.ndarray, k: int = 5
+    ) -> list[list[Hit]]:
+        """Like :meth:`search` with the query vectors already computed."""
+        n = len(self.chunks)
+        if n == 0 or k <= 0:
+            return [[] for _ in queries]
+        depth = min(n, max(self.settings.candidates, k))
+        _, dense_ids = self.dense.search(vectors, depth)
+        results: list[list[Hit]] = []
+        for qi, query in enumerate(queries):
+            sparse_all = self.sparse.scores(query)
+            sparse_top = (
+                np.argpartition(-sparse_all, depth - 1)[:depth] if depth < n else np.arange(n)
+            )
+            sparse_top = sparse_top[sparse_all[sparse_top] > 0]
+            ids = np.unique(np.concatenate([dense_ids[qi][dense_ids[qi] >= 0], sparse_top]))
+            dense_scores = np.asarray(self.vectors[ids] @ vectors[qi], dtype=np.float32)
+            sparse_scores = sparse_all[ids]
+            fused = fuse(
+                dense_scores, sparse_scores, self.settings.fusion, self.settings.fusion_param
+            )
+            order = np.lexsort((ids, -fused))[:k]
+            results.append(
+                [
+                    Hit(
+                        chunk=self.chunks[int(ids[j])],
+                        score=float(fused[j]),
+                        dense=float(dense_scores[j]),
+                        sparse=float(sparse_scores[j]),
+                        rank=rank,
+                    )
+                    for rank, j in enumerate(order, start=1)
+                ]
+            )
+        return results
+
+
+def check_compatible(
+    folder: Path, manifest: dict[str, Any], embedder: Embedder, settings: IndexSettings
+) -> None:
+    version = manifest.get("format_version")
+    if version != store.FORMAT_VERSION:
+        raise IndexIncompatibleError(folder, "format version", version, store.FORMAT_VERSION)
+    if manifest.get("model") != embedder.model_id:
+        raise IndexIncompatibleError(folder, "model", manifest.get("model"), embedder.model_id)
+    if manifest.get("dimension") != embedder.dimension:
+        raise IndexIncompatibleError(
+            folder, "vector dimension", manifest.get("dimension"), embedder.dimension
+        )
+    wanted = settings.chunker.as_dict()
+    if manifest.get("chunker") != wanted:
+        raise IndexIncompatibleError(folder, "chunker settings", manifest.get("chunker"), wanted)

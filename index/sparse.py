@@ -1,0 +1,66 @@
+"""Sparse retrieval: BM25 (bm25s) over stemmed, stop-word-free word tokens."""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return frozenset(STOPWORDS_EN)
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased words, English stop words removed, Porter-stemmed."""
+    stop = _stopwords()
+    words = [w for w in _TOKEN.findall(text.lower()) if w not in stop and len(w) < 40]
+    return list(_stemmer().stemWords(words))
+
+
+class SparseIndex:
+    def __init__(self, model: Any) -> None:
+        self.model = model
+
+    @classmethod
+    def build(cls, texts: list[str], k1: float = 1.2, b: float = 0.75) -> SparseIndex:
+        import bm25s
+
+        model = bm25s.BM25(k1=k1, b=b)
+        corpus = [tokenize(t) for t in texts]
+        model.index(corpus, show_progress=False)
+        return cls(model)
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every row for one query (0 where no term matches)."""
+        tokens = tokenize(query)
+        n = int(self.model.scores["num_docs"])
+        if not tokens or n == 0:
+            return np.zeros(n, dtype=np.float32)
+        return np.asarray(self.model.get_scores(tokens), dtype=np.float32)
+
+    def save(self, folder: Path) -> None:
+        self.model.save(str(folder), show_progress=False)
+
+    @classmethod
+    def load(cls, folder: Path) -> SparseIndex:
+        import bm25s
+
+        logging.getLogger("bm25s").setLevel(logging.ERROR)
+        return cls(bm25s.BM25.load(str(folder), show_progress=False, verbosity=0))
