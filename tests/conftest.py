@@ -64,7 +64,6 @@ class FakeEmbedder:
                 out[i, h % self.dimension] += 1.0 if (h >> 16) & 1 else -1.0
             norm = np.linalg.norm(out[i])
             out[i] = out[i] / norm if norm else out[i]
-            out[i, 0] += 0.0
         if progress:
             progress(len(texts))
         return out
@@ -105,4 +104,46 @@ def seed_index(seed_documents: Path, real_embedder, tmp_path_factory):  # type: 
 
     root = tmp_path_factory.mktemp("seed-index") / "index"
     build(seed_documents, root, real_embedder)
+    return load(root, real_embedder)
+
+
+BBC_SAMPLE_SIZE = 300
+
+
+def bbc_sample(limit: int = BBC_SAMPLE_SIZE) -> list[Path]:
+    """Every BBC file bbc_dev.jsonl names, plus a deterministic spread of the others."""
+    corpus = shared_path("corpora", "bbc-news")
+    named = {row["source"] for row in read_jsonl(shared_path("evals", "bbc_dev.jsonl"))}
+    files = sorted(p for p in corpus.rglob("*.txt"))
+    rel = [p.relative_to(corpus).as_posix() for p in files]
+    chosen = [p for p, r in zip(files, rel, strict=True) if r in named]
+    step = max(1, len(files) // limit)
+    for p in files[::step]:
+        if len(chosen) >= limit:
+            break
+        if p not in chosen:
+            chosen.append(p)
+    return chosen
+
+
+@pytest.fixture(scope="session")
+def mixed_documents(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seed plus ~300 BBC articles (those bbc_dev names among them), as bbc/<topic>/<file>."""
+    corpus = shared_path("corpora", "bbc-news")
+    folder = tmp_path_factory.mktemp("mixed") / "documents"
+    shutil.copytree(DOCUMENTS, folder)
+    for src in bbc_sample():
+        dst = folder / "bbc" / src.relative_to(corpus)
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, dst)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def mixed_index(mixed_documents: Path, real_embedder, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """The mixed collection indexed with the real model (about a minute; read-only for tests)."""
+    from index import build, load
+
+    root = tmp_path_factory.mktemp("mixed-index") / "index"
+    build(mixed_documents, root, real_embedder)
     return load(root, real_embedder)
