@@ -70,3 +70,22 @@ class IndexWriteError(DocbotError):
             f"Cannot write the index at {path} ({reason}); the previous index is unchanged: "
             "free some disk space or fix the folder's permissions, then run `docbot index`"
         )
+
+
+class UploadRejectedError(DocbotError):
+    """An uploaded document was refused; the message says why and what to send instead."""
+
+    exit_code = 2
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"Cannot add {name!r}: {reason}")
+
+
+class TokenMissingError(DocbotError):
+    exit_code = 2
+
+    def __init__(self) -> None:
+        super().__init__(
+            "TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and put "
+            "TELEGRAM_BOT_TOKEN=... in .env"
+        )

@@ -1,0 +1,295 @@
+"""Answers as Telegram HTML: escaping, the reply layout, splitting at 4096 visible characters
+outside tags and entities, and a validator for Telegram's HTML subset (used by the tests).
+
+Telegram counts its limit after parsing the formatting, so lengths here are visible lengths, in
+UTF-16 code units (what Telegram counts entity offsets in; never fewer than code points).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+from bot.answer import Answer, Citation
+
+MAX_MESSAGE = 4096
+MAX_RELATED = 3
+MAX_RELATED_CHARS = 80
+
+# Telegram's HTML subset: tag -> allowed attributes (and the only values some may take).
+ALLOWED_TAGS: dict[str, frozenset[str]] = {
+    "b": frozenset(),
+    "strong": frozenset(),
+    "i": frozenset(),
+    "em": frozenset(),
+    "u": frozenset(),
+    "ins": frozenset(),
+    "s": frozenset(),
+    "strike": frozenset(),
+    "del": frozenset(),
+    "span": frozenset({"class"}),
+    "tg-spoiler": frozenset(),
+    "a": frozenset({"href"}),
+    "tg-emoji": frozenset({"emoji-id"}),
+    "code": frozenset({"class"}),
+    "pre": frozenset(),
+    "blockquote": frozenset({"expandable"}),
+}
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[a-zA-Z-]+(?:=\"[^\"<>]*\")?)*)\s*>")
+_ATTR = re.compile(r"([a-zA-Z-]+)(?:=\"([^\"]*)\")?")
+_ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});")
+
+
+def escape(text: str) -> str:
+    """Text safe inside Telegram HTML: ``<``, ``>`` and ``&`` become entities."""
+    return html.escape(text, quote=False)
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+# --- the reply layout ---------------------------------------------------------------------------
+def _quote_html(citation: Citation) -> str:
+    """The quoted passage, with the cited sentence(s) in bold."""
+    quote = citation.quote
+    start, end = citation.highlight
+    if 0 <= start < end <= len(quote) and quote[start:end].strip():
+        cited = quote[start:end]
+        return f"{escape(quote[:start])}<b>{escape(cited)}</b>{escape(quote[end:])}".strip()
+    return escape(quote).strip()
+
+
+def _where(citation: Citation) -> str:
+    where = escape(citation.source)
+    if citation.location:
+        where += f", {escape(citation.location)}"
+    return where
+
+
+def format_answer(answer: Answer) -> str:
+    """The reply to a question: the answer with its [n] markers, the numbered sources and
+    the quoted passages in an expandable blockquote; a plain short line when not found."""
+    if not answer.found or not answer.citations:
+        return format_not_found(answer)
+    parts = [escape(answer.text.strip())]
+    parts.append("\n".join(["<b>Sources</b>"] + [f"[{c.n}] {_where(c)}" for c in answer.citations]))
+    quotes = "\n\n".join(f"[{c.n}] {_quote_html(c)}" for c in answer.citations)
+    parts.append(f"<blockquote expandable>{quotes}</blockquote>")
+    return "\n\n".join(parts)
+
+
+def format_not_found(answer: Answer) -> str:
+    """Plain and short: the "not in the documents" sentence and at most a few related topics."""
+    text = escape(answer.text.strip() or "That is not in the documents.")
+    related = [" ".join(r.split()) for r in answer.related if r.strip()][:MAX_RELATED]
+    if related:
+        shown = [
+            r if len(r) <= MAX_RELATED_CHARS else r[: MAX_RELATED_CHARS - 1] + "…" for r in related
+        ]
+        text += "\n\nRelated: " + escape("; ".join(shown))
+    return text
+
+
+def format_sources(answer: Answer) -> str:
+    """The quoted passages in full, one blockquote each (the "Sources" button)."""
+    if not answer.citations:
+        return escape("This answer cites no passages.")
+    blocks = [
+        f"<b>[{c.n}]</b> {_where(c)}\n<blockquote>{_quote_html(c)}</blockquote>"
+        for c in answer.citations
+    ]
+    return "\n".join(blocks)
+
+
+# --- tokens and splitting -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Token:
+    raw: str
+    visible: str  # the decoded text ("" for a tag)
+    tag: str = ""  # tag name for tags
+    closing: bool = False
+
+
+def _tokens(text: str) -> list[_Token]:
+    """Tags, entities and single characters, in order. Assumes well-formed input."""
+    out: list[_Token] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "<":
+            m = _TAG.match(text, i)
+            if m:
+                out.append(_Token(m.group(0), "", m.group(2).lower(), bool(m.group(1))))
+                i = m.end()
+                continue
+        elif ch == "&":
+            m = _ENTITY.match(text, i)
+            if m:
+                out.append(_Token(m.group(0), html.unescape(m.group(0))))
+                i = m.end()
+                continue
+        out.append(_Token(ch, ch))
+        i += 1
+    return out
+
+
+def visible_length(text: str) -> int:
+    """The length Telegram counts: the text after tags and entities are parsed, in UTF-16."""
+    return sum(utf16_len(t.visible) for t in _tokens(text))
+
+
+def _break_priority(tokens: list[_Token], i: int) -> int:
+    """How good a place it is to cut before token ``i`` (0 = not a boundary)."""
+    prev = tokens[i - 1].visible if i > 0 else ""
+    prev2 = tokens[i - 2].visible if i > 1 else ""
+    if prev == "\n" and prev2 == "\n":
+        return 4
+    if prev == "\n":
+        return 3
+    if prev == " " and prev2 in (".", "!", "?", "…", ";", ":"):
+        return 2
+    if prev in (" ", "\t"):
+        return 1
+    return 0
+
+
+def split_html(text: str, limit: int = MAX_MESSAGE) -> list[str]:
+    """Cut ``text`` into parts of at most ``limit`` visible characters, at paragraph, line,
+    sentence or word boundaries (in that order of preference, never leaving a part less than
+    half full for a better boundary), never inside a tag or entity. Tags open at a cut are
+    closed at the end of the part and re-opened at the start of the next."""
+    tokens = _tokens(text)
+    if sum(utf16_len(t.visible) for t in tokens) <= limit:
+        return [text] if text.strip() else []
+    # The open tags before each token.
+    stacks: list[tuple[_Token, ...]] = []
+    stack: list[_Token] = []
+    for tok in tokens:
+        stacks.append(tuple(stack))
+        if tok.tag and tok.closing:
+            if stack and stack[-1].tag == tok.tag:
+                stack.pop()
+        elif tok.tag:
+            stack.append(tok)
+    stacks.append(tuple(stack))
+
+    parts: list[str] = []
+    start = 0
+    while start < len(tokens):
+        size = 0
+        end = start
+        best: dict[int, int] = {}  # priority -> latest cut index with that priority
+        while end < len(tokens):
+            width = utf16_len(tokens[end].visible)
+            if size + width > limit:
+                break
+            size += width
+            end += 1
+            priority = _break_priority(tokens, end)
+            if priority:
+                best[priority] = end
+        if end < len(tokens):
+            cut = end  # hard cut (between characters/entities) when nothing better exists
+            for priority in (4, 3, 2, 1):
+                at = best.get(priority)
+                if at is not None and _visible(tokens, start, at) * 2 >= limit:
+                    cut = at
+                    break
+            else:
+                if best:
+                    cut = best[max(best)]
+            if cut <= start:
+                cut = end
+        else:
+            cut = end
+        reopen = "".join(t.raw for t in stacks[start])
+        body = "".join(t.raw for t in tokens[start:cut])
+        close = "".join(f"</{t.tag}>" for t in reversed(stacks[cut]))
+        part = reopen + body + close
+        if "".join(t.visible for t in tokens[start:cut]).strip():
+            parts.append(_strip_edges(part))
+        start = cut
+        while start < len(tokens) and not tokens[start].tag and tokens[start].visible.isspace():
+            start += 1
+    return parts
+
+
+def _visible(tokens: list[_Token], start: int, end: int) -> int:
+    return sum(utf16_len(t.visible) for t in tokens[start:end])
+
+
+def _strip_edges(part: str) -> str:
+    """Drop trailing newlines/spaces before the closing tags (Telegram trims them anyway)."""
+    m = re.search(r"(\s+)((?:</[a-z-]+>)*)$", part)
+    if m and m.group(1):
+        return part[: m.start()] + m.group(2)
+    return part
+
+
+# --- validation -------------------------------------------------------------------------------
+def telegram_html_problems(text: str, limit: int = MAX_MESSAGE) -> list[str]:
+    """Why Telegram would refuse ``text`` as an HTML-mode message ([] when it is fine):
+    unknown tags or attributes, unbalanced or crossed tags, nested blockquotes, a bare
+    ``<``, ``>`` or ``&``, an empty text, or more than ``limit`` visible characters."""
+    problems: list[str] = []
+    stack: list[str] = []
+    visible = 0
+    seen_text = False
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "<":
+            m = _TAG.match(text, i)
+            if not m:
+                problems.append(f"bare '<' at {i}")
+                i += 1
+                continue
+            closing, name, attrs = bool(m.group(1)), m.group(2), m.group(3)
+            if name not in ALLOWED_TAGS:
+                problems.append(f"unsupported tag <{name}> at {i}")
+            elif closing:
+                if attrs.strip():
+                    problems.append(f"attributes on a closing tag </{name}> at {i}")
+                if not stack or stack[-1] != name:
+                    problems.append(f"unexpected </{name}> at {i} (open: {stack})")
+                else:
+                    stack.pop()
+            else:
+                for attr, value in _ATTR.findall(attrs):
+                    if attr not in ALLOWED_TAGS[name]:
+                        problems.append(f"unsupported attribute {attr} on <{name}> at {i}")
+                    elif name == "span" and value != "tg-spoiler":
+                        problems.append(f'<span> must be class="tg-spoiler" at {i}')
+                if name == "blockquote" and "blockquote" in stack:
+                    problems.append(f"nested <blockquote> at {i}")
+                in_code = "pre" in stack or "code" in stack
+                code_in_pre = name == "code" and bool(stack) and stack[-1] == "pre"
+                if name in ("pre", "code") and in_code and not code_in_pre:
+                    problems.append(f"<{name}> inside pre/code at {i}")
+                stack.append(name)
+            i = m.end()
+            continue
+        if ch == "&":
+            m = _ENTITY.match(text, i)
+            if not m:
+                problems.append(f"bare '&' at {i}")
+                i += 1
+                continue
+            visible += utf16_len(html.unescape(m.group(0)))
+            seen_text = True
+            i = m.end()
+            continue
+        if ch == ">":
+            problems.append(f"bare '>' at {i}")
+        visible += utf16_len(ch)
+        seen_text = seen_text or not ch.isspace()
+        i += 1
+    if stack:
+        problems.append(f"unclosed tags at the end: {stack}")
+    if not seen_text:
+        problems.append("empty text")
+    if visible > limit:
+        problems.append(f"too long: {visible} visible characters (limit {limit})")
+    return problems
