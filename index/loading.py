@@ -196,7 +196,6 @@ def _pdf_text(data: bytes) -> tuple[str, tuple[Page, ...]]:
     import logging
 
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
@@ -206,7 +205,7 @@ def _pdf_text(data: bytes) -> tuple[str, tuple[Page, ...]]:
         texts = [page.extract_text() or "" for page in reader.pages]
     except SkipFile:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+    except Exception as exc:  # pypdf raises many kinds of errors on damaged files
         raise SkipFile(f"not a readable PDF ({type(exc).__name__})") from exc
     parts: list[str] = []
     pages: list[Page] = []

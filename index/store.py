@@ -23,6 +23,7 @@ import errno
 import fcntl
 import json
 import os
+import secrets
 import shutil
 import time
 from collections.abc import Iterator
@@ -111,7 +112,8 @@ def new_build_folder(root: Path) -> Path:
         builds.mkdir(parents=True, exist_ok=True)
         for stale in builds.glob("*.tmp"):
             shutil.rmtree(stale, ignore_errors=True)
-        folder = builds / f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}.tmp"
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        folder = builds / f"{stamp}-{os.getpid()}-{secrets.token_hex(3)}.tmp"
         folder.mkdir()
     except OSError as exc:
         raise IndexWriteError(builds, exc.strerror or str(exc)) from exc

@@ -1,0 +1,101 @@
+"""Chunking: sentence windows with overlap, verbatim offsets, stable ids, deduplication."""
+
+from __future__ import annotations
+
+import itertools
+
+from conftest import DOCUMENTS, SEED_NAME
+
+from index.chunking import ChunkerSettings, chunk_document, deduplicate, split_sentences
+from index.loading import Document, Page, clean_text
+
+
+def _doc(text: str, source: str = "doc.txt", pages: tuple[Page, ...] = ()) -> Document:
+    return Document(source, "hash", text, pages)
+
+
+def _sentences(text: str) -> list[str]:
+    return [text[a:b] for a, b in split_sentences(text)]
+
+
+def test_sentence_splitting_respects_abbreviations_and_quotes() -> None:
+    text = (
+        'Mr. Smith met Dr. J. Doe in the U.S. capital. "It was tense." They left at 5 p.m. '
+        "The next day? Nothing happened! Prices rose 2.5% in 2012."
+    )
+    assert _sentences(text) == [
+        "Mr. Smith met Dr. J. Doe in the U.S. capital.",
+        '"It was tense."',
+        "They left at 5 p.m.",
+        "The next day?",
+        "Nothing happened!",
+        "Prices rose 2.5% in 2012.",
+    ]
+
+
+def test_windows_are_verbatim_bounded_and_overlap_by_one_sentence() -> None:
+    sentences = [f"Sentence number {i} has exactly seven words." for i in range(40)]
+    text = " ".join(sentences[:20]) + "\n\n" + " ".join(sentences[20:])
+    settings = ChunkerSettings(max_words=30, overlap_sentences=1)
+    chunks = chunk_document(_doc(text), settings)
+    assert len(chunks) > 5
+    for c in chunks:
+        assert text[c.start : c.end] == c.text
+        assert len(c.text.split()) <= 30
+        assert [c.text[a:b] for a, b in c.sentences] == [s for s in sentences if s in c.text]
+    for a, b in itertools.pairwise(chunks):
+        assert a.sentence_texts()[-1] == b.sentence_texts()[0]  # overlap
+    assert chunks[0].location() == "paragraph 1"
+    assert chunks[-1].location() == "paragraph 2"
+    assert any(c.location() == "paragraphs 1-2" for c in chunks)
+
+
+def test_ids_are_stable_and_depend_on_source_and_text() -> None:
+    text = "One sentence here. Another sentence there."
+    a = chunk_document(_doc(text, "a.txt"))
+    assert [c.id for c in a] == [c.id for c in chunk_document(_doc(text, "a.txt"))]
+    assert [c.id for c in a] != [c.id for c in chunk_document(_doc(text, "b.txt"))]
+    assert a[0].content_hash == chunk_document(_doc(text, "b.txt"))[0].content_hash
+
+
+def test_pdf_chunks_carry_pages_and_never_cross_them() -> None:
+    p1, p2 = "Apples grow on trees. They are red.", "Pears are green. They are sweet."
+    text = p1 + "\n\n" + p2
+    pages = (Page(1, 0, len(p1)), Page(2, len(p1) + 2, len(text)))
+    chunks = chunk_document(_doc(text, "f.pdf", pages))
+    assert [(c.page, c.text) for c in chunks] == [(1, p1), (2, p2)]
+    assert chunks[1].location() == "page 2"
+
+
+def test_run_on_line_is_cut_into_bounded_chunks() -> None:
+    text = clean_text("word " * 50_000)
+    chunks = chunk_document(_doc(text), ChunkerSettings(max_words=120))
+    assert len(chunks) >= 400
+    assert max(len(c.text.split()) for c in chunks) <= 120
+
+
+def test_seed_repeated_block_is_dropped_in_favour_of_paragraphs() -> None:
+    text = clean_text((DOCUMENTS / SEED_NAME).read_text(encoding="utf-8"))
+    chunks = chunk_document(_doc(text, SEED_NAME))
+    joined = [c.text for c in chunks]
+    assert sum("neutralized 42 extremist groups" in t for t in joined) == 1
+    assert sum("They will be managed by oblast Akims" in t for t in joined) == 1
+    # The kept copy is the paragraph-structured one: no chunk starts in the block (paragraph 2).
+    assert all(2 not in c.paragraphs for c in chunks)
+    kept, dropped = deduplicate(chunks)
+    assert len(kept) == len(chunks) and dropped == []
+
+
+def test_deduplicate_drops_exact_and_near_copies_across_files() -> None:
+    body = (
+        "The committee met on Monday. It approved the budget for next year. "
+        "Members argued about the roads. The vote was close. A new chair was elected."
+    )
+    a = chunk_document(_doc(body, "a.txt"))
+    copy = chunk_document(_doc(body, "copy.txt"))
+    near = chunk_document(_doc(body + " Reporters waited outside.", "near.txt"))
+    other = chunk_document(_doc("Completely different text about cats. Cats sleep a lot.", "c.txt"))
+    kept, dropped = deduplicate(a + copy + near + other)
+    assert [c.source for c in kept] == ["a.txt", "c.txt"]
+    assert {c.source for c, _ in dropped} == {"copy.txt", "near.txt"}
+    assert all(dup == a[0].id for _, dup in dropped)

@@ -1,0 +1,54 @@
+"""Retrieval evals with the real model: the shipped article alone, and mixed into BBC news."""
+
+from __future__ import annotations
+
+from conftest import SEED_NAME, read_jsonl, shared_path
+
+
+def test_seed_dev_expected_strings_in_top3(seed_index) -> None:  # type: ignore[no-untyped-def]
+    cases = read_jsonl(shared_path("evals", "seed_dev.jsonl"))
+    results = seed_index.search([c["question"] for c in cases], k=3)
+    misses = []
+    for case, hits in zip(cases, results, strict=True):
+        texts = " ".join(h.chunk.text.lower() for h in hits)
+        if not any(e.lower() in texts for e in case["expect"]):
+            misses.append(case["question"])
+    assert misses == []
+
+
+def test_seed_dedup_never_returns_the_same_passage_twice(seed_index) -> None:  # type: ignore[no-untyped-def]
+    questions = [c["question"] for c in read_jsonl(shared_path("evals", "seed_dev.jsonl"))]
+    for hits in seed_index.search(questions, k=10):
+        texts = [" ".join(h.chunk.text.split()) for h in hits]
+        assert len(texts) == len(set(texts))
+        sentences = [s for h in hits for s in h.chunk.sentence_texts()]
+        # Overlapping windows share at most their overlap sentence; no sentence appears 3 times.
+        assert max(sentences.count(s) for s in sentences) <= 2
+    # The article's one-block copy was dropped in favour of its paragraphs.
+    assert all(
+        len(c.text.split()) <= seed_index.settings.chunker.max_words for c in seed_index.chunks
+    )
+    assert sum("neutralized 42 extremist groups" in c.text for c in seed_index.chunks) == 1
+
+
+def test_seed_top_hit_for_who_manages_commissions(seed_index) -> None:  # type: ignore[no-untyped-def]
+    [hits] = seed_index.search(["who manages regional commissions?"], k=1)
+    assert hits[0].chunk.source == SEED_NAME
+    assert "managed by oblast Akims" in hits[0].chunk.text
+
+
+def test_mixed_collection_named_file_in_top3(mixed_index) -> None:  # type: ignore[no-untyped-def]
+    cases = read_jsonl(shared_path("evals", "bbc_dev.jsonl"))
+    results = mixed_index.search([c["question"] for c in cases], k=3)
+    found = 0
+    for case, hits in zip(cases, results, strict=True):
+        expected = SEED_NAME if case["source"] == "SEED" else f"bbc/{case['source']}"
+        found += any(h.chunk.source == expected for h in hits)
+    assert found >= 5, f"named file in the top 3 for only {found} of {len(cases)} questions"
+
+
+def test_seed_still_on_top_among_bbc(mixed_index) -> None:  # type: ignore[no-untyped-def]
+    cases = read_jsonl(shared_path("evals", "seed_dev.jsonl"))
+    results = mixed_index.search([c["question"] for c in cases], k=3)
+    in_top3 = sum(any(h.chunk.source == SEED_NAME for h in hits) for hits in results)
+    assert in_top3 >= len(cases) - 1
