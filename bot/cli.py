@@ -44,7 +44,8 @@ def _engine(settings: Settings) -> Engine:
     return Engine(settings)
 
 
-def print_report(report: BuildReport, out: TextIO = sys.stdout) -> None:
+def print_report(report: BuildReport, out: TextIO | None = None) -> None:
+    out = out or sys.stdout
     files = report.unchanged + len(report.added) + len(report.changed)
     print(
         f"Indexed {report.chunks} chunk(s) from {files} file(s) in {report.seconds:.1f} s:"

@@ -27,6 +27,14 @@ def _stemmer() -> Any:
     return Stemmer.Stemmer("english")
 
 
+def _bm25s() -> Any:
+    """Import bm25s, which sets its own logger to DEBUG on import; quiet it again."""
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
+
+
 def tokenize(text: str) -> list[str]:
     """Lower-cased words, English stop words removed, Porter-stemmed."""
     stop = _stopwords()
@@ -40,9 +48,7 @@ class SparseIndex:
 
     @classmethod
     def build(cls, texts: list[str], k1: float = 1.2, b: float = 0.75) -> SparseIndex:
-        import bm25s
-
-        model = bm25s.BM25(k1=k1, b=b)
+        model = _bm25s().BM25(k1=k1, b=b)
         corpus = [tokenize(t) for t in texts]
         model.index(corpus, show_progress=False)
         return cls(model)
@@ -60,7 +66,4 @@ class SparseIndex:
 
     @classmethod
     def load(cls, folder: Path) -> SparseIndex:
-        import bm25s
-
-        logging.getLogger("bm25s").setLevel(logging.ERROR)
-        return cls(bm25s.BM25.load(str(folder), show_progress=False, verbosity=0))
+        return cls(_bm25s().BM25.load(str(folder), show_progress=False, verbosity=0))
