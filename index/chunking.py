@@ -161,20 +161,30 @@ def _strip_span(text: str, a: int, b: int) -> tuple[int, int]:
     return a, b
 
 
+CHARS_PER_WORD = 12  # a sentence longer than max_words * 12 characters is cut as well
+
+
 def _cap_long(text: str, span: tuple[int, int], max_words: int) -> list[tuple[int, int]]:
-    """Split a run-on "sentence" (a 5 MB line, a table) into pieces of ``max_words`` words."""
+    """Split a run-on "sentence" (a 5 MB line, a table, a base64 blob) into pieces of at most
+    ``max_words`` words and ``max_words * CHARS_PER_WORD`` characters."""
     a, b = span
-    words = list(_WORD.finditer(text, a, b))
-    if len(words) <= max_words:
+    max_chars = max_words * CHARS_PER_WORD
+    if b - a <= max_chars and len(_WORD.findall(text, a, b)) <= max_words:
         return [span]
     pieces: list[tuple[int, int]] = []
-    piece_start = a
-    for i in range(max_words, len(words), max_words):
-        cut = words[i].start()
-        pieces.append(_strip_span(text, piece_start, cut))
-        piece_start = cut
-    pieces.append(_strip_span(text, piece_start, b))
-    return [p for p in pieces if p[0] < p[1]]
+    start, count = a, 0
+    for m in _WORD.finditer(text, a, b):
+        count += 1
+        if count > max_words:
+            pieces.append((start, m.start()))
+            start, count = m.start(), 1
+        while m.end() - start > max_chars:  # one enormous "word": cut it hard
+            cut = start + max_chars
+            pieces.append((start, cut))
+            start, count = cut, 1
+    pieces.append((start, b))
+    stripped = (_strip_span(text, x, y) for x, y in pieces)
+    return [(x, y) for x, y in stripped if x < y]
 
 
 def _key(sentence: str) -> str:
@@ -266,10 +276,12 @@ def chunk_document(doc: Document, settings: ChunkerSettings | None = None) -> li
     while i < n:
         j = i + 1
         words = sentences[i].words
+        max_chars = settings.max_words * CHARS_PER_WORD
         while (
             j < n
             and sentences[j].segment == sentences[i].segment
             and words + sentences[j].words <= settings.max_words
+            and sentences[j].end - sentences[i].start <= max_chars
         ):
             words += sentences[j].words
             j += 1
