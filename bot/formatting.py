@@ -15,7 +15,7 @@ from bot.answer import Answer, Citation
 
 MAX_MESSAGE = 4096
 MAX_RELATED = 3
-MAX_RELATED_CHARS = 80
+MAX_RELATED_CHARS = 100
 
 # Telegram's HTML subset: tag -> allowed attributes (and the only values some may take).
 ALLOWED_TAGS: dict[str, frozenset[str]] = {
@@ -90,6 +90,14 @@ def format_not_found(answer: Answer) -> str:
         ]
         text += "\n\nRelated: " + escape("; ".join(shown))
     return text
+
+
+def _shorten(text: str, limit: int) -> str:
+    """At most ``limit`` characters, cut in the middle (keeps a file name's end and location)."""
+    if len(text) <= limit:
+        return text
+    head = (limit - 1) // 2
+    return text[:head] + "…" + text[len(text) - (limit - 1 - head) :]
 
 
 def format_sources(answer: Answer) -> str:

@@ -48,7 +48,7 @@ def safe_name(name: str) -> str:
 def check_size(name: str, size: int | None, max_bytes: int) -> None:
     if size is not None and size > max_bytes:
         raise UploadRejectedError(
-            name, f"it is {size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB"
+            name, f"it is {size / 2**20:.1f} MB, over the {max_bytes / 2**20:g} MB limit"
         )
     if size == 0:
         raise UploadRejectedError(name, "the file is empty")

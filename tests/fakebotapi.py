@@ -16,16 +16,19 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import secrets
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
+
+import pytest
 
 # Fields the Bot API decodes as JSON when they come inside a form (the rest are scalars).
 JSON_FIELDS = frozenset(
@@ -108,6 +111,7 @@ class FakeBotAPI:
     html_check: Callable[[str], list[str]] | None = None  # 400 "can't parse entities" if problems
     faults: list[Fault] = field(default_factory=list)
     calls: list[Call] = field(default_factory=list)
+    messages: list[dict[str, Any]] = field(default_factory=list)  # every Message it returned
 
     def __post_init__(self) -> None:
         self._cond = threading.Condition()
@@ -385,6 +389,8 @@ class FakeBotAPI:
         }
         if "reply_markup" in params:
             message["reply_markup"] = params["reply_markup"]
+        with self._cond:
+            self.messages.append(message)
         return message
 
     def _check_text(self, text: str, parse_mode: str | None) -> None:
@@ -426,6 +432,37 @@ class FakeBotAPI:
             if stored.path == path:
                 return stored.content
         return None
+
+
+def invalid_texts(api: FakeBotAPI, check: Callable[[str], list[str]]) -> list[str]:
+    """Every sendMessage/editMessageText text Telegram would refuse, with the reason."""
+    bad = []
+    for call in api.calls:
+        if call.method not in ("sendMessage", "editMessageText"):
+            continue
+        text = str(call.params.get("text", ""))
+        if call.params.get("parse_mode") == "HTML":
+            problems = check(text)
+        else:
+            problems = ["too long"] if len(text) > 4096 or not text.strip() else []
+        if problems:
+            bad.append(f"{problems} in {text[:200]!r}")
+    return bad
+
+
+@pytest.fixture(name="fake_bot_api")
+def fake_bot_api_fixture() -> Iterator[FakeBotAPI]:
+    """A running fake Bot API with a random token; at teardown, every text the bot sent must
+    have been valid Telegram HTML (or plain text) within 4096 characters."""
+    from bot.formatting import telegram_html_problems
+
+    token = f"{secrets.randbelow(10**9)}:AA{secrets.token_urlsafe(24)}"
+    api = FakeBotAPI(token, html_check=telegram_html_problems).start()
+    try:
+        yield api
+    finally:
+        api.stop()
+    assert invalid_texts(api, telegram_html_problems) == []
 
 
 def file_id_path(n: int) -> str:

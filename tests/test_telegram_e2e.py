@@ -1,0 +1,527 @@
+"""End to end: the real PTB application (``bot.telegram.run_bot``, long polling) against the fake
+Bot API server, over a real Engine with the real model. Assertions are on what the server saw."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import logging
+import os
+import re
+import shutil
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import DOCUMENTS, SEED_NAME, read_jsonl, shared_path
+from fakebotapi import Call, FakeBotAPI, fake_bot_api_fixture  # noqa: F401
+
+from bot.answer import Answer, Citation
+from bot.engine import Engine
+from bot.settings import Settings
+from bot.telegram import FAILED, FORGOTTEN, NOT_ADMIN, REFUSED, run_bot
+
+pytestmark = pytest.mark.model
+
+ADMIN = 501
+USER = 777
+GROUP = -1001234
+
+
+def visible(text: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
+
+
+def texts(calls: list[Call]) -> list[str]:
+    return [visible(str(c.params["text"])) for c in calls]
+
+
+@pytest.fixture(scope="session")
+def seed_engine(real_embedder: Any, tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    """One engine over a copy of the shipped documents, shared by the read-only tests."""
+    root = tmp_path_factory.mktemp("bot-seed")
+    shutil.copytree(DOCUMENTS, root / "documents")
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        documents_dir=root / "documents",
+        index_dir=root / "index",
+    )
+    engine = Engine(settings, embedder=real_embedder)
+    engine.reindex()
+    engine.index()
+    return engine
+
+
+@pytest.fixture
+def own_engine(real_embedder: Any, tmp_path: Path) -> Engine:
+    """An engine over its own copy of the documents (for tests that change them)."""
+    shutil.copytree(DOCUMENTS, tmp_path / "documents")
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        documents_dir=tmp_path / "documents",
+        index_dir=tmp_path / "index",
+    )
+    engine = Engine(settings, embedder=real_embedder)
+    engine.reindex()
+    return engine
+
+
+def bot_settings(api: FakeBotAPI, engine: Engine, tmp_path: Path, **extra: Any) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        telegram_bot_token=api.token,  # type: ignore[arg-type]
+        telegram_base_url=api.base_url,
+        documents_dir=engine.settings.documents_dir,
+        index_dir=engine.settings.index_dir,
+        feedback_file=tmp_path / "feedback.jsonl",
+        admins=[ADMIN],
+        **extra,
+    )
+
+
+class RunningBot:
+    """``run_bot`` in a thread with its own event loop, stopped on exit (bounded in time)."""
+
+    def __init__(self, settings: Settings, engine: Any, api: FakeBotAPI) -> None:
+        self.settings, self.engine, self.api = settings, engine, api
+        self.app: Any = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        self.loop = loop
+        try:
+            run_bot(self.settings, self.engine, on_app=self._got_app)
+        except BaseException as exc:
+            self.error = exc
+        finally:
+            loop.close()
+
+    def _got_app(self, app: Any) -> None:
+        self.app = app
+
+    def __enter__(self) -> RunningBot:
+        self._thread.start()
+        self.api.wait_for(
+            lambda: self.error is not None or self.api.calls_to("getUpdates"), timeout=30
+        )
+        if self.error is not None:
+            raise self.error
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.loop is not None and self.app is not None and not self.loop.is_closed():
+            self.loop.call_soon_threadsafe(self.app.stop_running)
+        self._thread.join(timeout=20)
+        assert not self._thread.is_alive(), "the bot did not stop within 20 s"
+        if self.error is not None:
+            raise self.error
+
+
+def last_with_buttons(api: FakeBotAPI, chat_id: int) -> dict[str, Any]:
+    for message in reversed(api.messages):
+        if message["chat"]["id"] == chat_id and message.get("reply_markup"):
+            return message
+    raise AssertionError(f"no message with buttons in chat {chat_id}")
+
+
+def button_data(message: dict[str, Any]) -> dict[str, str]:
+    rows = message["reply_markup"]["inline_keyboard"]
+    return {b["text"]: b["callback_data"] for row in rows for b in row}
+
+
+# --- questions --------------------------------------------------------------------------------
+def test_seed_questions_get_cited_answers(
+    fake_bot_api: FakeBotAPI, seed_engine: Engine, tmp_path: Path
+) -> None:
+    api = fake_bot_api
+    cases = read_jsonl(shared_path("evals", "seed_dev.jsonl"))
+    settings = bot_settings(api, seed_engine, tmp_path)
+    with RunningBot(settings, seed_engine, api):
+        started = time.monotonic()
+        for i, case in enumerate(cases):  # all at once: different chats run concurrently
+            api.private_text(1000 + i, case["question"])
+        for i, case in enumerate(cases):
+            reply = texts(api.wait_sent(1000 + i))[0]
+            assert any(e.lower() in reply.lower() for e in case["expect"]), (case, reply)
+            assert "[1]" in reply and SEED_NAME in reply, reply
+            message = last_with_buttons(api, 1000 + i)
+            assert set(button_data(message)) == {"Sources", "👍", "👎"}
+            assert all(len(d.encode()) <= 64 for d in button_data(message).values())
+        seconds = time.monotonic() - started
+    assert seconds < 30
+    actions = api.calls_to("sendChatAction")
+    assert {str(c.params["chat_id"]) for c in actions} >= {str(1000 + i) for i in range(8)}
+    assert all(c.params["action"] == "typing" for c in actions)
+    commands = api.calls_to("setMyCommands")[0].params["commands"]
+    assert [c["command"] for c in commands] == ["start", "help", "sources", "ask", "reload"]
+
+
+def test_follow_up_is_answered_in_its_chat_context(
+    fake_bot_api: FakeBotAPI, seed_engine: Engine, tmp_path: Path
+) -> None:
+    api = fake_bot_api
+    with RunningBot(bot_settings(api, seed_engine, tmp_path), seed_engine, api):
+        api.private_text(2001, "who manages regional commissions?")
+        assert "Akim" in texts(api.wait_sent(2001))[0]
+        api.private_text(2001, "and why them?")
+        follow_up = texts(api.wait_sent(2001, 2))[1]
+        api.private_text(2002, "and why them?")  # the same words in a fresh chat
+        fresh = texts(api.wait_sent(2002))[0]
+    assert "power and resources" in follow_up and "[1]" in follow_up
+    assert "[1]" not in fresh and "do not cover" in fresh
+    assert fresh == visible(fresh)  # "not in the documents" replies are plain text
+
+
+def test_each_chat_is_answered_in_order(
+    fake_bot_api: FakeBotAPI, seed_engine: Engine, tmp_path: Path
+) -> None:
+    api = fake_bot_api
+    cases = read_jsonl(shared_path("evals", "seed_dev.jsonl"))
+    with RunningBot(bot_settings(api, seed_engine, tmp_path), seed_engine, api):
+        for case in cases:
+            api.private_text(2101, case["question"])
+        replies = texts(api.wait_sent(2101, len(cases)))
+    for case, reply in zip(cases, replies, strict=True):
+        assert any(e.lower() in reply.lower() for e in case["expect"]), (case, reply)
+
+
+def test_groups_answer_only_when_addressed(
+    fake_bot_api: FakeBotAPI, seed_engine: Engine, tmp_path: Path
+) -> None:
+    api = fake_bot_api
+    question = "Who is the deputy chairman of the National Security Commission?"
+    with RunningBot(bot_settings(api, seed_engine, tmp_path), seed_engine, api):
+        api.group_text(GROUP, USER, question)
+        api.group_text(GROUP, USER, f"/ask@some_other_bot {question}")
+        api.wait_idle()
+        assert api.sent(GROUP) == []
+        assert api.calls_to("sendChatAction") == []
+
+        api.group_text(GROUP, USER, f"@{api.bot_username} {question}")
+        assert "Abdikazimov" in texts(api.wait_sent(GROUP))[0]
+        mention_reply = api.sent(GROUP)[0]
+        assert mention_reply.params["reply_parameters"]["message_id"] > 0  # quotes the asker
+
+        api.group_text(GROUP, USER, "/ask Who reported the story?")
+        assert "Tengrinews" in texts(api.wait_sent(GROUP, 2))[1]
+
+        bot_message = last_with_buttons(api, GROUP)
+        api.group_text(GROUP, USER, "How many extremist groups were neutralized?", bot_message)
+        assert "42" in texts(api.wait_sent(GROUP, 3))[2]
+
+        api.group_text(GROUP, USER, "thanks everyone, see you tomorrow")
+        api.wait_idle()
+    assert len(api.sent(GROUP)) == 3
+
+
+# --- access --------------------------------------------------------------------------------------
+def test_disallowed_user_is_refused_politely(
+    fake_bot_api: FakeBotAPI,
+    seed_engine: Engine,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    api = fake_bot_api
+    settings = bot_settings(api, seed_engine, tmp_path, allowed_users=[USER])
+    caplog.set_level(logging.INFO)
+    with RunningBot(settings, seed_engine, api):
+        api.private_text(USER, "Who reported the story?")
+        api.private_text(666, "Who reported the story?")
+        api.private_text(ADMIN, "Who reported the story?")  # admins are always allowed
+        allowed = texts(api.wait_sent(USER))[0]
+        refused = texts(api.wait_sent(666))[0]
+        admin = texts(api.wait_sent(ADMIN))[0]
+        api.wait_idle()
+    assert "Tengrinews" in allowed and "Tengrinews" in admin
+    assert refused == REFUSED.format(user_id=666)
+    assert len(api.sent(666)) == 1 and "reply_markup" not in api.sent(666)[0].params
+    assert any("refused user 666" in r.getMessage() for r in caplog.records)
+
+
+def test_rate_limit_answers_politely(
+    fake_bot_api: FakeBotAPI, seed_engine: Engine, tmp_path: Path
+) -> None:
+    api = fake_bot_api
+    settings = bot_settings(api, seed_engine, tmp_path, questions_per_minute=2)
+    with RunningBot(settings, seed_engine, api):
+        for _ in range(3):
+            api.private_text(USER, "Who reported the story?")
+        replies = texts(api.wait_sent(USER, 3))
+    # the refusal is immediate (it does not queue behind the answers being worked on)
+    assert sorted("Tengrinews" in r for r in replies) == [False, True, True]
+    assert sum("faster than I can keep up" in r for r in replies) == 1
+
+
+def test_non_text_gets_a_hint(
+    fake_bot_api: FakeBotAPI, seed_engine: Engine, tmp_path: Path
+) -> None:
+    api = fake_bot_api
+    with RunningBot(bot_settings(api, seed_engine, tmp_path), seed_engine, api):
+        api.private_sticker(USER)
+        hint = texts(api.wait_sent(USER))[0]
+    assert "only read text" in hint
+
+
+def test_start_help_and_sources(
+    fake_bot_api: FakeBotAPI, seed_engine: Engine, tmp_path: Path
+) -> None:
+    api = fake_bot_api
+    with RunningBot(bot_settings(api, seed_engine, tmp_path), seed_engine, api):
+        api.private_text(USER, "/start")
+        start = texts(api.wait_sent(USER))[0]
+        api.private_text(USER, "/help")
+        help_text = texts(api.wait_sent(USER, 2))[1]
+        api.private_text(USER, "/sources")
+        sources = texts(api.wait_sent(USER, 3))[2]
+    chunks = len(seed_engine.index())
+    assert f"1 document(s) ({chunks} passages)" in start and f"@{api.bot_username}" in start
+    assert "/ask" in help_text and "follow-up" in help_text
+    assert SEED_NAME in sources and f"{chunks} passages" in sources
+
+
+# --- sources and feedback buttons ----------------------------------------------------------------
+def test_sources_button_and_feedback_votes(
+    fake_bot_api: FakeBotAPI, seed_engine: Engine, tmp_path: Path
+) -> None:
+    api = fake_bot_api
+    settings = bot_settings(api, seed_engine, tmp_path)
+    question = "who manages regional commissions?"
+    with RunningBot(settings, seed_engine, api):
+        api.private_text(USER, question)
+        reply = api.wait_sent(USER)[0]
+        # the quoted passage is in the expandable blockquote of the answer itself
+        quoted = re.search(
+            r"<blockquote expandable>(.*?)</blockquote>", str(reply.params["text"]), re.S
+        )
+        assert quoted and "Akims" in visible(quoted.group(1))
+        message = last_with_buttons(api, USER)
+        data = button_data(message)
+        api.callback_query(USER, message, data["Sources"])
+        sources = texts(api.wait_sent(USER, 2))[1]
+        api.callback_query(USER, message, data["👍"])
+        api.callback_query(USER, message, data["👎"])
+        api.wait_for(lambda: len(api.calls_to("answerCallbackQuery")) >= 3)
+        # forged and unknown button data: a short notice, nothing else
+        key = data["Sources"].split(":")[1]
+        forged = ["s:00000000", "v:00000000:up", f"v:{key}:sideways", "x" * 64, "s"]
+        for bad in forged:
+            api.callback_query(USER, message, bad)
+        api.wait_for(lambda: len(api.calls_to("answerCallbackQuery")) >= 3 + len(forged))
+        api.wait_idle()
+    assert "Akims" in sources and SEED_NAME in sources
+    assert len(api.sent(USER)) == 2  # the answer and the sources, nothing for the forged taps
+    notices = [c.params.get("text") for c in api.calls_to("answerCallbackQuery")]
+    assert notices[1:3] == ["Thanks for the feedback!"] * 2
+    assert notices[3:5] == [FORGOTTEN, FORGOTTEN]
+    assert all(n and n != FORGOTTEN for n in notices[5:])
+    lines = read_jsonl(settings.feedback_file)
+    assert [line["vote"] for line in lines] == ["up", "down"]
+    for line in lines:
+        assert line["question"] == question and "Akims" in line["answer"]
+        assert line["sources"][0]["source"] == SEED_NAME and "Akims" in line["sources"][0]["text"]
+        assert str(USER) not in json.dumps(line["user"]) and len(line["user"]) == 16
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", line["time"])
+    assert lines[0]["user"] == lines[1]["user"]
+
+
+# --- admin: reload and upload ---------------------------------------------------------------------
+NEW_DOC = (
+    "The Zorblax Harvest Festival\n\n"
+    "The Zorblax Harvest Festival is held every autumn in the mountain town of Quentaria. "
+    "The festival was founded in 1987 by the beekeeper Marta Velikova. "
+    "Each year it draws about twelve thousand visitors who come to taste honey.\n"
+)
+
+
+def index_target(engine: Engine) -> str:
+    return os.path.realpath(engine.settings.index_dir)
+
+
+def test_non_admin_reload_and_upload_change_nothing(
+    fake_bot_api: FakeBotAPI, own_engine: Engine, tmp_path: Path
+) -> None:
+    api = fake_bot_api
+    settings = bot_settings(api, own_engine, tmp_path)
+    docs = settings.documents_dir
+    (docs / "extra.txt").write_text(NEW_DOC, encoding="utf-8")  # a /reload would index this
+    before_docs = sorted(p.name for p in docs.iterdir())
+    before_index = index_target(own_engine)
+    with RunningBot(settings, own_engine, api):
+        api.private_text(USER, "/reload")
+        assert texts(api.wait_sent(USER)) == [NOT_ADMIN]
+        api.private_document(USER, "zorblax.txt", NEW_DOC.encode())
+        hint = texts(api.wait_sent(USER, 2))[1]
+        api.wait_idle()
+    assert "Only the bot's admins can add documents" in hint
+    assert api.calls_to("getFile") == [] and api.calls_to("download") == []
+    assert sorted(p.name for p in docs.iterdir()) == before_docs
+    assert index_target(own_engine) == before_index
+
+
+def test_admin_upload_is_answerable_in_the_next_update(
+    fake_bot_api: FakeBotAPI, own_engine: Engine, tmp_path: Path
+) -> None:
+    api = fake_bot_api
+    settings = bot_settings(api, own_engine, tmp_path)
+    question = "Who founded the Zorblax Harvest Festival?"
+    with RunningBot(settings, own_engine, api):
+        api.private_text(ADMIN, question)
+        before = texts(api.wait_sent(ADMIN))[0]
+        api.private_document(ADMIN, "../../etc/zorblax festival.txt", NEW_DOC.encode())
+        api.private_text(ADMIN, question)  # queued right behind the upload, same chat
+        confirm, after = texts(api.wait_sent(ADMIN, 3))[1:]
+        # the same file again: refused, not overwritten or duplicated
+        api.private_document(ADMIN, "zorblax festival.txt", NEW_DOC.encode())
+        again = texts(api.wait_sent(ADMIN, 4))[3]
+        # the same name, new content: kept under a numbered name
+        api.private_document(ADMIN, "zorblax festival.txt", b"Quentaria has a honey museum.")
+        renamed = texts(api.wait_sent(ADMIN, 5))[4]
+        api.private_document(ADMIN, "tool.exe", b"MZ\x00\x00")
+        wrong_type = texts(api.wait_sent(ADMIN, 6))[5]
+        api.private_document(ADMIN, "fake.pdf", b"hello, not a pdf")
+        not_pdf = texts(api.wait_sent(ADMIN, 7))[6]
+        big = int(settings.max_upload_mb * 1024 * 1024) + 1
+        api.private_document(ADMIN, "huge.txt", b"x", file_size=big)
+        too_big = texts(api.wait_sent(ADMIN, 8))[7]
+    assert "Velikova" not in before
+    assert confirm.startswith("Added zorblax_festival.txt:") and "2 document(s)" in confirm
+    assert "Velikova" in after and "zorblax_festival.txt" in after
+    docs = sorted(p.name for p in settings.documents_dir.iterdir())
+    assert docs == sorted([SEED_NAME, "zorblax_festival.txt", "zorblax_festival-2.txt"])
+    assert not (tmp_path / "etc").exists()
+    assert "already there" in again
+    assert "added a number" in renamed and "3 document(s)" in renamed
+    assert "only .txt" in wrong_type
+    assert "not a PDF" in not_pdf
+    assert "over the 10 MB limit" in too_big
+    # 4 downloads (new, same again, renamed, fake.pdf): wrong type and size refused before
+    assert len(api.calls_to("getFile")) == len(api.calls_to("download")) == 4
+
+
+def test_reload_by_admin_picks_up_new_files(
+    fake_bot_api: FakeBotAPI, own_engine: Engine, tmp_path: Path
+) -> None:
+    api = fake_bot_api
+    settings = bot_settings(api, own_engine, tmp_path)
+    with RunningBot(settings, own_engine, api):
+        (settings.documents_dir / "zorblax.md").write_text(NEW_DOC, encoding="utf-8")
+        api.private_text(ADMIN, "/reload")
+        report = texts(api.wait_sent(ADMIN))[0]
+        api.private_text(ADMIN, "When was the Zorblax Harvest Festival founded?")
+        answer = texts(api.wait_sent(ADMIN, 2))[1]
+    assert "1 added" in report and "2 document(s)" in report
+    assert "1987" in answer and "zorblax.md" in answer
+
+
+def test_nasty_document_and_forced_long_answer_stay_valid_html(
+    fake_bot_api: FakeBotAPI, own_engine: Engine, tmp_path: Path
+) -> None:
+    api = fake_bot_api
+    nasty = (
+        "Operators & <Symbols> 🎉\n\n"
+        "The <b>grommet</b> index & the <i>flux</i> rate are tracked by Dr. O'Neil 🧪 <tag>. "
+        "When a < b & c > d, the grommet & flux must be re-checked 🔁 &amp; logged. "
+        "Grommet values above 5 &lt; 7 raise an alarm 🚨 in <script>alert(1)</script>.\n"
+    )
+    settings = bot_settings(api, own_engine, tmp_path)
+    engine = LongAnswers(own_engine)
+    with RunningBot(settings, engine, api):
+        api.private_document(ADMIN, "symbols.txt", nasty.encode())
+        assert "Added symbols.txt" in texts(api.wait_sent(ADMIN))[0]
+        api.private_text(ADMIN, "Who tracks the grommet index and the flux rate?")
+        sent = api.wait_sent(ADMIN, 2)
+        engine.long = True
+        api.private_text(ADMIN, "who manages regional commissions?")
+        api.wait_for(
+            lambda: (
+                len(sent) + 1 < len(api.sent(ADMIN))
+                and "reply_markup" in api.sent(ADMIN)[-1].params
+            )
+        )
+        api.wait_idle()
+    answer = visible(str(api.sent(ADMIN)[1].params["text"]))
+    assert "O'Neil" in answer and "symbols.txt" in answer
+    assert "<b>grommet</b>" in answer or "a < b & c > d" in answer  # escaped, shown literally
+    long_parts = api.sent(ADMIN)[2:]
+    assert len(long_parts) >= 2
+    assert all(len(visible(str(c.params["text"]))) <= 4096 for c in long_parts)
+    assert "reply_markup" in long_parts[-1].params and "reply_markup" not in long_parts[0].params
+    # the fake server refuses invalid HTML with a 400; its teardown re-checks every text
+
+
+class LongAnswers:
+    """The real engine; when ``long`` is set, its answer is padded with many real citations
+    (the same passages, renumbered) so the reply must be split."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.settings = engine.settings
+        self.long = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.engine, name)
+
+    def ask(
+        self, question: str, conversation_id: str | None = None, k: int | None = None
+    ) -> Answer:
+        answer = self.engine.ask(question, conversation_id, k)
+        if not self.long or not answer.citations:
+            return answer
+        base = answer.citations[0]
+        many = tuple(
+            Citation(
+                n, base.source, base.location, base.quote, base.highlight, base.score, base.chunk_id
+            )
+            for n in range(1, 16)
+        )
+        text = " ".join(f"{base.cited} [{c.n}]" for c in many)
+        return Answer(answer.question, answer.resolved, text, True, many)
+
+
+# --- errors and secrets ---------------------------------------------------------------------------
+class Exploding:
+    """An engine whose answers fail, with the token in the exception (worst case)."""
+
+    def __init__(self, engine: Engine, token: str) -> None:
+        self.engine, self.token, self.settings = engine, token, engine.settings
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.engine, name)
+
+    def ask(
+        self, question: str, conversation_id: str | None = None, k: int | None = None
+    ) -> Answer:
+        raise RuntimeError(f"boom while calling https://api.example/bot{self.token}/x")
+
+
+def test_errors_are_reported_briefly_and_the_token_is_never_logged(
+    fake_bot_api: FakeBotAPI,
+    seed_engine: Engine,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    api = fake_bot_api
+    caplog.set_level(logging.DEBUG)
+    settings = bot_settings(api, seed_engine, tmp_path)
+    with RunningBot(settings, Exploding(seed_engine, api.token), api):
+        api.private_text(USER, "Who reported the story?")
+        failed = texts(api.wait_sent(USER))[0]
+        api.private_text(USER, "/start")
+        api.wait_sent(USER, 2)
+    assert failed == FAILED
+    assert api.token not in failed
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors and "Traceback" in caplog.text and "RuntimeError: boom" in caplog.text
+    assert api.token not in caplog.text
+    for record in caplog.records:
+        assert api.token not in record.getMessage()
+        assert api.token not in (record.exc_text or "")
+    assert api.token.split(":")[1] not in caplog.text
+    assert any(c.token == api.token for c in api.calls)  # the bot did use it
