@@ -202,6 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="question set, one JSON object a line")
     p.add_argument("-k", type=int, default=3, help="cut-off for hit@k (default 3)")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    p.add_argument("--from-feedback", action="store_true",
+                   help="print Telegram feedback FILE as candidate question-set lines")  # fmt: skip
     for name in ("hit", "mrr", "ndcg", "answer", "notfound"):
         p.add_argument(f"--min-{name}", type=float, default=None, metavar="X",
                        help=f"exit non-zero when {name} falls under X")  # fmt: skip

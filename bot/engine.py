@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 
+from bot.answer import Answer, VectorCache, compose, stats_of
+from bot.conversation import ConversationStore, MemoryConversationStore, Turn, resolve
 from bot.settings import Settings
 from index import build as build_index
 from index.build import BuildReport, Progress, no_progress
@@ -15,8 +18,17 @@ from index.retriever import Hit, Index
 
 
 class Engine:
-    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder | None = None,
+        conversations: ConversationStore | None = None,
+    ) -> None:
         self.settings = settings
+        self.conversations: ConversationStore = conversations or MemoryConversationStore(
+            turns=settings.conversation_turns, max_age=settings.conversation_minutes * 60
+        )
+        self._vectors = VectorCache()
         self._embedder = embedder
         self._index: Index | None = None
         self._loaded_from: str | None = None
@@ -83,3 +95,41 @@ class Engine:
 
     def search(self, queries: Sequence[str], k: int | None = None) -> list[list[Hit]]:
         return self.index().search(queries, k or self.settings.top_k)
+
+    def ask(
+        self, question: str, conversation_id: str | None = None, k: int | None = None
+    ) -> Answer:
+        """Answer ``question`` with cited sentences, or say the documents do not cover it.
+
+        With a ``conversation_id``, a follow-up is resolved against that conversation's last
+        turns first (``Answer.resolved``), and the turn is remembered. Thread-safe.
+        """
+        index = self.index()
+        history = self.conversations.recent(conversation_id) if conversation_id else []
+        resolution = resolve(question, history)
+        query = index.embedder.encode([resolution.text])
+        hits = index.search_encoded([resolution.text], query, k or self.settings.top_k)[0]
+        answer = compose(
+            question,
+            resolution.text,
+            hits,
+            query[0],
+            index.embedder,
+            stats_of(index),
+            min_score=self.settings.min_answer_score,
+            avoid=resolution.avoid,
+            cache=self._vectors,
+        )
+        if conversation_id:
+            cited = tuple(c.cited for c in answer.citations)
+            turn = Turn(
+                question,
+                resolution.text,
+                answer.text,
+                cited,
+                answer.found,
+                time.monotonic(),
+                follow_up=resolution.follow_up,
+            )
+            self.conversations.add(conversation_id, turn)
+        return answer

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.answer import DEFAULT_MIN_SCORE
 from index.chunking import ChunkerSettings
 from index.retriever import IndexSettings
 
@@ -52,7 +53,7 @@ class Settings(BaseSettings):
 
     # --- answers ---------------------------------------------------------------------------
     top_k: int = Field(5, ge=1, le=50)
-    min_answer_score: float = 0.35
+    min_answer_score: float = DEFAULT_MIN_SCORE  # calibrated: see bot/answer.py
     conversation_turns: int = Field(6, ge=1)
     conversation_minutes: float = Field(30.0, gt=0)
 

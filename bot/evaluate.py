@@ -1,0 +1,303 @@
+"""``docbot eval FILE.jsonl``: retrieval and answer figures on a question set, with floors.
+
+The question-set format is ``../shared/evals/README.md``'s: one JSON object a line with
+``question``, ``expect`` (strings, any of which must appear in the answer) and, for mixed
+collections, ``source`` (the file holding the answer, relative to the corpus; ``SEED`` for the
+shipped article). A question without ``expect`` must come back "not in the documents".
+
+A passage is relevant when it contains an expected string (case-insensitive) or comes from the
+expected file. Retrieval figures average over answerable questions with at least one relevant
+passage in the index.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from bot.answer import Answer
+from bot.engine import Engine
+from bot.settings import Settings
+from index.chunking import Chunk
+from index.errors import EvalFileError
+from index.metrics import hit_at_k, mean, mrr_at_k, ndcg_at_k, recall_at_k
+
+FIGURES = ("hit", "mrr", "ndcg", "answer", "notfound")
+DEPTH = 10  # MRR@10 and nDCG@10
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    question: str
+    expect: tuple[str, ...] = ()
+    source: str | None = None
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.expect)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    case: Case
+    answer: Answer
+    ok: bool  # contains an expected string / not found, as the case asks
+    hit: float | None = None
+    mrr: float | None = None
+    ndcg: float | None = None
+    recall: float | None = None
+
+
+@dataclass(frozen=True)
+class Figures:
+    file: str
+    k: int
+    questions: int
+    answerable: int
+    offtopic: int
+    hit: float | None
+    mrr: float | None
+    ndcg: float | None
+    recall: float | None
+    answer: float | None
+    notfound: float | None
+    no_relevant: int = 0  # answerable questions with no relevant passage in the index
+    misses: list[dict[str, object]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def read_cases(path: Path) -> list[Case]:
+    """Question-set lines; a line that is not such an object is an error naming the line."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise EvalFileError(path, 0, f"{type(exc).__name__}: {exc.strerror or exc}") from exc
+    cases: list[Case] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise EvalFileError(path, number, f"not JSON ({exc.msg})") from exc
+        if not isinstance(row, dict) or not isinstance(row.get("question"), str):
+            raise EvalFileError(path, number, 'no "question" string')
+        expect = row.get("expect") or []
+        if isinstance(expect, str):
+            expect = [expect]
+        if not isinstance(expect, list) or not all(isinstance(e, str) for e in expect):
+            raise EvalFileError(path, number, '"expect" must be a list of strings')
+        source = row.get("source")
+        cases.append(
+            Case(
+                id=str(row.get("id", number)),
+                question=row["question"],
+                expect=tuple(expect),
+                source=source if isinstance(source, str) else None,
+            )
+        )
+    if not cases:
+        raise EvalFileError(path, 0, "no questions")
+    return cases
+
+
+def is_relevant(case: Case, chunk: Chunk) -> bool:
+    text = chunk.text.lower()
+    if any(e.lower() in text for e in case.expect):
+        return True
+    if case.source and case.source != "SEED":
+        return chunk.source == case.source or chunk.source.endswith("/" + case.source)
+    return False
+
+
+def contains_expected(case: Case, answer: Answer) -> bool:
+    text = answer.text.lower()
+    return answer.found and any(e.lower() in text for e in case.expect)
+
+
+def evaluate(engine: Engine, cases: Sequence[Case], k: int, file: str = "") -> Figures:
+    index = engine.index()
+    outcomes: list[Outcome] = []
+    answerable = [c for c in cases if c.answerable]
+    searched = engine.search([c.question for c in answerable], max(k, DEPTH))
+    retrieval = dict(zip((c.id for c in answerable), searched, strict=True))
+    no_relevant = 0
+    for case in cases:
+        answer = engine.ask(case.question)
+        if not case.answerable:
+            ok = not answer.found and not answer.citations
+            outcomes.append(Outcome(case, answer, ok))
+            continue
+        ranked = [h.chunk.id for h in retrieval[case.id]]
+        relevant = {c.id for c in index.chunks if is_relevant(case, c)}
+        ok = contains_expected(case, answer)
+        if not relevant:
+            no_relevant += 1
+            outcomes.append(Outcome(case, answer, ok))
+            continue
+        outcomes.append(
+            Outcome(
+                case,
+                answer,
+                ok,
+                hit=hit_at_k(ranked, relevant, k),
+                mrr=mrr_at_k(ranked, relevant, DEPTH),
+                ndcg=ndcg_at_k(ranked, relevant, DEPTH),
+                recall=recall_at_k(ranked, relevant, k),
+            )
+        )
+    on = [o for o in outcomes if o.case.answerable]
+    off = [o for o in outcomes if not o.case.answerable]
+
+    def avg(name: str) -> float | None:
+        return mean(v for o in on if (v := getattr(o, name)) is not None)
+
+    def rnd(x: float | None) -> float | None:
+        return None if x is None else round(x, 4)
+
+    return Figures(
+        file=file,
+        k=k,
+        questions=len(outcomes),
+        answerable=len(on),
+        offtopic=len(off),
+        hit=rnd(avg("hit")),
+        mrr=rnd(avg("mrr")),
+        ndcg=rnd(avg("ndcg")),
+        recall=rnd(avg("recall")),
+        answer=rnd(mean(1.0 if o.ok else 0.0 for o in on)),
+        notfound=rnd(mean(1.0 if o.ok else 0.0 for o in off)),
+        no_relevant=no_relevant,
+        misses=[
+            {
+                "id": o.case.id,
+                "question": o.case.question,
+                "expect": list(o.case.expect),
+                "answer": o.answer.text,
+                "found": o.answer.found,
+                "score": o.answer.score,
+            }
+            for o in outcomes
+            if not o.ok
+        ],
+    )
+
+
+def under_floors(figures: Figures, floors: dict[str, float | None]) -> list[str]:
+    """ "name value < floor" for every figure under its floor (a figure that could not be
+    computed, such as not-found accuracy on a set without off-topic questions, fails its floor)."""
+    failed: list[str] = []
+    for name, floor in floors.items():
+        if floor is None:
+            continue
+        value = getattr(figures, name)
+        if value is None:
+            failed.append(f"{label(name, figures.k)} n/a < {floor:g}")
+        elif value < floor:
+            failed.append(f"{label(name, figures.k)} {value:.3f} < {floor:g}")
+    return failed
+
+
+def label(name: str, k: int) -> str:
+    return {
+        "hit": f"hit@{k}",
+        "mrr": f"MRR@{DEPTH}",
+        "ndcg": f"nDCG@{DEPTH}",
+        "recall": f"recall@{k}",
+        "answer": "answer-contains",
+        "notfound": "not-found accuracy",
+    }[name]
+
+
+def print_figures(f: Figures) -> None:
+    print(
+        f"{f.file}: {f.questions} question(s), {f.answerable} answerable, "
+        f"{f.offtopic} to be not found; k={f.k}"
+    )
+
+    def show(x: float | None) -> str:
+        return "n/a" if x is None else f"{x:.3f}"
+
+    for name in ("hit", "mrr", "ndcg", "recall", "answer", "notfound"):
+        print(f"  {label(name, f.k):<20} {show(getattr(f, name))}")
+    if f.no_relevant:
+        print(f"  ({f.no_relevant} answerable question(s) have no relevant passage in the index)")
+    for m in f.misses:
+        expected = " / ".join(str(e) for e in m["expect"]) or "not found"  # type: ignore[attr-defined]
+        got = str(m["answer"])
+        got = got if len(got) <= 160 else got[:157] + "..."
+        print(f"  miss {m['id']}: {m['question']!r} expected {expected!r}, got {got!r}")
+
+
+def feedback_cases(path: Path) -> list[dict[str, object]]:
+    """Telegram feedback lines (question, answer, found, vote) as candidate question-set lines.
+
+    An answer voted up becomes a case expecting its first cited sentence (a regression check);
+    a not-found voted up becomes an off-topic case. Voted-down lines come out with a ``review``
+    note and no ``expect``: edit them (add the right expected string, or keep them off-topic).
+    """
+    cases: list[dict[str, object]] = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise EvalFileError(path, 0, f"{type(exc).__name__}: {exc.strerror or exc}") from exc
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise EvalFileError(path, number, f"not JSON ({exc.msg})") from exc
+        if not isinstance(row, dict) or not isinstance(row.get("question"), str):
+            raise EvalFileError(path, number, 'no "question" string')
+        case: dict[str, object] = {"id": f"fb{number}", "question": row["question"]}
+        answer = str(row.get("answer", ""))
+        found = bool(row.get("found", False))
+        if row.get("vote") == "up":
+            if found:
+                case["expect"] = [_first_cited(answer)]
+        else:
+            case["review"] = (
+                f"voted down: {answer}" if found else "voted down as not found: add expect"
+            )
+        cases.append(case)
+    return cases
+
+
+def _first_cited(answer: str, limit: int = 80) -> str:
+    """The text before the first [n] marker, cut to ``limit`` characters at a word boundary."""
+    text = " ".join(answer.split("[", 1)[0].split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0]
+
+
+def run_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.cli import _engine
+
+    path = Path(args.file)
+    if getattr(args, "from_feedback", False):
+        for row in feedback_cases(path):
+            print(json.dumps(row, ensure_ascii=False))
+        return 0
+    cases = read_cases(path)
+    engine = _engine(settings)
+    engine.index()  # no index: a clear error before any work
+    figures = evaluate(engine, cases, args.k, file=path.name)
+    if args.json:
+        print(json.dumps(figures.to_json(), ensure_ascii=False))
+    else:
+        print_figures(figures)
+    floors = {name: getattr(args, f"min_{name}", None) for name in FIGURES}
+    failed = under_floors(figures, floors)
+    if failed:
+        print(f"docbot eval: under the floor: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,202 @@
+"""Answer composition with hand-made passages and the fake embedder: units, quotes, the
+[n]-to-citation check, not-found, the name gate, the vector cache."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from bot.answer import (
+    NOT_FOUND_TEXT,
+    QUOTE_CHARS,
+    Answer,
+    Citation,
+    VectorCache,
+    candidate_units,
+    check,
+    collection_stats,
+    compose,
+    leans_on_previous,
+    quote,
+)
+from index.chunking import Chunk
+from index.errors import AnswerCheckError
+from index.retriever import Hit
+
+SENTENCES = [
+    "The council approved a new budget for the harbour district.",
+    "It will be spent on dredging and new piers.",
+    "Fishing boats have complained about silt for years.",
+    "The mayor said work starts in spring.",
+]
+
+
+def make_chunk(sentences: list[str], source: str = "town.txt", sep: str = " ") -> Chunk:
+    text = sep.join(sentences)
+    spans = []
+    pos = 0
+    for s in sentences:
+        start = text.index(s, pos)
+        spans.append((start, start + len(s)))
+        pos = start + len(s)
+    return Chunk(
+        id=f"{source}-{len(text)}",
+        source=source,
+        text=text,
+        start=0,
+        end=len(text),
+        sentences=tuple(spans),
+        paragraphs=tuple(range(1, len(sentences) + 1)),
+    )
+
+
+def hit(chunk: Chunk, rank: int = 1) -> Hit:
+    return Hit(chunk=chunk, score=1.0, dense=0.5, sparse=1.0, rank=rank)
+
+
+def ask(fake_embedder, question: str, chunks: list[Chunk], **kw) -> Answer:  # type: ignore[no-untyped-def]
+    hits = [hit(c, i) for i, c in enumerate(chunks, start=1)]
+    vector = fake_embedder.encode([question])[0]
+    stats = collection_stats(chunks)
+    return compose(question, question, hits, vector, fake_embedder, stats, **kw)
+
+
+def test_leaning_sentences() -> None:
+    assert leans_on_previous("They will be managed by oblast Akims (Governors).")
+    assert leans_on_previous("This was the first time.")
+    assert leans_on_previous("It will be spent on dredging and new piers.")
+    assert leans_on_previous("Yes, indeed.")  # too short to stand alone
+    assert not leans_on_previous("The mayor said work starts in spring.")
+    assert not leans_on_previous("Theyre is not a word but Theresa May is a name here.")
+
+
+def test_units_join_a_leaning_sentence_with_its_predecessor() -> None:
+    chunk = make_chunk(SENTENCES)
+    units = candidate_units([hit(chunk)])
+    texts = [u.text for u in units]
+    assert texts[1] == SENTENCES[0] + " " + SENTENCES[1]
+    assert (units[1].first, units[1].last) == (0, 1)
+    assert texts[2] == SENTENCES[2]
+    # the same sentences in an overlapping second passage are not candidates twice
+    again = make_chunk(SENTENCES[2:], source="town.txt")
+    assert len(candidate_units([hit(chunk), hit(again, 2)])) == len(units)
+
+
+def test_answer_cites_the_unit_and_the_quote_contains_it(fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    chunk = make_chunk(SENTENCES)
+    answer = ask(fake_embedder, "what will it be spent on, dredging and piers?", [chunk])
+    assert answer.found
+    assert answer.text == f"{SENTENCES[0]} {SENTENCES[1]} [1]"
+    [c] = answer.citations
+    assert (c.n, c.source, c.location) == (1, "town.txt", "paragraph 2")
+    assert c.cited == f"{SENTENCES[0]} {SENTENCES[1]}"
+    assert c.cited in c.quote
+    assert 0 < c.score == answer.score
+    check(answer)
+
+
+def test_quote_is_cut_on_sentence_boundaries_around_the_cited_sentence(fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    filler = [f"Filler sentence number {i} talks about weather and tides today." for i in range(30)]
+    sentences = [*filler[:15], "The lighthouse keeper is Ms Olga Berg.", *filler[15:]]
+    chunk = make_chunk(sentences, sep="\n")
+    answer = ask(fake_embedder, "who is the lighthouse keeper?", [chunk])
+    [c] = answer.citations
+    assert c.cited == "The lighthouse keeper is Ms Olga Berg."
+    assert len(c.quote) <= QUOTE_CHARS
+    assert len(c.quote) > QUOTE_CHARS - 70  # grown to about the limit
+    starts = {chunk.text[a:b] for a, b in chunk.sentences}
+    lines = c.quote.split("\n")
+    assert all(line in starts for line in lines)  # whole sentences only
+    assert c.quote.index(c.cited) > 0 and c.quote.rindex(c.cited) + len(c.cited) < len(c.quote)
+
+
+def test_not_found_cites_nothing_and_offers_related(fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    answer = ask(fake_embedder, "recipe for sourdough bread", [make_chunk(SENTENCES)])
+    assert not answer.found
+    assert answer.text == NOT_FOUND_TEXT
+    assert answer.citations == ()
+    assert answer.related == ("town.txt, paragraphs 1-4",)
+    assert "[" not in answer.text
+
+
+def test_a_name_missing_from_the_file_means_not_found(fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    chunk = make_chunk(SENTENCES)
+    found = ask(fake_embedder, "When does the mayor start work?", [chunk])
+    assert found.found
+    missing = ask(fake_embedder, "When does the mayor of Oslo start work?", [chunk])
+    assert not missing.found and missing.citations == ()
+
+
+def test_a_higher_threshold_turns_an_answer_into_not_found(fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    chunk = make_chunk(SENTENCES)
+    answer = ask(fake_embedder, "When does the mayor start work?", [chunk])
+    refused = ask(
+        fake_embedder, "When does the mayor start work?", [chunk], min_score=answer.score + 0.01
+    )
+    assert not refused.found
+    assert refused.score == pytest.approx(answer.score, abs=1e-4)
+
+
+def test_avoided_answers_give_way_to_new_information(fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    chunk = make_chunk(SENTENCES)
+    first = ask(fake_embedder, "When does the mayor start work?", [chunk])
+    again = ask(
+        fake_embedder,
+        "When does the mayor start work?",
+        [chunk],
+        avoid=[c.cited for c in first.citations],
+    )
+    assert again.found
+    assert again.citations[0].cited != first.citations[0].cited
+
+
+def test_vector_cache_encodes_each_sentence_once(fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    cache = VectorCache()
+    chunk = make_chunk(SENTENCES)
+    ask(fake_embedder, "When does the mayor start work?", [chunk], cache=cache)
+    encoded = fake_embedder.texts_encoded
+    ask(fake_embedder, "Who approved the budget?", [chunk], cache=cache)
+    assert fake_embedder.texts_encoded == encoded + 1  # only the question
+    rows = cache.encode(fake_embedder, ["a b", "a b"])
+    assert rows.shape == (2, fake_embedder.dimension) and np.allclose(rows[0], rows[1])
+
+
+def citation(n: int, quote_text: str, cited: str) -> Citation:
+    a = quote_text.index(cited)
+    return Citation(n, "f.txt", "paragraph 1", quote_text, (a, a + len(cited)), 0.5, "id")
+
+
+def test_check_accepts_two_citations() -> None:
+    c1 = citation(1, "One. Two is here. Three.", "Two is here.")
+    c2 = citation(2, "Alpha beta. Gamma.", "Gamma.")
+    check(Answer("q", "q", "Two is here. [1] Gamma. [2]", True, (c1, c2)))
+
+
+@pytest.mark.parametrize(
+    ("text", "citations", "reason"),
+    [
+        ("Two is here. [2]", "one", "has no citation"),
+        ("Something else. [1]", "one", "is not the sentence"),
+        ("Two is here.", "one", "without citations"),
+        ("Two is here. [1] And more.", "one", "uncited text"),
+        ("Two is here. [1]", "two", "never cited"),
+        ("Two is here. [1]", "bad-highlight", "outside its quote"),
+    ],
+)
+def test_check_rejects_inconsistent_answers(text: str, citations: str, reason: str) -> None:
+    c1 = citation(1, "One. Two is here. Three.", "Two is here.")
+    cs: tuple[Citation, ...] = (c1,)
+    if citations == "two":
+        cs = (c1, citation(2, "Alpha. Gamma.", "Gamma."))
+    if citations == "bad-highlight":
+        cs = (dataclasses.replace(c1, highlight=(5, 500)),)
+    with pytest.raises(AnswerCheckError, match=reason):
+        check(Answer("q", "q", text, True, cs))
+
+
+def test_check_rejects_a_not_found_answer_with_citations() -> None:
+    c1 = citation(1, "One. Two is here.", "Two is here.")
+    with pytest.raises(AnswerCheckError, match="cites sources"):
+        check(Answer("q", "q", NOT_FOUND_TEXT, False, (c1,)))
