@@ -10,14 +10,23 @@ import logging
 import os
 import re
 import shutil
+import socket
 import threading
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import DOCUMENTS, SEED_NAME, read_jsonl, shared_path
-from fakebotapi import Call, FakeBotAPI, fake_bot_api_fixture  # noqa: F401
+from fakebotapi import (  # noqa: F401
+    Call,
+    ErrorReply,
+    FakeBotAPI,
+    fail_calls,
+    fake_bot_api_fixture,
+)
 
 from bot.answer import Answer, Citation
 from bot.engine import Engine
@@ -85,8 +94,10 @@ def bot_settings(api: FakeBotAPI, engine: Engine, tmp_path: Path, **extra: Any) 
 class RunningBot:
     """``run_bot`` in a thread with its own event loop, stopped on exit (bounded in time)."""
 
-    def __init__(self, settings: Settings, engine: Any, api: FakeBotAPI) -> None:
-        self.settings, self.engine, self.api = settings, engine, api
+    def __init__(
+        self, settings: Settings, engine: Any, api: FakeBotAPI, ready: str = "getUpdates"
+    ) -> None:
+        self.settings, self.engine, self.api, self.ready = settings, engine, api, ready
         self.app: Any = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self.error: BaseException | None = None
@@ -109,7 +120,7 @@ class RunningBot:
     def __enter__(self) -> RunningBot:
         self._thread.start()
         self.api.wait_for(
-            lambda: self.error is not None or self.api.calls_to("getUpdates"), timeout=30
+            lambda: self.error is not None or self.api.calls_to(self.ready), timeout=30
         )
         if self.error is not None:
             raise self.error
@@ -525,3 +536,125 @@ def test_errors_are_reported_briefly_and_the_token_is_never_logged(
         assert api.token not in (record.exc_text or "")
     assert api.token.split(":")[1] not in caplog.text
     assert any(c.token == api.token for c in api.calls)  # the bot did use it
+
+
+# --- faults, webhook, live index swaps ------------------------------------------------------------
+def test_flood_limit_429_is_retried(
+    fake_bot_api: FakeBotAPI, seed_engine: Engine, tmp_path: Path
+) -> None:
+    api = fake_bot_api
+    api.faults.append(
+        fail_calls("sendMessage", ErrorReply(429, "Too Many Requests: retry after 1", 1))
+    )
+    with RunningBot(bot_settings(api, seed_engine, tmp_path), seed_engine, api):
+        api.private_text(USER, "Who reported the story?")
+        reply = texts(api.wait_sent(USER, 2))
+    assert "Tengrinews" in reply[1]  # the second attempt, after retry_after
+    first, second = api.sent(USER)
+    assert first.params["text"] == second.params["text"]
+    assert second.at - first.at >= 0.9
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_webhook_mode(fake_bot_api: FakeBotAPI, seed_engine: Engine, tmp_path: Path) -> None:
+    api = fake_bot_api
+    port = free_port()
+    settings = bot_settings(
+        api,
+        seed_engine,
+        tmp_path,
+        webhook_url=f"http://127.0.0.1:{port}/docbot-hook",
+        webhook_listen="127.0.0.1",
+        webhook_port=port,
+        webhook_secret="s3cret_Token-1",
+    )
+    update = {
+        "update_id": 1,
+        "message": {
+            "message_id": 1,
+            "date": int(time.time()),
+            "chat": {"id": USER, "type": "private"},
+            "from": {"id": USER, "is_bot": False, "first_name": "T"},
+            "text": "Who reported the story?",
+        },
+    }
+
+    def deliver(secret: str) -> int:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/docbot-hook",
+            json.dumps(update).encode(),
+            {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                return int(response.status)
+        except urllib.error.HTTPError as exc:
+            return exc.code
+        except urllib.error.URLError:
+            return 0  # not listening yet
+
+    with RunningBot(settings, seed_engine, api, ready="setWebhook"):
+        hook = api.calls_to("setWebhook")[0].params
+        assert hook["url"] == f"http://127.0.0.1:{port}/docbot-hook"
+        assert hook["secret_token"] == "s3cret_Token-1"
+        assert api.wait_for(lambda: deliver("wrong") == 403, timeout=10)
+        assert deliver("s3cret_Token-1") == 200
+        reply = texts(api.wait_sent(USER))[0]
+    assert "Tengrinews" in reply
+    assert api.calls_to("getUpdates") == []
+
+
+class GatedEmbedder:
+    """The real model; while ``gate`` is armed, ``encode`` waits for it (a slow question)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.armed = False
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def encode(self, texts: Any, progress: Any = None) -> Any:
+        if self.armed:
+            self.armed = False
+            self.entered.set()
+            assert self.release.wait(20)
+        return self.inner.encode(texts, progress) if progress else self.inner.encode(texts)
+
+
+def test_index_swapped_underneath_questions_in_flight_finish(
+    fake_bot_api: FakeBotAPI, real_embedder: Any, tmp_path: Path
+) -> None:
+    api = fake_bot_api
+    shutil.copytree(DOCUMENTS, tmp_path / "documents")
+    base = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        documents_dir=tmp_path / "documents",
+        index_dir=tmp_path / "index",
+    )
+    gated = GatedEmbedder(real_embedder)
+    engine = Engine(base, embedder=gated)
+    engine.reindex()
+    question = "Who founded the Zorblax Harvest Festival?"
+    with RunningBot(bot_settings(api, engine, tmp_path), engine, api):
+        gated.armed = True
+        api.private_text(USER, question)
+        assert gated.entered.wait(20)  # the question is being answered on the old index
+        # meanwhile, `docbot index` in another process adds a document and swaps the index
+        (base.documents_dir / "zorblax.txt").write_text(NEW_DOC, encoding="utf-8")
+        other = Engine(base, embedder=real_embedder)
+        report = other.reindex()
+        assert report.added == ["zorblax.txt"]
+        gated.release.set()
+        in_flight = texts(api.wait_sent(USER))[0]
+        api.private_text(USER, question)
+        after = texts(api.wait_sent(USER, 2))[1]
+    assert "do not cover" in in_flight  # finished, on the index it started with
+    assert "Velikova" in after and "zorblax.txt" in after  # the next one uses the new index
