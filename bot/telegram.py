@@ -23,6 +23,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
+    MessageEntity,
     Update,
 )
 from telegram.constants import ChatAction, ChatType, ParseMode
@@ -211,11 +212,19 @@ class DocBot:
 
     def _addressed(self, message: Message, bot_id: int, username: str) -> str | None:
         """The question in a group message meant for the bot (mention or reply), else None."""
-        text = message.text or ""
+        text = message.text or message.caption or ""
         mention = f"@{username}".lower()
-        if username and mention in text.lower():
-            at = text.lower().find(mention)
-            return (text[:at] + text[at + len(mention) :]).strip(" ,:")
+        mentions = message.parse_entities([MessageEntity.MENTION]) if message.text else {}
+        if not mentions and message.caption:
+            mentions = message.parse_caption_entities([MessageEntity.MENTION])
+        for entity, value in mentions.items():
+            if username and value.lower() == mention:
+                # entity offsets count UTF-16 units; cut on the encoded text
+                encoded = text.encode("utf-16-le")
+                start, end = 2 * entity.offset, 2 * (entity.offset + entity.length)
+                space = " ".encode("utf-16-le")
+                rest = (encoded[:start] + space + encoded[end:]).decode("utf-16-le")
+                return " ".join(rest.split()).strip(" ,:")
         replied = message.reply_to_message
         if replied is not None and replied.from_user is not None and replied.from_user.id == bot_id:
             return text
@@ -387,11 +396,14 @@ class DocBot:
         if message is None or message.document is None:
             return
         private = message.chat.type == ChatType.PRIVATE
-        if not await self._allowed(update, quiet=not private):
+        username = context.bot.username or ""
+        if not private and self._addressed(message, context.bot.id, username) is None:
+            return  # files shared in a group are not meant for the bot
+        if not await self._allowed(update):
             return
         if not self.access.is_admin(user.id if user else None):
-            if private:
-                await message.reply_text(f"{NON_TEXT} Only the bot's admins can add documents.")
+            logger.warning("refused an upload from non-admin %s", user.id if user else "?")
+            await message.reply_text(f"{NON_TEXT} Only the bot's admins can add documents.")
             return
         doc = message.document
         name = doc.file_name or "upload"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import re
 import secrets
 import socket
 import threading
@@ -176,15 +177,19 @@ class FakeBotAPI:
         }
 
     @staticmethod
-    def _entities(text: str, bot_username: str) -> list[dict[str, Any]]:
+    def _entities(text: str) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
         if text.startswith("/"):
             command = text.split(maxsplit=1)[0]
             out.append({"type": "bot_command", "offset": 0, "length": _utf16_len(command)})
-        mention = f"@{bot_username}"
-        at = text.find(mention)
-        if at >= 0:
-            out.append({"type": "mention", "offset": _utf16_len(text[:at]), "length": len(mention)})
+        for m in re.finditer(r"@\w+", text):
+            out.append(
+                {
+                    "type": "mention",
+                    "offset": _utf16_len(text[: m.start()]),
+                    "length": _utf16_len(m.group(0)),
+                }
+            )
         return out
 
     def private_text(self, user_id: int, text: str, **extra: Any) -> int:
@@ -205,7 +210,7 @@ class FakeBotAPI:
         return self.push_update({"message": self._text(chat, user_id, text, **extra)})
 
     def _text(self, chat: dict[str, Any], user_id: int, text: str, **extra: Any) -> dict[str, Any]:
-        entities = self._entities(text, self.bot_username)
+        entities = self._entities(text)
         fields: dict[str, Any] = {"text": text, **extra}
         if entities:
             fields["entities"] = entities
@@ -227,8 +232,27 @@ class FakeBotAPI:
         file_size: int | None = None,
     ) -> int:
         """A document sent by ``user_id`` in its private chat; the file is served by getFile."""
-        file_id = self.add_file(content, f"documents/{file_id_path(len(self._files) + 1)}")
         chat = {"id": user_id, "type": "private", "first_name": "Test"}
+        return self._document(chat, user_id, file_name, content, mime_type, caption, file_size)
+
+    def group_document(
+        self, chat_id: int, user_id: int, file_name: str, content: bytes, caption: str | None = None
+    ) -> int:
+        """A document shared in group ``chat_id``."""
+        chat = {"id": chat_id, "type": "supergroup", "title": "Test group"}
+        return self._document(chat, user_id, file_name, content, "text/plain", caption, None)
+
+    def _document(
+        self,
+        chat: dict[str, Any],
+        user_id: int,
+        file_name: str,
+        content: bytes,
+        mime_type: str,
+        caption: str | None,
+        file_size: int | None,
+    ) -> int:
+        file_id = self.add_file(content, f"documents/file_{len(self._files) + 1}")
         document = {
             "file_id": file_id,
             "file_unique_id": f"u{file_id}",
@@ -239,6 +263,9 @@ class FakeBotAPI:
         fields: dict[str, Any] = {"document": document}
         if caption:
             fields["caption"] = caption
+            entities = self._entities(caption)
+            if entities:
+                fields["caption_entities"] = entities
         return self.push_update({"message": self._message(chat, user_id, **fields)})
 
     def private_sticker(self, user_id: int) -> int:
@@ -463,10 +490,6 @@ def fake_bot_api_fixture() -> Iterator[FakeBotAPI]:
     finally:
         api.stop()
     assert invalid_texts(api, telegram_html_problems) == []
-
-
-def file_id_path(n: int) -> str:
-    return f"file_{n}"
 
 
 def _utf16_len(text: str) -> int:

@@ -228,8 +228,15 @@ def test_groups_answer_only_when_addressed(
         assert "42" in texts(api.wait_sent(GROUP, 3))[2]
 
         api.group_text(GROUP, USER, "thanks everyone, see you tomorrow")
+        api.group_text(GROUP, USER, f"@{api.bot_username}_fan club: who reported the story?")
         api.wait_idle()
-    assert len(api.sent(GROUP)) == 3
+        assert len(api.sent(GROUP)) == 3
+
+        # a mention after an emoji (entity offsets count UTF-16 units)
+        api.group_text(GROUP, USER, f"🇰🇿🇰🇿 @{api.bot_username}, who reported the story?")
+        assert "Tengrinews" in texts(api.wait_sent(GROUP, 4))[3]
+        api.wait_idle()
+    assert len(api.sent(GROUP)) == 4
 
 
 # --- access --------------------------------------------------------------------------------------
@@ -402,6 +409,7 @@ def test_admin_upload_is_answerable_in_the_next_update(
         api.private_document(ADMIN, "huge.txt", b"x", file_size=big)
         too_big = texts(api.wait_sent(ADMIN, 8))[7]
     assert "Velikova" not in before
+    assert api.calls_to("sendChatAction")  # "typing" while downloading and indexing
     assert confirm.startswith("Added zorblax_festival.txt:") and "2 document(s)" in confirm
     assert "Velikova" in after and "zorblax_festival.txt" in after
     docs = sorted(p.name for p in settings.documents_dir.iterdir())
@@ -658,3 +666,23 @@ def test_index_swapped_underneath_questions_in_flight_finish(
         after = texts(api.wait_sent(USER, 2))[1]
     assert "do not cover" in in_flight  # finished, on the index it started with
     assert "Velikova" in after and "zorblax.txt" in after  # the next one uses the new index
+
+
+def test_group_uploads_need_a_mention(
+    fake_bot_api: FakeBotAPI, own_engine: Engine, tmp_path: Path
+) -> None:
+    api = fake_bot_api
+    settings = bot_settings(api, own_engine, tmp_path)
+    with RunningBot(settings, own_engine, api):
+        api.group_document(GROUP, ADMIN, "shared.txt", NEW_DOC.encode())
+        api.group_document(GROUP, USER, "mine.txt", NEW_DOC.encode(), f"@{api.bot_username}")
+        refused = texts(api.wait_sent(GROUP))[0]
+        api.wait_idle()
+        assert api.calls_to("getFile") == []
+        api.group_document(GROUP, ADMIN, "zorblax.txt", NEW_DOC.encode(), f"@{api.bot_username}")
+        added = texts(api.wait_sent(GROUP, 2))[1]
+    assert "Only the bot's admins" in refused
+    assert added.startswith("Added zorblax.txt:")
+    assert sorted(p.name for p in settings.documents_dir.iterdir()) == sorted(
+        [SEED_NAME, "zorblax.txt"]
+    )
