@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import time
 import traceback
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any, Protocol
@@ -269,9 +270,17 @@ class DocBot:
             )
             return
         async with self._chat_lock(message.chat_id):
+            started = time.perf_counter()
             async with typing(message):
                 answer = await asyncio.to_thread(self.engine.ask, question, str(message.chat_id))
             await self._send_answer(message, answer)
+        logger.info(
+            "chat %s: answered in %.0f ms (%s, %d citation(s))",
+            message.chat_id,
+            1000 * (time.perf_counter() - started),
+            "found" if answer.found else "not in the documents",
+            len(answer.citations),
+        )
 
     async def _send_answer(self, message: Message, answer: Answer) -> None:
         key = self.recent.add(answer)

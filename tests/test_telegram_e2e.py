@@ -10,7 +10,10 @@ import logging
 import os
 import re
 import shutil
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -686,3 +689,47 @@ def test_group_uploads_need_a_mention(
     assert sorted(p.name for p in settings.documents_dir.iterdir()) == sorted(
         [SEED_NAME, "zorblax.txt"]
     )
+
+
+# --- the real command -----------------------------------------------------------------------------
+def test_docbot_serve_command(fake_bot_api: FakeBotAPI, tmp_path: Path) -> None:
+    """`docbot serve` as a process: builds the missing index, answers, stops on SIGTERM with
+    exit code 0, and never prints the token (even with -v)."""
+    api = fake_bot_api
+    shutil.copytree(DOCUMENTS, tmp_path / "documents")
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": api.token,
+        "DOCBOT_TELEGRAM_BASE_URL": api.base_url,
+        "DOCBOT_DOCUMENTS_DIR": str(tmp_path / "documents"),
+        "DOCBOT_INDEX_DIR": str(tmp_path / "index"),
+        "DOCBOT_FEEDBACK_FILE": str(tmp_path / "feedback.jsonl"),
+        "DOCBOT_TORCH_THREADS": "1",
+        "DOCBOT_INDEX_THREADS": "1",
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "-v", "serve"],
+        cwd=tmp_path,  # no stray .env
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        api.wait_for(lambda: api.calls_to("getUpdates") or process.poll() is not None, 90)
+        assert process.poll() is None, process.communicate()[1]
+        api.private_text(USER, "Who reported the story?")
+        reply = texts(api.wait_sent(USER))[0]
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert "Tengrinews" in reply
+    assert process.returncode == 0, err
+    assert "building it from" in err and "starting the Telegram bot (long polling)" in err
+    assert api.token not in out + err and api.token.split(":")[1] not in out + err
+    assert (tmp_path / "index").exists()
