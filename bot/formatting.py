@@ -15,7 +15,7 @@ from bot.answer import Answer, Citation
 
 MAX_MESSAGE = 4096
 MAX_RELATED = 3
-MAX_RELATED_CHARS = 100
+MAX_RELATED_CHARS = 60
 
 # Telegram's HTML subset: tag -> allowed attributes (and the only values some may take).
 ALLOWED_TAGS: dict[str, frozenset[str]] = {
@@ -81,13 +81,23 @@ def format_answer(answer: Answer) -> str:
 
 
 def format_not_found(answer: Answer) -> str:
-    """Plain and short: the "not in the documents" sentence and at most a few related topics."""
+    """Plain and short: the "not in the documents" sentence and at most a few related places,
+    grouped by file ("file.txt (paragraph 1; paragraphs 5-6)")."""
     text = escape(answer.text.strip() or "That is not in the documents.")
-    related = [" ".join(r.split()) for r in answer.related if r.strip()][:MAX_RELATED]
-    if related:
-        shown = [
-            r if len(r) <= MAX_RELATED_CHARS else r[: MAX_RELATED_CHARS - 1] + "…" for r in related
-        ]
+    grouped: dict[str, list[str]] = {}
+    for item in answer.related[:MAX_RELATED]:
+        source, sep, location = " ".join(item.split()).rpartition(", ")
+        if not sep:
+            source, location = location, ""
+        places = grouped.setdefault(source, [])
+        if location and location not in places:
+            places.append(location)
+    shown = [
+        _shorten(source, MAX_RELATED_CHARS) + (f" ({'; '.join(places)})" if places else "")
+        for source, places in grouped.items()
+        if source
+    ]
+    if shown:
         text += "\n\nRelated: " + escape("; ".join(shown))
     return text
 

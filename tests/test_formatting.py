@@ -57,16 +57,21 @@ def test_found_answer_layout_is_valid_and_escaped() -> None:
 
 
 def test_not_found_is_plain_and_short() -> None:
+    long_name = "a-very-long-file-name-" * 5 + "end.txt"
     answer = Answer(
         "q", "q", "The documents do not cover <this> & that.", False,
-        related=("x.txt, paragraph 1", "y" * 300, "z.txt", "w.txt"),
+        related=(f"{long_name}, paragraph 1", f"{long_name}, paragraphs 5-6", "x, y.txt, page 2",
+                 "w.txt, paragraph 9"),
     )  # fmt: skip
     out = format_answer(answer)
     assert telegram_html_problems(out) == []
     assert "<" not in out.replace("&lt;", "")  # no tags at all
-    assert "w.txt" not in out  # at most three related topics
-    assert visible_length(out) < 400
     assert "&lt;this&gt; &amp; that" in out
+    related = out.split("Related: ")[1]
+    assert related.count("end.txt") == 1 and "…end.txt (paragraph 1; paragraphs 5-6)" in related
+    assert "x, y.txt (page 2)" in related
+    assert "w.txt" not in out  # at most three related places
+    assert visible_length(out) < 250
 
 
 def test_sources_show_every_quoted_passage() -> None:
