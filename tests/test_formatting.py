@@ -68,7 +68,8 @@ def test_not_found_is_plain_and_short() -> None:
     assert "<" not in out.replace("&lt;", "")  # no tags at all
     assert "&lt;this&gt; &amp; that" in out
     related = out.split("Related: ")[1]
-    assert related.count("end.txt") == 1 and "…end.txt (paragraph 1; paragraphs 5-6)" in related
+    assert related.count("end.txt") == 1 and "…" in related
+    assert "-end.txt (paragraph 1; paragraphs 5-6)" in related
     assert "x, y.txt (page 2)" in related
     assert "w.txt" not in out  # at most three related places
     assert visible_length(out) < 250
