@@ -350,6 +350,12 @@ def test_sources_button_and_feedback_votes(
         assert str(USER) not in json.dumps(line["user"]) and len(line["user"]) == 16
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", line["time"])
     assert lines[0]["user"] == lines[1]["user"]
+    # `docbot eval --from-feedback` turns the votes into candidate question-set lines
+    from bot.evaluate import feedback_cases
+
+    up, down = feedback_cases(settings.feedback_file)
+    assert up["question"] == question and str(up["expect"][0]) in lines[0]["answer"]  # type: ignore[index]
+    assert "review" in down and "expect" not in down
 
 
 # --- admin: reload and upload ---------------------------------------------------------------------
