@@ -393,8 +393,13 @@ class DocBot:
             logger.warning("refused /reload from non-admin %s", user.id if user else "?")
             await message.reply_text(NOT_ADMIN)
             return
-        async with typing(message):
-            report, index = await self._reindex()
+        try:
+            async with typing(message):
+                report, index = await self._reindex()
+        except DocbotError as exc:  # e.g. another build holds the lock: the message says why
+            logger.error("/reload failed: %s", exc)
+            await message.reply_text(f"Re-indexing failed: {exc}")
+            return
         await message.reply_text(_report_line(report, index))
 
     # --- uploads -------------------------------------------------------------------------------
@@ -428,9 +433,17 @@ class DocBot:
                         save_upload, self.settings.documents_dir, name, data, max_bytes
                     )
                     logger.info("admin %s added %s", user.id if user else "?", saved.name)
-                    report, index = await self._reindex()
             except UploadRejectedError as exc:
                 await message.reply_text(str(exc))
+                return
+            try:
+                async with typing(message):
+                    report, index = await self._reindex()
+            except DocbotError as exc:
+                logger.error("indexing after an upload failed: %s", exc)
+                await message.reply_text(
+                    f"Saved {saved.name}, but indexing failed: {exc}. Send /reload to retry."
+                )
                 return
             await self._confirm_upload(message, saved, report, index)
 

@@ -739,3 +739,30 @@ def test_docbot_serve_command(fake_bot_api: FakeBotAPI, tmp_path: Path) -> None:
     assert "building it from" in err and "starting the Telegram bot (long polling)" in err
     assert api.token not in out + err and api.token.split(":")[1] not in out + err
     assert (tmp_path / "index").exists()
+
+
+def test_reindex_blocked_by_another_build_is_explained(
+    fake_bot_api: FakeBotAPI, own_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.telegram
+    from index import store
+
+    monkeypatch.setattr(bot.telegram, "REINDEX_WAIT", 0.3)
+    api = fake_bot_api
+    settings = bot_settings(api, own_engine, tmp_path)
+    with RunningBot(settings, own_engine, api):
+        with store.build_lock(settings.index_dir):  # `docbot index` is running elsewhere
+            api.private_text(ADMIN, "/reload")
+            blocked = texts(api.wait_sent(ADMIN))[0]
+            api.private_document(ADMIN, "zorblax.txt", NEW_DOC.encode())
+            saved_only = texts(api.wait_sent(ADMIN, 2))[1]
+        api.private_text(ADMIN, "/reload")
+        done = texts(api.wait_sent(ADMIN, 3))[2]
+        api.private_text(ADMIN, "Who founded the Zorblax Harvest Festival?")
+        answer = texts(api.wait_sent(ADMIN, 4))[3]
+    assert blocked.startswith("Re-indexing failed: Another `docbot index` is running")
+    assert (
+        saved_only.startswith("Saved zorblax.txt, but indexing failed") and "/reload" in saved_only
+    )
+    assert "1 added" in done
+    assert "Velikova" in answer
