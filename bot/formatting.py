@@ -153,6 +153,11 @@ def _tokens(text: str) -> list[_Token]:
     return out
 
 
+def to_plain(text: str) -> str:
+    """The visible text of Telegram HTML (what a user sees), for a plain-text fallback."""
+    return "".join(t.visible for t in _tokens(text))
+
+
 def visible_length(text: str) -> int:
     """The length Telegram counts: the text after tags and entities are parsed, in UTF-16."""
     return sum(utf16_len(t.visible) for t in _tokens(text))

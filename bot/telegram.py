@@ -20,15 +20,17 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from telegram import (
+    Bot,
     BotCommand,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
     MessageEntity,
+    ReplyParameters,
     Update,
 )
 from telegram.constants import ChatAction, ChatType, ParseMode
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -44,7 +46,7 @@ from telegram.ext import (
 from bot.access import Access, RateLimit
 from bot.answer import Answer
 from bot.feedback import VOTES, FeedbackLog, RecentAnswers
-from bot.formatting import escape, format_answer, format_sources, split_html
+from bot.formatting import escape, format_answer, format_sources, split_html, to_plain
 from bot.settings import Settings
 from bot.upload import Saved, check_size, safe_name, save_upload
 from index.build import BuildReport
@@ -144,6 +146,30 @@ async def typing(message: Message) -> AsyncIterator[None]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+async def send_html(
+    bot: Bot,
+    chat_id: int,
+    text: str,
+    reply_markup: InlineKeyboardMarkup | None = None,
+    reply_to: int | None = None,
+) -> None:
+    """Send Telegram HTML; if Telegram cannot parse it after all, send the same visible text
+    as plain text rather than nothing."""
+    reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
+    try:
+        await bot.send_message(
+            chat_id, text, parse_mode=ParseMode.HTML, reply_markup=reply_markup,
+            reply_parameters=reply,
+        )  # fmt: skip
+    except BadRequest as exc:
+        if "parse" not in str(exc).lower():
+            raise
+        logger.warning("Telegram refused our HTML (%s); sending plain text instead", exc)
+        await bot.send_message(
+            chat_id, to_plain(text), reply_markup=reply_markup, reply_parameters=reply
+        )
 
 
 def _file_url(settings: Settings) -> str:
@@ -288,11 +314,12 @@ class DocBot:
         quote = message.chat.type != ChatType.PRIVATE
         for i, part in enumerate(parts):
             last = i == len(parts) - 1
-            await message.reply_text(
+            await send_html(
+                message.get_bot(),
+                message.chat_id,
                 part,
-                parse_mode=ParseMode.HTML,
                 reply_markup=_keyboard(key, answer.found) if last else None,
-                do_quote=quote and i == 0,
+                reply_to=message.message_id if quote and i == 0 else None,
             )
 
     async def non_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -317,7 +344,7 @@ class DocBot:
             await query.answer()
             chat_id = update.effective_chat.id if update.effective_chat else query.from_user.id
             for part in split_html(format_sources(answer)):
-                await context.bot.send_message(chat_id, part, parse_mode=ParseMode.HTML)
+                await send_html(context.bot, chat_id, part)
         elif kind == "v" and vote in VOTES and answer is not None:
             await asyncio.to_thread(self.feedback.record, answer, vote, query.from_user.id)
             await query.answer("Thanks for the feedback!")

@@ -766,3 +766,17 @@ def test_reindex_blocked_by_another_build_is_explained(
     )
     assert "1 added" in done
     assert "Velikova" in answer
+
+
+def test_html_refused_by_telegram_falls_back_to_plain_text(
+    fake_bot_api: FakeBotAPI, seed_engine: Engine, tmp_path: Path
+) -> None:
+    api = fake_bot_api
+    refusal = ErrorReply(400, "Bad Request: can't parse entities: unsupported start tag")
+    api.faults.append(fail_calls("sendMessage", refusal))
+    with RunningBot(bot_settings(api, seed_engine, tmp_path), seed_engine, api):
+        api.private_text(USER, "Who reported the story?")
+        refused, plain = api.wait_sent(USER, 2)
+    assert refused.params["parse_mode"] == "HTML" and "parse_mode" not in plain.params
+    assert plain.params["text"] == visible(str(refused.params["text"]))
+    assert "Tengrinews" in str(plain.params["text"]) and "reply_markup" in plain.params
