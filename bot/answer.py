@@ -22,6 +22,7 @@ Composition (no language model; every word of an answer is quoted from the docum
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 import weakref
@@ -56,6 +57,9 @@ OVERLAP_WEIGHT = 0.3
 QUOTE_CHARS = 500  # a quote grows by whole sentences around the cited text up to this length
 SHORT_WORDS = 5  # a sentence of fewer words cannot stand alone
 RELATED = 3  # closest passages offered when nothing answers
+ANSWER_TYPE_BONUS = 0.1  # ranking only: "how many ...?" prefers a sentence with a number
+HEADING_PENALTY = 0.3  # ranking only: a title or caption (no final punctuation) rarely answers
+CONTINUE_CHARS = 450  # a following sentence is added only while the cited text stays this short
 SECOND_MARGIN = 0.02  # a second unit is cited when this close to the best, with as much overlap
 
 _LEANING = frozenset(
@@ -64,6 +68,12 @@ _LEANING = frozenset(
 )
 _WORD = re.compile(r"[\w'’-]+", re.UNICODE)
 _MARKER = re.compile(r"\s*\[(\d+)\]")
+_NUMERIC_QUESTION = re.compile(
+    r"\b(how (many|much|old|long|far|often|big|large)|what (year|number|percentage|share))\b",
+    re.IGNORECASE,
+)
+_TERMINAL = re.compile(r"[.!?…][\"'”’»)\]]*$")
+_STARTERS = frozenset("the a an in on at for of to by as and but".split())
 
 
 @dataclass(frozen=True)
@@ -108,10 +118,16 @@ class Unit:
     text: str
     cosine: float = 0.0
     overlap: float = 0.0
+    extra: int = 0  # following sentences quoted with it (they continue about the same thing)
 
     @property
     def score(self) -> float:
+        """What the not-found threshold is compared with."""
         return self.cosine + OVERLAP_WEIGHT * self.overlap
+
+    @property
+    def end(self) -> int:
+        return self.last + self.extra
 
     @property
     def key(self) -> str:
@@ -299,18 +315,55 @@ def compose(
     avoided = {normalize(t) for t in avoid}
     fresh = [u for u in scored if not _repeats(u, avoided)]
     pool = fresh if fresh and fresh[0].score >= min_score else scored
-    best = pool[0]
-    if best.score < min_score:
-        return not_found(question, resolved, hits, best.score)
-    chosen = [best]
-    for u in pool[1:]:
-        if best.score - u.score > SECOND_MARGIN or u.overlap < best.overlap:
+    eligible = [u for u in pool if u.score >= min_score]
+    if not eligible:
+        return not_found(question, resolved, hits, pool[0].score)
+    ranked = sorted(eligible, key=lambda u: -rank_score(u, resolved))
+    best = ranked[0]
+    chosen = [continued(best)]
+    for u in ranked[1:]:
+        margin = rank_score(best, resolved) - rank_score(u, resolved)
+        if margin > SECOND_MARGIN or u.overlap < best.overlap:
             break
-        if _same_text(u, chosen):
+        if _same_text(u, chosen) or u.hit.chunk.id == best.hit.chunk.id:
             continue
-        chosen.append(u)
+        chosen.append(continued(u))
         break
-    return cite(question, resolved, chosen, best.score)
+    return cite(question, resolved, chosen, scored[0].score)
+
+
+def rank_score(unit: Unit, question: str) -> float:
+    """Which eligible unit to quote: its score, nudged by the kind of answer asked for."""
+    score = unit.score
+    if _NUMERIC_QUESTION.search(question) and any(ch.isdigit() for ch in unit.text):
+        score += ANSWER_TYPE_BONUS
+    if not _TERMINAL.search(unit.text.rstrip()):
+        score -= HEADING_PENALTY
+    return score
+
+
+def continued(unit: Unit) -> Unit:
+    """The unit plus the next sentence of its passage when that sentence goes on about the
+    same thing: it leans on this one ("They ...", very short), or it starts with a name this
+    one mentions ("Keys, who will sing ..." after "... Alicia Keys is to open ...")."""
+    chunk = unit.hit.chunk
+    j = unit.end + 1
+    if j >= len(chunk.sentences):
+        return unit
+    a, b = chunk.sentences[j]
+    if b - chunk.sentences[unit.first][0] > CONTINUE_CHARS:
+        return unit
+    following = chunk.text[a:b]
+    words = _WORD.findall(following)
+    first_word = words[0].strip("'’") if words else ""
+    here = chunk.text[chunk.sentences[unit.last][0] : chunk.sentences[unit.end][1]]
+    mentioned = [w.strip("'’") for w in _WORD.findall(here)[1:]]
+    names_it = (
+        first_word[:1].isupper() and first_word.lower() not in _STARTERS and first_word in mentioned
+    )
+    if leans_on_previous(following) or names_it:
+        return dataclasses.replace(unit, extra=unit.extra + 1)
+    return unit
 
 
 def _repeats(unit: Unit, avoided: set[str]) -> bool:
@@ -344,7 +397,7 @@ def quote(unit: Unit, n: int) -> Citation:
     """Citation ``n``: whole sentences around the unit, up to ``QUOTE_CHARS``."""
     chunk: Chunk = unit.hit.chunk
     spans = chunk.sentences
-    lo, hi = unit.first, unit.last
+    lo, hi = unit.first, unit.end
     start, end = spans[lo][0], spans[hi][1]
     grew = True
     while grew:

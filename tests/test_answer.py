@@ -19,7 +19,6 @@ from bot.answer import (
     collection_stats,
     compose,
     leans_on_previous,
-    quote,
 )
 from index.chunking import Chunk
 from index.errors import AnswerCheckError

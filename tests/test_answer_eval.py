@@ -1,0 +1,133 @@
+"""Answers with the real model: the shipped article (seed_dev must answer, off-topic must not),
+and the mixed seed + BBC collection (bbc_dev)."""
+
+from __future__ import annotations
+
+import re
+import statistics
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SEED_NAME, read_jsonl, shared_path
+
+from bot.answer import Answer, check
+from bot.engine import Engine
+from bot.settings import Settings
+
+pytestmark = pytest.mark.model
+
+
+def engine_for(index, embedder) -> Engine:  # type: ignore[no-untyped-def]
+    settings = Settings(
+        documents_dir=Path(index.folder), index_dir=Path(index.folder), _env_file=None
+    )  # type: ignore[call-arg]
+    return Engine(settings, embedder=embedder)
+
+
+@pytest.fixture(scope="module")
+def seed_engine(seed_index, real_embedder) -> Engine:  # type: ignore[no-untyped-def]
+    return engine_for(seed_index, real_embedder)
+
+
+def contains(answer: Answer, expect: list[str]) -> bool:
+    return any(e.lower() in answer.text.lower() for e in expect)
+
+
+def assert_cited(answer: Answer) -> None:
+    """Every [n] maps to citation n, whose quote holds the text before the marker."""
+    check(answer)
+    numbers = [int(n) for n in re.findall(r"\[(\d+)\]", answer.text)]
+    assert numbers == [c.n for c in answer.citations]
+    for c in answer.citations:
+        assert c.cited in c.quote
+        assert " ".join(c.cited.split()) in answer.text
+
+
+def test_seed_dev_answers_contain_the_expected_string_and_cite_the_seed(seed_engine) -> None:  # type: ignore[no-untyped-def]
+    misses = []
+    for case in read_jsonl(shared_path("evals", "seed_dev.jsonl")):
+        answer = seed_engine.ask(case["question"])
+        assert answer.found, case["question"]
+        assert_cited(answer)
+        assert answer.citations[0].source == SEED_NAME
+        assert contains(answer, case["expect"])
+        if not any(e.lower() in answer.citations[0].quote.lower() for e in case["expect"]):
+            misses.append(case["question"])
+    assert misses == []
+
+
+def test_offtopic_dev_is_not_found_and_cites_nothing(seed_engine) -> None:  # type: ignore[no-untyped-def]
+    for case in read_jsonl(shared_path("evals", "offtopic_dev.jsonl")):
+        answer = seed_engine.ask(case["question"])
+        assert not answer.found, (case["question"], answer.text)
+        assert answer.citations == ()
+        assert "[" not in answer.text
+
+
+def test_who_manages_regional_commissions_reads_with_its_antecedent(seed_engine) -> None:  # type: ignore[no-untyped-def]
+    answer = seed_engine.ask("who manages regional commissions?")
+    assert answer.text.endswith(
+        "create regional anti-terrorist commissions in Kazakhstan's oblasts. "
+        "They will be managed by oblast Akims (Governors). [1]"
+    )
+    [c] = answer.citations
+    assert c.source == SEED_NAME and c.location == "paragraph 6"
+    assert c.cited.startswith("The Central Communications Service explains")
+    assert 200 < len(c.quote) <= 600
+    assert_cited(answer)
+
+
+def test_own_question_sets_on_the_seed(seed_engine) -> None:  # type: ignore[no-untyped-def]
+    """tests/evals: 24 more on-topic and 24 off-topic questions (12 of them near the topic).
+    Known misses are listed in the figures test; this guards the bulk."""
+    on = read_jsonl(ROOT / "tests" / "evals" / "seed_more.jsonl")
+    off = read_jsonl(ROOT / "tests" / "evals" / "offtopic_more.jsonl")
+    assert len(on) >= 20 and len(off) >= 20
+    answered = [seed_engine.ask(c["question"]) for c in on]
+    refused = [seed_engine.ask(c["question"]) for c in off]
+    for a in answered + refused:
+        check(a)
+    assert sum(a.found for a in answered) == len(on)
+    assert sum(contains(a, c["expect"]) for a, c in zip(answered, on, strict=True)) >= 21
+    assert sum(not a.found for a in refused) >= 21
+    assert all(a.citations == () for a in refused if not a.found)
+
+
+def test_answer_latency_on_the_seed(seed_engine) -> None:  # type: ignore[no-untyped-def]
+    """Full answer (encode, search, compose, check) p50; issue 6 targets <= 15 ms on an idle
+    machine. Asserted loosely here: the test machine is shared."""
+    questions = [c["question"] for c in read_jsonl(ROOT / "tests" / "evals" / "seed_more.jsonl")]
+    for q in questions[:3]:
+        seed_engine.ask(q)  # warm up
+    times = []
+    for q in questions:
+        start = time.perf_counter()
+        seed_engine.ask(q)
+        times.append((time.perf_counter() - start) * 1000)
+    p50 = statistics.median(times)
+    print(f"answer p50 {p50:.1f} ms, max {max(times):.1f} ms over {len(times)} questions")
+    assert p50 < 250
+
+
+def test_bbc_dev_answers_over_the_mixed_collection(mixed_index, real_embedder) -> None:  # type: ignore[no-untyped-def]
+    engine = engine_for(mixed_index, real_embedder)
+    cases = read_jsonl(shared_path("evals", "bbc_dev.jsonl"))
+    good = 0
+    for case in cases:
+        answer = engine.ask(case["question"])
+        if answer.found:
+            assert_cited(answer)
+        good += contains(answer, case["expect"])
+    assert good >= 5, f"expected string in only {good} of {len(cases)} answers"
+
+
+def test_seed_questions_over_the_mixed_collection(mixed_index, real_embedder) -> None:  # type: ignore[no-untyped-def]
+    """Among 300 BBC articles the seed still answers its questions (7 of 8: "Who reported the
+    story?" is ambiguous there and gets a BBC sentence about a report)."""
+    engine = engine_for(mixed_index, real_embedder)
+    seed = read_jsonl(shared_path("evals", "seed_dev.jsonl"))
+    answers = [engine.ask(c["question"]) for c in seed]
+    good = [a for a, c in zip(answers, seed, strict=True) if contains(a, c["expect"])]
+    assert len(good) >= 7
+    assert all(a.citations[0].source == SEED_NAME for a in good)
