@@ -280,7 +280,7 @@ def _first_cited(answer: str, limit: int = 80) -> str:
 
 
 def run_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.cli import _engine
+    from bot.cli import _engine, ensure_index
 
     path = Path(args.file)
     if getattr(args, "from_feedback", False):
@@ -289,7 +289,7 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     cases = read_cases(path)
     engine = _engine(settings)
-    engine.index()  # no index: a clear error before any work
+    ensure_index(engine)
     figures = evaluate(engine, cases, args.k, file=path.name)
     if args.json:
         print(json.dumps(figures.to_json(), ensure_ascii=False))
