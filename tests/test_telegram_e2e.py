@@ -568,6 +568,7 @@ def test_errors_are_reported_briefly_and_the_token_is_never_logged(
 
 
 # --- faults, webhook, live index swaps ------------------------------------------------------------
+@pytest.mark.filterwarnings("ignore:.*retry_after.*:DeprecationWarning")
 def test_flood_limit_429_is_retried(
     fake_bot_api: FakeBotAPI, seed_engine: Engine, tmp_path: Path
 ) -> None:
