@@ -131,3 +131,17 @@ def test_seed_questions_over_the_mixed_collection(mixed_index, real_embedder) ->
     good = [a for a, c in zip(answers, seed, strict=True) if contains(a, c["expect"])]
     assert len(good) >= 7
     assert all(a.citations[0].source == SEED_NAME for a in good)
+
+
+def test_concurrent_asks_match_sequential_ones(seed_engine) -> None:  # type: ignore[no-untyped-def]
+    """The Telegram front end calls Engine.ask from worker threads, one conversation per chat."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    questions = [c["question"] for c in read_jsonl(ROOT / "tests" / "evals" / "seed_more.jsonl")]
+    expected = [seed_engine.ask(q).text for q in questions]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        got = list(
+            pool.map(lambda iq: seed_engine.ask(iq[1], f"chat-{iq[0]}").text, enumerate(questions))
+        )
+    assert got == expected
+    assert all(len(seed_engine.conversations.recent(f"chat-{i}")) == 1 for i in range(4))
