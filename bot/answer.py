@@ -260,6 +260,11 @@ class VectorCache:
 # --- composition ---------------------------------------------------------------------------
 
 
+def sentence_spans(chunk: Chunk) -> tuple[tuple[int, int], ...]:
+    """The chunker's sentence spans; a chunk stored without them is one sentence."""
+    return chunk.sentences or ((0, len(chunk.text)),)
+
+
 def candidate_units(hits: Iterable[Hit]) -> list[Unit]:
     """Every sentence of the hits (first occurrence wins), joined with its predecessor when it
     leans on it."""
@@ -267,9 +272,10 @@ def candidate_units(hits: Iterable[Hit]) -> list[Unit]:
     seen: set[str] = set()
     for hit in hits:
         chunk = hit.chunk
-        for i, (a, b) in enumerate(chunk.sentences):
+        spans = sentence_spans(chunk)
+        for i, (a, b) in enumerate(spans):
             first = i - 1 if i > 0 and leans_on_previous(chunk.text[a:b]) else i
-            text = chunk.text[chunk.sentences[first][0] : b]
+            text = chunk.text[spans[first][0] : b]
             key = normalize(text)
             if key in seen:
                 continue
@@ -358,15 +364,16 @@ def continued(unit: Unit) -> Unit:
     one mentions ("Keys, who will sing ..." after "... Alicia Keys is to open ...")."""
     chunk = unit.hit.chunk
     j = unit.end + 1
-    if j >= len(chunk.sentences):
+    spans = sentence_spans(chunk)
+    if j >= len(spans):
         return unit
-    a, b = chunk.sentences[j]
-    if b - chunk.sentences[unit.first][0] > CONTINUE_CHARS:
+    a, b = spans[j]
+    if b - spans[unit.first][0] > CONTINUE_CHARS:
         return unit
     following = chunk.text[a:b]
     words = _WORD.findall(following)
     first_word = words[0].strip("'’") if words else ""
-    here = chunk.text[chunk.sentences[unit.last][0] : chunk.sentences[unit.end][1]]
+    here = chunk.text[spans[unit.last][0] : spans[unit.end][1]]
     mentioned = [w.strip("'’") for w in _WORD.findall(here)[1:]]
     names_it = (
         first_word[:1].isupper() and first_word.lower() not in _STARTERS and first_word in mentioned
@@ -406,7 +413,7 @@ def cite(question: str, resolved: str, units: Sequence[Unit], score: float) -> A
 def quote(unit: Unit, n: int) -> Citation:
     """Citation ``n``: whole sentences around the unit, up to ``QUOTE_CHARS``."""
     chunk: Chunk = unit.hit.chunk
-    spans = chunk.sentences
+    spans = sentence_spans(chunk)
     lo, hi = unit.first, unit.end
     start, end = spans[lo][0], spans[hi][1]
     grew = True

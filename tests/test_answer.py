@@ -199,3 +199,10 @@ def test_check_rejects_a_not_found_answer_with_citations() -> None:
     c1 = citation(1, "One. Two is here.", "Two is here.")
     with pytest.raises(AnswerCheckError, match="cites sources"):
         check(Answer("q", "q", NOT_FOUND_TEXT, False, (c1,)))
+
+
+def test_a_passage_without_sentence_spans_is_one_sentence(fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    chunk = dataclasses.replace(make_chunk(SENTENCES), sentences=(), paragraphs=())
+    answer = ask(fake_embedder, "When does the mayor start work?", [chunk])
+    assert answer.found
+    assert answer.citations[0].cited == chunk.text
