@@ -16,6 +16,7 @@ import secrets
 import time
 import traceback
 from collections.abc import AsyncIterator, Callable, Sequence
+from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -32,7 +33,6 @@ from telegram import (
 from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -45,8 +45,10 @@ from telegram.ext import (
 
 from bot.access import Access, RateLimit
 from bot.answer import Answer
+from bot.delivery import DeliveryApplication, DeliveryJournal, JournalingRequest
 from bot.feedback import VOTES, FeedbackLog, RecentAnswers
 from bot.formatting import escape, format_answer, format_sources, split_html, to_plain
+from bot.retry import RetryingRateLimiter
 from bot.settings import Settings
 from bot.upload import Saved, check_size, safe_name, save_upload
 from index.build import BuildReport
@@ -346,7 +348,9 @@ class DocBot:
             for part in split_html(format_sources(answer)):
                 await send_html(context.bot, chat_id, part)
         elif kind == "v" and vote in VOTES and answer is not None:
-            await asyncio.to_thread(self.feedback.record, answer, vote, query.from_user.id)
+            chat_id = update.effective_chat.id if update.effective_chat else query.from_user.id
+            async with self._chat_lock(chat_id):  # votes are logged in the order they came
+                await asyncio.to_thread(self.feedback.record, answer, vote, query.from_user.id)
             await query.answer("Thanks for the feedback!")
         elif (kind == "s" and key and not vote) or (kind == "v" and key and vote in VOTES):
             await query.answer(FORGOTTEN)
@@ -499,8 +503,10 @@ class DocBot:
         else:
             logger.error("while handling an update", exc_info=error)
         if isinstance(update, Update) and update.effective_chat is not None:
-            with contextlib.suppress(TelegramError):
+            try:
                 await context.bot.send_message(update.effective_chat.id, FAILED)
+            except TelegramError:  # not even this got through: answer it again at the next start
+                context.bot_data.setdefault("undelivered", set()).add(update.update_id)
 
 
 def _report_line(report: BuildReport, index: Index) -> str:
@@ -515,14 +521,25 @@ def _report_line(report: BuildReport, index: Index) -> str:
 
 
 # --- building and running -----------------------------------------------------------------------
+def delivery_file(settings: Settings) -> Path:
+    """The delivery journal (see :mod:`bot.delivery`): next to the feedback file."""
+    return Path(settings.feedback_file).parent / "delivery.jsonl"
+
+
 def build_application(settings: Settings, engine: BotEngine) -> Application:
     """The PTB application with every handler, ``setMyCommands`` at start."""
     if settings.telegram_bot_token is None:
         raise TokenMissingError()
     docbot = DocBot(settings, engine)
+    journal = DeliveryJournal(delivery_file(settings))
 
     async def post_init(app: Application) -> None:
         await app.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
+        pending = journal.pending()
+        if pending:
+            logger.info("answering %d update(s) left pending by the last run", len(pending))
+        for raw in pending:
+            await app.update_queue.put(Update.de_json(raw, app.bot))
         index = await asyncio.to_thread(engine.index)
         logger.info(
             "@%s is answering from %d document(s), %d passages",
@@ -533,10 +550,12 @@ def build_application(settings: Settings, engine: BotEngine) -> Application:
 
     app = (
         ApplicationBuilder()
+        .application_class(DeliveryApplication)
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_base_url)
         .base_file_url(_file_url(settings))
-        .rate_limiter(AIORateLimiter(max_retries=2))
+        .get_updates_request(JournalingRequest(journal, connection_pool_size=1))
+        .rate_limiter(RetryingRateLimiter())
         .concurrent_updates(True)
         .defaults(Defaults(allow_sending_without_reply=True))
         .post_init(post_init)
@@ -544,6 +563,7 @@ def build_application(settings: Settings, engine: BotEngine) -> Application:
     )
     docbot.register(app)
     app.bot_data["docbot"] = docbot
+    app.bot_data["journal"] = journal
     return app
 
 

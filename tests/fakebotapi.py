@@ -77,7 +77,10 @@ class Delay:
 
 @dataclass(frozen=True)
 class Reset:
-    """Close the connection without answering."""
+    """Close the connection without answering; with ``processed``, only after carrying out the
+    call (Telegram did send the message, but its reply was lost on the way)."""
+
+    processed: bool = False
 
 
 Action = ErrorReply | Delay | Reset
@@ -553,15 +556,20 @@ class _Handler(BaseHTTPRequestHandler):
                 return kind, token, rest
         return None
 
+    def _reset(self) -> None:
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
+
     def _apply(self, action: Action | None) -> bool:
         """Carry out a fault action; True when the request has been dealt with."""
         if isinstance(action, Delay):
             time.sleep(action.seconds)
             return False
+        if isinstance(action, Reset) and action.processed:
+            return False  # handled after the call took effect
         if isinstance(action, Reset):
-            self.close_connection = True
-            with contextlib.suppress(OSError):
-                self.connection.shutdown(socket.SHUT_RDWR)
+            self._reset()
             return True
         if isinstance(action, ErrorReply):
             body: dict[str, Any] = {
@@ -592,12 +600,16 @@ class _Handler(BaseHTTPRequestHandler):
         _, token, method = parts
         call = Call(method, params, files, token, time.monotonic())
         self.api._record(call)
-        if self._apply(self.api._fault_for(call)):
+        action = self.api._fault_for(call)
+        if self._apply(action):
             return
         if token != self.api.token:
             status, reply = 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
         else:
             status, reply = self.api.handle(method, params)
+        if isinstance(action, Reset):  # processed, then the connection drops
+            self._reset()
+            return
         self._send(status, json.dumps(reply, ensure_ascii=False).encode("utf-8"))
 
     def do_GET(self) -> None:
