@@ -12,9 +12,13 @@ Composition (no language model; every word of an answer is quoted from the docum
    (``index.sparse.tokenize``) that the unit contains. A question term that appears nowhere in
    the collection carries the largest weight, so "... in Uzbekistan?" over a collection with
    no Uzbekistan loses a large part of its overlap.
-3. The best unit answers if its score reaches ``min_answer_score`` (see ``DEFAULT_MIN_SCORE``
-   for how that threshold was calibrated); otherwise the answer says the documents do not
-   cover the question, cites nothing and lists the closest passages as ``related``.
+3. The question is answered if the best unit's score reaches ``min_answer_score`` (see
+   ``DEFAULT_MIN_SCORE`` for how that threshold was calibrated); otherwise the answer says the
+   documents do not cover it, cites nothing and lists the closest passages as ``related``.
+   Among the units above the threshold, the one quoted is chosen with small nudges that never
+   change found/not-found: a "how many" question prefers a sentence with a number, a heading
+   (no final punctuation) is a poor answer. The chosen unit takes the next sentence along when
+   that one goes on about the same subject ("Keys, who will sing ...").
 4. The answer text is the unit followed by ``[n]``; citation ``n`` quotes a window of whole
    sentences (~500 characters) around it, with ``highlight`` on the cited text. :func:`check`
    verifies that every marker maps to a citation whose quote contains the cited text.
@@ -341,7 +345,7 @@ def compose(
         margin = rank_score(best, resolved) - rank_score(u, resolved)
         if margin > SECOND_MARGIN or u.overlap < best.overlap:
             break
-        if _same_text(u, chosen) or u.hit.chunk.id == best.hit.chunk.id:
+        if u.hit.chunk.id == best.hit.chunk.id or _same_text(u, chosen):
             continue
         chosen.append(continued(u))
         break
@@ -388,7 +392,13 @@ def _repeats(unit: Unit, avoided: set[str]) -> bool:
 
 
 def _same_text(unit: Unit, chosen: Sequence[Unit]) -> bool:
-    return any(unit.key in c.key or c.key in unit.key for c in chosen)
+    """True when ``unit`` repeats (part of) what a chosen unit, with its continuation, cites."""
+    for c in chosen:
+        spans = sentence_spans(c.hit.chunk)
+        cited = normalize(c.hit.chunk.text[spans[c.first][0] : spans[c.end][1]])
+        if unit.key in cited or cited in unit.key:
+            return True
+    return False
 
 
 def cite(question: str, resolved: str, units: Sequence[Unit], score: float) -> Answer:

@@ -206,3 +206,38 @@ def test_a_passage_without_sentence_spans_is_one_sentence(fake_embedder) -> None
     answer = ask(fake_embedder, "When does the mayor start work?", [chunk])
     assert answer.found
     assert answer.citations[0].cited == chunk.text
+
+
+def test_the_next_sentence_comes_along_when_it_names_the_same_subject(fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    chunk = make_chunk(
+        [
+            "R&B star Alicia Keys is to open the Super Bowl singing a song.",
+            "Keys, who will sing America the Beautiful, will be joined by students.",
+            "The show starts at six in the evening.",
+        ]
+    )
+    answer = ask(fake_embedder, "Which song will Alicia Keys sing at the Super Bowl?", [chunk])
+    assert answer.text == (
+        "R&B star Alicia Keys is to open the Super Bowl singing a song. "
+        "Keys, who will sing America the Beautiful, will be joined by students. [1]"
+    )
+    assert answer.citations[0].location == "paragraph 1"  # where the answering sentence is
+
+
+def test_a_heading_is_not_quoted_when_a_sentence_answers(fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    chunk = make_chunk(
+        ["Mayor to start harbour work", "Harbour work will start in spring, the mayor said."]
+    )
+    answer = ask(fake_embedder, "When does the mayor start harbour work?", [chunk])
+    assert answer.text == "Harbour work will start in spring, the mayor said. [1]"
+
+
+def test_how_many_prefers_a_sentence_with_a_number(fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    chunk = make_chunk(
+        [
+            "The hacker took data of customers from the phone company.",
+            "The company said 400 had data taken.",
+        ]
+    )
+    answer = ask(fake_embedder, "How many customers had data taken by the hacker?", [chunk])
+    assert "400" in answer.text
