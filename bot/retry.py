@@ -26,8 +26,8 @@ NOT_RETRIED = frozenset({"sendChatAction"})  # "typing" is shown again a few sec
 class RetryingRateLimiter(BaseRateLimiter[int]):
     """PTB's flood-limit handling, plus retries of server errors, resets and timeouts."""
 
-    def __init__(self, pauses: tuple[float, ...] = RETRY_PAUSES, flood_retries: int = 3) -> None:
-        self.pauses = pauses
+    def __init__(self, pauses: tuple[float, ...] | None = None, flood_retries: int = 3) -> None:
+        self.pauses = RETRY_PAUSES if pauses is None else pauses
         self.inner = AIORateLimiter(max_retries=flood_retries)
 
     async def initialize(self) -> None:

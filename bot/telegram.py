@@ -31,7 +31,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ChatType, ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, NetworkError, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -505,8 +505,10 @@ class DocBot:
         if isinstance(update, Update) and update.effective_chat is not None:
             try:
                 await context.bot.send_message(update.effective_chat.id, FAILED)
-            except TelegramError:  # not even this got through: answer it again at the next start
-                context.bot_data.setdefault("undelivered", set()).add(update.update_id)
+            except TelegramError as exc:
+                if isinstance(exc, NetworkError) and not isinstance(exc, BadRequest):
+                    # Telegram unreachable: keep the update pending for the next start
+                    context.bot_data.setdefault("undelivered", set()).add(update.update_id)
 
 
 def _report_line(report: BuildReport, index: Index) -> str:
