@@ -2,13 +2,13 @@
 and follow-up questions resolved against them before retrieval.
 
 A follow-up is a question that refers back ("who appoints them?", "and why them?") or is too
-short to search on its own ("and in 2012?"). It is resolved by appending the key words
-of the question the conversation is about (the last one that was not a follow-up) and the
-names in the previous answer's answering sentence,
-so "and why them?" after "who manages regional commissions?" searches for
-"and why them? manages regional commissions Akims Governors". Sentences already given as
-answers are avoided unless the follow-up's own words occur in them, so the next answer brings
-new information ("and why them?" gets the reason, not the Akims sentence again).
+short to search on its own ("and in 2012?"). It is resolved by appending the key words of the
+question the conversation is about (the last one that was not a follow-up) and the names in the
+previous answer's last cited sentence, so "and why them?" after "who manages regional
+commissions?" searches for "and why them? manages regional commissions Akims Governors".
+Sentences already given as answers are avoided unless the follow-up's own words occur in them,
+so the next answer brings new information ("and why them?" gets the reason, not the Akims
+sentence again).
 """
 
 from __future__ import annotations
