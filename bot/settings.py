@@ -78,7 +78,7 @@ class Settings(BaseSettings):
     def _ids(cls, value: object) -> list[int]:
         return _id_list(value)
 
-    @field_validator("telegram_bot_token", mode="before")
+    @field_validator("telegram_bot_token", "webhook_secret", mode="before")
     @classmethod
     def _blank_token(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
