@@ -1,0 +1,1 @@
+"""Retrieval benchmarks of the product (see README.md and RESULTS.md here)."""
