@@ -31,7 +31,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ChatType, ParseMode
-from telegram.error import BadRequest, NetworkError, TelegramError
+from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -52,7 +52,13 @@ from bot.retry import RetryingRateLimiter
 from bot.settings import Settings
 from bot.upload import Saved, check_size, safe_name, save_upload
 from index.build import BuildReport
-from index.errors import DocbotError, TokenMissingError, UploadRejectedError
+from index.errors import (
+    DocbotError,
+    TelegramFailedError,
+    TokenMissingError,
+    TokenRejectedError,
+    UploadRejectedError,
+)
 from index.retriever import Index
 
 logger = logging.getLogger("docbot.telegram")
@@ -233,6 +239,12 @@ class DocBot:
         if not quiet and message is not None and user is not None:
             await message.reply_text(REFUSED.format(user_id=user.id))
         return False
+
+    def _redact(self, error: BaseException) -> str:
+        """An error's message for a chat reply, without the bot token."""
+        token = self.settings.telegram_bot_token
+        text = str(error)
+        return text.replace(token.get_secret_value(), "<token>") if token else text
 
     def _chat_lock(self, chat_id: int) -> asyncio.Lock:
         if len(self._chat_locks) > 5000:
@@ -429,7 +441,7 @@ class DocBot:
                 report, index = await self._reindex()
         except DocbotError as exc:  # e.g. another build holds the lock: the message says why
             logger.error("/reload failed: %s", exc)
-            await message.reply_text(f"Re-indexing failed: {exc}")
+            await message.reply_text(f"Re-indexing failed: {self._redact(exc)}")
             return
         await message.reply_text(_report_line(report, index))
 
@@ -473,7 +485,8 @@ class DocBot:
             except DocbotError as exc:
                 logger.error("indexing after an upload failed: %s", exc)
                 await message.reply_text(
-                    f"Saved {saved.name}, but indexing failed: {exc}. Send /reload to retry."
+                    f"Saved {saved.name}, but indexing failed: {self._redact(exc)}. "
+                    "Send /reload to retry."
                 )
                 return
             await self._confirm_upload(message, saved, report, index)
@@ -580,6 +593,29 @@ def run_bot(
     if settings.telegram_bot_token is None:
         raise TokenMissingError()
     token = settings.telegram_bot_token.get_secret_value()
+    try:
+        _run_bot(settings, engine, token, stop_signals, on_app)
+    except InvalidToken:  # PTB's message quotes the token
+        raise TokenRejectedError() from None
+    except TelegramError as exc:  # e.g. Telegram unreachable at startup, after the retries
+        raise TelegramFailedError(
+            f"{type(exc).__name__}: {exc}".replace(token, "<token>")
+        ) from None
+    except Exception as exc:
+        text = "".join(traceback.format_exception(exc))
+        if token and token in text:  # never let the token reach a printed traceback
+            reason = f"{type(exc).__name__}: {exc}".replace(token, "<token>")
+            raise TelegramFailedError(reason) from None
+        raise
+
+
+def _run_bot(
+    settings: Settings,
+    engine: BotEngine,
+    token: str,
+    stop_signals: Sequence[int] | None,
+    on_app: Callable[[Application], None] | None,
+) -> None:
     with redacted_logs(token):
         app = build_application(settings, engine)
         if on_app is not None:

@@ -91,6 +91,21 @@ class TokenMissingError(DocbotError):
         )
 
 
+class TokenRejectedError(DocbotError):
+    exit_code = 2
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized): copy the token again from "
+            "@BotFather (/mybots -> API Token) into .env"
+        )
+
+
+class TelegramFailedError(DocbotError):
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"The Telegram bot stopped: {reason}")
+
+
 class AnswerCheckError(DocbotError):
     """An answer whose [n] markers do not match its quoted citations: a bug, never shown as an
     answer."""
