@@ -15,6 +15,7 @@ import logging
 import secrets
 import time
 import traceback
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -206,6 +207,7 @@ class DocBot:
         self.access = Access(settings.allowed_users, settings.admins)
         self.rate = RateLimit(settings.questions_per_minute)
         self.recent = RecentAnswers()
+        self._answered_in: OrderedDict[str, int] = OrderedDict()  # button key -> its chat
         self.feedback = FeedbackLog(settings.feedback_file)
         self._chat_locks: dict[int, asyncio.Lock] = {}
         self._reindex_lock: asyncio.Lock | None = None
@@ -324,6 +326,9 @@ class DocBot:
 
     async def _send_answer(self, message: Message, answer: Answer) -> None:
         key = self.recent.add(answer)
+        self._answered_in[key] = message.chat_id
+        while len(self._answered_in) > self.recent.size:
+            self._answered_in.popitem(last=False)
         parts = split_html(format_answer(answer))
         quote = message.chat.type != ChatType.PRIVATE
         for i, part in enumerate(parts):
@@ -354,6 +359,10 @@ class DocBot:
         kind, _, rest = (query.data or "").partition(":")
         key, _, vote = rest.partition(":")
         answer = self.recent.get(key) if key else None
+        chat = update.effective_chat.id if update.effective_chat else query.from_user.id
+        if answer is not None and self._answered_in.get(key) != chat:
+            logger.warning("button data for another chat's answer from user %s", query.from_user.id)
+            answer = None  # forged: never show or log an answer given in another chat
         if kind == "s" and not vote and answer is not None:
             await query.answer()
             chat_id = update.effective_chat.id if update.effective_chat else query.from_user.id
