@@ -80,6 +80,13 @@ NOT_ADMIN = "Only the bot's admins can do that."
 NON_TEXT = "I only read text. Send me your question as a message."
 FAILED = "Sorry, something went wrong while answering. Please try again in a moment."
 FORGOTTEN = "That answer is too old; please ask again."
+EMPTY_QUESTION = "Ask me a question about the documents."
+
+
+def clean_question(text: str) -> str:
+    """The question as the engine gets it: whitespace runs made single spaces, at most
+    :data:`MAX_QUESTION` characters; empty when nothing is left."""
+    return " ".join(text.split())[:MAX_QUESTION]
 
 
 class BotEngine(Protocol):
@@ -301,9 +308,9 @@ class DocBot:
         if not await self._allowed(update):
             return
         user_id = update.effective_user.id if update.effective_user else 0
-        question = " ".join(question.split())[:MAX_QUESTION]
+        question = clean_question(question)
         if not question:
-            await message.reply_text("Ask me a question about the documents.")
+            await message.reply_text(EMPTY_QUESTION)
             return
         wait = self.rate.wait_time(user_id)
         if wait:
