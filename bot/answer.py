@@ -39,6 +39,7 @@ import numpy as np
 
 from index.errors import AnswerCheckError
 from index.sparse import tokenize
+from index.units import leans_on_previous, sentence_spans, unit_bounds
 
 if TYPE_CHECKING:
     from index.chunking import Chunk
@@ -69,17 +70,12 @@ NOT_FOUND_TEXT = "The documents do not cover this question."
 DEFAULT_MIN_SCORE = 0.2
 OVERLAP_WEIGHT = 0.3
 QUOTE_CHARS = 500  # a quote grows by whole sentences around the cited text up to this length
-SHORT_WORDS = 5  # a sentence of fewer words cannot stand alone
 RELATED = 3  # closest passages offered when nothing answers
 ANSWER_TYPE_BONUS = 0.1  # ranking only: "how many ...?" prefers a sentence with a number
 HEADING_PENALTY = 0.3  # ranking only: a title or caption (no final punctuation) rarely answers
 CONTINUE_CHARS = 450  # a following sentence is added only while the cited text stays this short
 SECOND_MARGIN = 0.02  # a second unit is cited when this close to the best, with as much overlap
 
-_LEANING = frozenset(
-    "it its they them their these those this that he she his her him such there both"
-    " then however but also".split()
-)
 _WORD = re.compile(r"[\w'’-]+", re.UNICODE)
 _MARKER = re.compile(r"\s*\[(\d+)\]")
 _NUMERIC_QUESTION = re.compile(
@@ -150,14 +146,6 @@ class Unit:
 
 def normalize(text: str) -> str:
     return " ".join(text.split())
-
-
-def leans_on_previous(sentence: str) -> bool:
-    """True when a sentence needs the one before it: a leading pronoun, or very short."""
-    words = _WORD.findall(sentence)
-    if len(words) < SHORT_WORDS:
-        return True
-    return words[0].lower() in _LEANING
 
 
 # --- collection statistics -----------------------------------------------------------------
@@ -264,11 +252,6 @@ class VectorCache:
 # --- composition ---------------------------------------------------------------------------
 
 
-def sentence_spans(chunk: Chunk) -> tuple[tuple[int, int], ...]:
-    """The chunker's sentence spans; a chunk stored without them is one sentence."""
-    return chunk.sentences or ((0, len(chunk.text)),)
-
-
 def candidate_units(hits: Iterable[Hit]) -> list[Unit]:
     """Every sentence of the hits (first occurrence wins), joined with its predecessor when it
     leans on it."""
@@ -277,15 +260,38 @@ def candidate_units(hits: Iterable[Hit]) -> list[Unit]:
     for hit in hits:
         chunk = hit.chunk
         spans = sentence_spans(chunk)
-        for i, (a, b) in enumerate(spans):
-            first = i - 1 if i > 0 and leans_on_previous(chunk.text[a:b]) else i
-            text = chunk.text[spans[first][0] : b]
+        for first, i in unit_bounds(chunk):
+            text = chunk.text[spans[first][0] : spans[i][1]]
             key = normalize(text)
             if key in seen:
                 continue
             seen.add(key)
             units.append(Unit(hit=hit, first=first, last=i, text=text))
     return units
+
+
+def unit_vectors(
+    units: Sequence[Unit],
+    embedder: Embedder,
+    cache: VectorCache | None,
+    stored: Callable[[int], np.ndarray | None] | None,
+) -> np.ndarray:
+    """Each unit's vector: stored with the index at build time (``Index.unit_vectors``, by the
+    hit's row), else encoded now (through ``cache``) - only for hits not from an index."""
+    blocks: dict[int, np.ndarray | None] = {}
+    rows: list[np.ndarray | None] = []
+    for u in units:
+        row = u.hit.row
+        if stored is not None and row >= 0 and row not in blocks:
+            blocks[row] = stored(row)
+        block = blocks.get(row)
+        rows.append(block[u.last] if block is not None and u.last < len(block) else None)
+    missing = [i for i, r in enumerate(rows) if r is None]
+    if missing:
+        encoded = (cache or VectorCache()).encode(embedder, [units[i].text for i in missing])
+        for i, vector in zip(missing, encoded, strict=True):
+            rows[i] = vector
+    return np.stack([np.asarray(r, dtype=np.float32) for r in rows if r is not None])
 
 
 def score_units(
@@ -313,6 +319,7 @@ def compose(
     min_score: float = DEFAULT_MIN_SCORE,
     avoid: Iterable[str] = (),
     cache: VectorCache | None = None,
+    stored: Callable[[int], np.ndarray | None] | None = None,
 ) -> Answer:
     """The answer to ``resolved`` from ``hits``: the best-scoring unit(s), cited, or not found.
 
@@ -328,7 +335,7 @@ def compose(
     ]
     if not units:
         return not_found(question, resolved, hits)
-    vectors = (cache or VectorCache()).encode(embedder, [u.text for u in units])
+    vectors = unit_vectors(units, embedder, cache, stored)
     scored = sorted(
         score_units(units, resolved, query_vector, vectors, stats.idf), key=lambda u: -u.score
     )

@@ -8,15 +8,13 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
-from bot.answer import Answer, VectorCache, candidate_units, compose, stats_of
+from bot.answer import Answer, VectorCache, compose, stats_of
 from bot.conversation import ConversationStore, MemoryConversationStore, Turn, resolve
 from bot.settings import Settings
 from index import build as build_index
 from index.build import BuildReport, Progress, no_progress
 from index.embedding import Embedder, SentenceTransformerEmbedder
 from index.retriever import Hit, Index
-
-WARM_LIMIT = 200_000  # sentences kept warm at most (~300 MB of vectors at 384 dimensions)
 
 
 class Engine:
@@ -121,6 +119,7 @@ class Engine:
             min_score=self.settings.min_answer_score,
             avoid=resolution.avoid,
             cache=self._vectors,
+            stored=index.unit_vectors,
         )
         if conversation_id:
             cited = tuple(c.cited for c in answer.citations)
@@ -135,18 +134,3 @@ class Engine:
             )
             self.conversations.add(conversation_id, turn)
         return answer
-
-    def warm_answers(self, batch: int = 8, stop: threading.Event | None = None) -> int:
-        """Encode every candidate answer sentence of the current index ahead of questions, in
-        small batches (a question waits for at most one batch). Meant for a background thread
-        of a long-running front end; returns how many were encoded. Stops early on ``stop``.
-        """
-        index = self.index()
-        units = candidate_units(Hit(c, 0.0, 0.0, 0.0, 0) for c in index.chunks)
-        texts = [u.text for u in units][:WARM_LIMIT]
-        self._vectors.size = max(self._vectors.size, len(texts))
-        for lo in range(0, len(texts), batch):
-            if stop is not None and stop.is_set():
-                return lo
-            self._vectors.encode(index.embedder, texts[lo : lo + batch])
-        return len(texts)

@@ -27,6 +27,7 @@ from index.errors import DocbotError, IndexWriteError, NoDocumentsError
 from index.loading import SkipFile, Skipped, SourceFile, load, scan
 from index.retriever import IndexSettings
 from index.sparse import SparseIndex
+from index.units import UNITS_VERSION, unit_texts
 
 Progress = Callable[[str, int], contextlib.AbstractContextManager[Callable[[int], None]]]
 
@@ -51,6 +52,7 @@ class BuildReport:
     reused: int
     seconds: float
     notes: list[str] = field(default_factory=list)
+    units_embedded: int = 0  # answer units (sentences) embedded; the rest were reused
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -65,6 +67,7 @@ class BuildReport:
             "duplicates": self.duplicates,
             "embedded": self.embedded,
             "reused": self.reused,
+            "units_embedded": self.units_embedded,
             "seconds": round(self.seconds, 3),
             "notes": self.notes,
         }
@@ -75,6 +78,7 @@ class _Previous:
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     chunks_by_source: dict[str, list[Chunk]] = field(default_factory=dict)
     vectors: dict[str, np.ndarray] = field(default_factory=dict)  # content hash -> vector
+    units: dict[str, np.ndarray] = field(default_factory=dict)  # content hash -> unit vectors
 
 
 def _read_previous(
@@ -118,6 +122,16 @@ def _read_previous(
     if vectors is not None and len(vectors) == len(rows):
         for i, row in enumerate(rows):
             prev.vectors[Chunk.from_json(row).content_hash] = np.asarray(vectors[i])
+    if vectors is not None and manifest.get("units_version") == UNITS_VERSION:
+        try:
+            units = np.load(folder / store.UNITS, mmap_mode="r")
+            offsets = np.load(folder / store.UNIT_OFFSETS)
+        except (OSError, ValueError):
+            units, offsets = None, None
+        if units is not None and offsets is not None and len(offsets) == len(rows) + 1:
+            for i, row in enumerate(rows):
+                block = np.asarray(units[offsets[i] : offsets[i + 1]])
+                prev.units[Chunk.from_json(row).content_hash] = block
     return prev
 
 
@@ -186,15 +200,19 @@ def build(
             info["duplicates"] = info.get("duplicates", 0) + 1
 
         vectors, embedded = _vectors(kept, prev, embedder, progress)
+        units, unit_offsets, units_embedded = _unit_vectors(kept, prev, embedder, progress)
         folder = store.new_build_folder(root)
         try:
             _write(folder, kept, dropped, vectors, settings)
+            np.save(folder / store.UNITS, units)
+            np.save(folder / store.UNIT_OFFSETS, unit_offsets)
             manifest = {
                 "format_version": store.FORMAT_VERSION,
                 "model": embedder.model_id,
                 "dimension": embedder.dimension,
                 "chunker": settings.chunker.as_dict(),
                 "dense_kind": settings.dense_kind,
+                "units_version": UNITS_VERSION,
                 "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "documents": str(documents.resolve()),
                 "counts": {
@@ -202,6 +220,7 @@ def build(
                     "chunks": len(kept),
                     "duplicates": len(dropped),
                     "skipped": len(skipped),
+                    "units": len(units),
                 },
                 "files": {k: file_info[k] for k in sorted(file_info)},
                 "skipped": [{"source": s.source, "reason": s.reason} for s in skipped],
@@ -228,6 +247,7 @@ def build(
         reused=len(kept) - embedded,
         seconds=time.monotonic() - started,
         notes=notes,
+        units_embedded=units_embedded,
     )
 
 
@@ -254,6 +274,41 @@ def _vectors(
         for vector, positions in zip(new, todo.values(), strict=True):
             vectors[positions] = vector
     return vectors, len(todo)
+
+
+def _unit_vectors(
+    kept: list[Chunk], prev: _Previous, embedder: Embedder, progress: Progress
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """float16 vectors of every answer unit, chunk after chunk, and each chunk's first row.
+
+    A chunk whose text the previous build had reuses its unit vectors; the others' units are
+    embedded (each distinct text once).
+    """
+    blocks: list[np.ndarray | None] = []
+    todo: dict[str, list[tuple[int, int]]] = {}
+    offsets = np.zeros(len(kept) + 1, dtype=np.int64)
+    for i, chunk in enumerate(kept):
+        texts = unit_texts(chunk)
+        offsets[i + 1] = offsets[i] + len(texts)
+        cached = prev.units.get(chunk.content_hash)
+        if cached is not None and len(cached) == len(texts):
+            blocks.append(cached)
+            continue
+        blocks.append(None)
+        for j, text in enumerate(texts):
+            todo.setdefault(text, []).append((i, j))
+    units = np.zeros((int(offsets[-1]), embedder.dimension), dtype=np.float16)
+    for i, block in enumerate(blocks):
+        if block is not None:
+            units[offsets[i] : offsets[i + 1]] = block
+    if todo:
+        texts = list(todo)
+        with progress("embedding sentences", len(texts)) as advance:
+            new = embedder.encode(texts, progress=advance)
+        for vector, places in zip(new, todo.values(), strict=True):
+            for i, j in places:
+                units[offsets[i] + j] = vector
+    return units, offsets, len(todo)
 
 
 def _write(

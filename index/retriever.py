@@ -40,6 +40,7 @@ class Hit:
     dense: float
     sparse: float
     rank: int
+    row: int = -1  # the chunk's row in the index (-1: not from an index)
 
 
 class Index:
@@ -55,6 +56,8 @@ class Index:
         sparse: SparseIndex,
         embedder: Embedder,
         settings: IndexSettings,
+        units: np.ndarray | None = None,
+        unit_offsets: np.ndarray | None = None,
     ) -> None:
         self.folder = folder
         self.manifest = manifest
@@ -64,6 +67,8 @@ class Index:
         self.sparse = sparse
         self.embedder = embedder
         self.settings = settings
+        self.units = units
+        self.unit_offsets = unit_offsets
 
     @classmethod
     def load(cls, root: Path, embedder: Embedder, settings: IndexSettings | None = None) -> Index:
@@ -77,11 +82,26 @@ class Index:
             vectors = np.load(folder / store.VECTORS, mmap_mode="r")
             dense = DenseIndex.load(folder / store.DENSE, manifest.get("dense_kind", "flat"))
             sparse = SparseIndex.load(folder / store.SPARSE)
+            units = np.load(folder / store.UNITS, mmap_mode="r")
+            unit_offsets = np.load(folder / store.UNIT_OFFSETS)
         except (OSError, ValueError, KeyError, RuntimeError) as exc:
             raise IndexCorruptError(folder, f"{type(exc).__name__}: {exc}") from exc
         if not (len(chunks) == len(vectors) == len(dense)):
             raise IndexCorruptError(folder, "chunk, vector and FAISS row counts differ")
-        return cls(folder, manifest, chunks, vectors, dense, sparse, embedder, settings)
+        if len(unit_offsets) != len(chunks) + 1 or unit_offsets[-1] != len(units):
+            raise IndexCorruptError(folder, "unit vectors do not match the chunks")
+        return cls(
+            folder,
+            manifest,
+            chunks,
+            vectors,
+            dense,
+            sparse,
+            embedder,
+            settings,
+            units,
+            unit_offsets,
+        )
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -90,6 +110,13 @@ class Index:
         """Indexed files and their chunk counts."""
         files = self.manifest.get("files", {})
         return {name: int(info.get("chunks", 0)) for name, info in sorted(files.items())}
+
+    def unit_vectors(self, row: int) -> np.ndarray | None:
+        """Vectors of the answer units of chunk ``row`` (``index.units``), or None."""
+        if self.units is None or self.unit_offsets is None or not 0 <= row < len(self.chunks):
+            return None
+        a, b = int(self.unit_offsets[row]), int(self.unit_offsets[row + 1])
+        return np.asarray(self.units[a:b], dtype=np.float32)
 
     def search(self, queries: Sequence[str], k: int = 5) -> list[list[Hit]]:
         """Top ``k`` fused hits per query. One query is a batch of one."""
@@ -129,6 +156,7 @@ class Index:
                         dense=float(dense_scores[j]),
                         sparse=float(sparse_scores[j]),
                         rank=rank,
+                        row=int(ids[j]),
                     )
                     for rank, j in enumerate(order, start=1)
                 ]

@@ -13,7 +13,9 @@ Files in a build folder:
 - ``dropped.jsonl``: chunks dropped as duplicates, each with ``duplicate_of``;
 - ``vectors.npy``: float32 normalised vectors, one row per chunk;
 - ``dense.faiss``: the FAISS index over those rows;
-- ``sparse/``: the BM25 index (bm25s) over those rows.
+- ``sparse/``: the BM25 index (bm25s) over those rows;
+- ``units.npy``: float16 vectors of every answer unit (``index.units``), chunk after chunk;
+  ``unit_offsets.npy``: where each chunk's units start (one more entry than chunks).
 """
 
 from __future__ import annotations
@@ -32,13 +34,15 @@ from typing import Any
 
 from index.errors import IndexCorruptError, IndexLockedError, IndexWriteError, NoIndexError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: unit vectors for answers (units.npy, unit_offsets.npy)
 MANIFEST = "manifest.json"
 CHUNKS = "chunks.jsonl"
 DROPPED = "dropped.jsonl"
 VECTORS = "vectors.npy"
 DENSE = "dense.faiss"
 SPARSE = "sparse"
+UNITS = "units.npy"
+UNIT_OFFSETS = "unit_offsets.npy"
 
 
 def builds_dir(root: Path) -> Path:

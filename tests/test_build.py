@@ -57,6 +57,7 @@ def test_first_build_then_incremental_add_change_delete(docs_dir: Path, tmp_path
     again = build(docs_dir, root, emb)
     assert (again.added, again.changed, again.removed) == ([], [], [])
     assert again.unchanged == 3 and again.embedded == 0 and again.reused == 3
+    assert again.units_embedded == 0
 
     _write(docs_dir, {"birds.txt": "Birds sing at dawn. Parrots can talk."})
     _write(docs_dir, {"cats.txt": ARTICLES["cats.txt"] + " Kittens drink milk."})
@@ -67,7 +68,10 @@ def test_first_build_then_incremental_add_change_delete(docs_dir: Path, tmp_path
     assert third.changed == ["cats.txt"]
     assert third.removed == ["dogs.md"]
     assert third.embedded == 2  # the new file and the changed chunk; rain.txt reused
-    assert emb.texts_encoded - before == 2
+    # Answer units (sentences, joined to a predecessor they lean on) of those two chunks only:
+    # birds 2 + cats 4 ("Kittens drink milk." is too short to stand alone).
+    assert third.units_embedded == 6
+    assert emb.texts_encoded - before == third.embedded + third.units_embedded
     assert third.reused == 1
     assert "dogs.md" not in _sources(root, emb, "dogs bark walks park tail")
     assert "birds.txt" in _sources(root, emb, "parrots talk")
@@ -102,6 +106,8 @@ def test_index_folder_has_manifest_and_plain_files(docs_dir: Path, tmp_path: Pat
         "vectors.npy",
         "dense.faiss",
         "sparse",
+        "units.npy",
+        "unit_offsets.npy",
     } <= names
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["format_version"] == store.FORMAT_VERSION
@@ -109,10 +115,18 @@ def test_index_folder_has_manifest_and_plain_files(docs_dir: Path, tmp_path: Pat
     assert manifest["chunker"] == ChunkerSettings().as_dict()
     assert set(manifest["files"]) == set(ARTICLES)
     assert all(len(f["sha256"]) == 64 for f in manifest["files"].values())
-    assert manifest["counts"] == {"files": 3, "chunks": 3, "duplicates": 0, "skipped": 1}
+    assert manifest["counts"] == {
+        "files": 3,
+        "chunks": 3,
+        "duplicates": 0,
+        "skipped": 1,
+        "units": 9,
+    }
     assert manifest["skipped"][0]["source"] == "junk.bin"
     assert manifest["built_at"]
     assert np.load(folder / "vectors.npy").shape == (3, 64)
+    assert np.load(folder / "units.npy").shape == (9, 64)
+    assert list(np.load(folder / "unit_offsets.npy")) == [0, 3, 6, 9]
 
 
 def test_duplicates_across_files_are_dropped_and_come_back(docs_dir: Path, tmp_path: Path) -> None:

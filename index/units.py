@@ -1,0 +1,50 @@
+"""Answer units: what an answer can quote. Each sentence of a chunk is a unit, together with
+its predecessor when it leans on it (it starts with a pronoun such as "They"/"This", or is too
+short to stand alone), so "They will be managed by oblast Akims" is judged and quoted with the
+sentence that says who "they" are.
+
+Unit vectors are computed once, at build time, and stored with the index (``store.UNITS``):
+answering a question then encodes only the question.
+"""
+
+from __future__ import annotations
+
+import re
+
+from index.chunking import Chunk
+
+UNITS_VERSION = 1  # bump when the rule changes: stored unit vectors are then recomputed
+SHORT_WORDS = 5  # a sentence of fewer words cannot stand alone
+LEANING = frozenset(
+    "it its they them their these those this that he she his her him such there both"
+    " then however but also".split()
+)
+_WORD = re.compile(r"[\w'’-]+", re.UNICODE)
+
+
+def leans_on_previous(sentence: str) -> bool:
+    """True when a sentence needs the one before it: a leading pronoun, or very short."""
+    words = _WORD.findall(sentence)
+    if len(words) < SHORT_WORDS:
+        return True
+    return words[0].lower() in LEANING
+
+
+def sentence_spans(chunk: Chunk) -> tuple[tuple[int, int], ...]:
+    """The chunker's sentence spans; a chunk stored without them is one sentence."""
+    return chunk.sentences or ((0, len(chunk.text)),)
+
+
+def unit_bounds(chunk: Chunk) -> list[tuple[int, int]]:
+    """(first, last) sentence of the unit ending at each sentence of ``chunk``, in order."""
+    spans = sentence_spans(chunk)
+    return [
+        (i - 1 if i > 0 and leans_on_previous(chunk.text[a:b]) else i, i)
+        for i, (a, b) in enumerate(spans)
+    ]
+
+
+def unit_texts(chunk: Chunk) -> list[str]:
+    """The text of each unit of ``chunk``; unit ``i`` ends with sentence ``i``."""
+    spans = sentence_spans(chunk)
+    return [chunk.text[spans[first][0] : spans[last][1]] for first, last in unit_bounds(chunk)]
