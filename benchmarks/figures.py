@@ -46,6 +46,7 @@ def build_figure(collection: Collection, work: Path, repeat: int) -> dict[str, A
                 "chunks_file": str(chunks_file),
                 "chunks": report["chunks"],
                 "embedded": report["embedded"],
+                "units_embedded": report.get("units_embedded", 0),
                 "build_s": report["seconds"],
                 "wall_s": full.seconds,
                 "peak_rss_mb": full.peak_rss_mb,

@@ -80,7 +80,9 @@ def _rows(r: dict[str, Any]) -> tuple[list[str], list[str]]:
         )
         for i, x in enumerate(b["runs"], 1):
             det.append(
-                f"- run {i}: {x['chunks']} chunks; `docbot index --full` build {_f(x['build_s'])} s"
+                f"- run {i}: {x['chunks']} chunks (+ {x.get('units_embedded', 0)} answer units"
+                " embedded by the build too); `docbot index --full` build"
+                f" {_f(x['build_s'])} s"
                 f" ({_f(x['docbot_chunks_per_s'])} chunks/s), whole process {_f(x['wall_s'])} s"
                 f" (with imports and model load: {_f(x['docbot_wall_chunks_per_s'])} chunks/s),"
                 f" peak RSS {_f(x['peak_rss_mb'], '.0f')} MB; `SentenceTransformer.encode` of the"
