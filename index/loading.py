@@ -176,7 +176,14 @@ def decode_text(data: bytes) -> str:
     return text
 
 
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+# Invisible characters that only get in the way: zero-width ones, the soft hyphen, and explicit
+# bidirectional overrides/isolates (they can scramble how a quoted reply looks; RTL text itself
+# needs none of them).
+_INVISIBLE = (
+    "\u200b\u200c\u200d\u2060\ufeff\u00ad\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+_ZERO_WIDTH = dict.fromkeys(map(ord, _INVISIBLE), None)
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")  # terminal colour codes and the like
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
@@ -185,7 +192,7 @@ def clean_text(text: str) -> str:
     """Normalise newlines and spaces, drop zero-width and control characters (never words)."""
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_ZERO_WIDTH)
-    text = _CONTROL.sub(" ", text)
+    text = _CONTROL.sub(" ", _ANSI.sub("", text))
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     text = "\n".join(lines)
     return re.sub(r"\n{3,}", "\n\n", text).strip()

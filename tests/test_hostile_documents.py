@@ -49,6 +49,7 @@ def test_a_folder_of_hostile_files(docs_dir: Path, tmp_path: Path) -> None:
     assert "Caf\ufffd menus" in joined  # a stray bad byte is replaced, the file kept
     assert "Zerowidth joiners hide in passwords." in joined
     assert "\x07" not in joined and "\x1b" not in joined and "\u200b" not in joined
+    assert "Bell escapes too." in joined and "\u202e" not in joined
     assert "stealCookies" not in joined and "Visible lighthouse paragraph." in joined
     assert "Қазақстан" in joined and "🚀" in joined
     assert max(len(t.split()) for t in texts) <= 120

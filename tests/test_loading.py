@@ -127,5 +127,7 @@ def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_clean_text_drops_zero_width_and_control_characters() -> None:
-    assert clean_text("a\u200bb\x00c\r\nd\u202e e\t\tf") == "ab c\nd\u202e e f"
+    assert clean_text("a\u200bb\x00c\r\nd\u202e e\t\tf") == "ab c\nd e f"
+    assert clean_text("red \x1b[31mwarning\x1b[0m here") == "red warning here"
+    assert clean_text("שלום \u2067עולם\u2069") == "שלום עולם"
     assert clean_text("\ufeffBOM start") == "BOM start"
