@@ -219,7 +219,7 @@ def concurrency_figure(
         f" {-(-serial // per_chat)} other questions, each asked {per_chat} times in a row), then"
         f" {out['questions']} questions pushed at once ({chats} private chats x {per_chat}:"
         f" {pool} distinct questions, each asked in {per_chat} chats, so both phases get the"
-        " same share of repeats, which the answer's sentence-vector cache serves);"
+        " same share of repeated questions);"
         f" {out['answered']} answers in {_fmt(out['concurrent_s'])} s, latency"
         f" from the push p50 {_fmt(out['p50_s'])} s, p95 {_fmt(out['p95_s'])} s;"
         f" {out['failures']} error replies, {out['rate_limited']} rate-limit replies;"

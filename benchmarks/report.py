@@ -75,8 +75,8 @@ def _rows(r: dict[str, Any]) -> tuple[list[str], list[str]]:
             f" | >= 0.9 | {_ok(met)} |"
         )
         det.append(
-            f"**Build** ({b['threads']} torch threads for both, = `DOCBOT_INDEX_THREADS` default,"
-            f" one per core; {b['files']} files). Per run:"
+            f"**Build** ({b['threads']} torch thread(s) for both, as `DOCBOT_INDEX_THREADS` sets"
+            f" for `docbot index` (default: one per core); {b['files']} files). Per run:"
         )
         for i, x in enumerate(b["runs"], 1):
             det.append(
