@@ -251,5 +251,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def entry() -> None:
+    """The ``docbot`` console script: :func:`main`, then a fast exit.
+
+    Interpreter shutdown after torch takes 0.3-5 s (benchmarks/RESULTS.md, cold start); every
+    command has finished its work and closed its files by now, so flush and leave at once.
+    """
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

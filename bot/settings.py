@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     # --- model -----------------------------------------------------------------------------
     embedding_model: str = ""  # empty: the bundled all-MiniLM-L6-v2
     torch_threads: int = Field(1, ge=1)
-    index_threads: int = Field(0, ge=0)  # 0: one per core
+    index_threads: int = Field(0, ge=0)  # 0: all cores but one
 
     # --- answers ---------------------------------------------------------------------------
     top_k: int = Field(5, ge=1, le=50)
@@ -95,4 +95,7 @@ class Settings(BaseSettings):
         )
 
     def build_threads(self) -> int:
-        return self.index_threads or os.cpu_count() or 1
+        """Threads for `docbot index`: all cores but one (at least one), unless set. On a
+        2-core machine with the bot running, 2 torch threads ran slower than 1 (7.1 vs 11.2
+        chunks/s, benchmarks/RESULTS.md): the spare core keeps the bot and the build apart."""
+        return self.index_threads or max(1, (os.cpu_count() or 1) - 1)
