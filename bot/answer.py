@@ -151,17 +151,27 @@ def normalize(text: str) -> str:
 # --- collection statistics -----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class Stats:
-    """What composition needs to know about the whole index, computed once per loaded index."""
+    """What composition needs to know about the whole collection: how many passages use a
+    stemmed term (for IDF), and whether a file uses it at all (for the name rule)."""
 
-    df: dict[str, int]  # passages containing each stemmed term
-    passages: int
-    source_terms: dict[str, frozenset[str]]  # the stemmed terms of each file
+    def __init__(
+        self,
+        passages: int,
+        df: Callable[[str], int],
+        in_source: Callable[[str, str], bool],
+    ) -> None:
+        self.passages = max(passages, 1)
+        self.df = df
+        self.in_source = in_source
 
     def idf(self, term: str) -> float:
         """IDF over the passages; a term the collection never uses gets the largest IDF."""
-        return float(np.log(1.0 + (self.passages + 0.5) / (self.df.get(term, 0) + 0.5)))
+        return float(np.log(1.0 + (self.passages + 0.5) / (self.df(term) + 0.5)))
+
+    def names_missing(self, names: Sequence[Sequence[str]], source: str) -> bool:
+        """True when a name of the question does not occur in ``source`` at all."""
+        return any(not all(self.in_source(s, source) for s in name) for name in names)
 
 
 _stats_cache: weakref.WeakKeyDictionary[Index, Stats] = weakref.WeakKeyDictionary()
@@ -169,15 +179,30 @@ _stats_lock = threading.Lock()
 
 
 def stats_of(index: Index) -> Stats:
+    """Statistics read straight from the index's BM25 term matrix (same tokenizer), so nothing
+    is re-tokenised: for 100k chunks that saved ~220 MB and seconds on the first question."""
     with _stats_lock:
         stats = _stats_cache.get(index)
         if stats is None:
-            stats = collection_stats(index.chunks)
+            ids: dict[str, int] = {}
+            owner = np.fromiter(
+                (ids.setdefault(c.source, len(ids)) for c in index.chunks),
+                dtype=np.int32,
+                count=len(index.chunks),
+            )
+            sparse = index.sparse
+
+            def in_source(term: str, source: str) -> bool:
+                sid = ids.get(source)
+                return sid is not None and bool(np.any(owner[sparse.rows_with(term)] == sid))
+
+            stats = Stats(len(index.chunks), sparse.document_frequency, in_source)
             _stats_cache[index] = stats
         return stats
 
 
 def collection_stats(chunks: Iterable[Chunk]) -> Stats:
+    """The same statistics computed from chunks (for passages not in an index)."""
     df: dict[str, int] = {}
     per_source: dict[str, set[str]] = {}
     n = 0
@@ -187,8 +212,11 @@ def collection_stats(chunks: Iterable[Chunk]) -> Stats:
         per_source.setdefault(chunk.source, set()).update(terms)
         for term in terms:
             df[term] = df.get(term, 0) + 1
-    sources = {source: frozenset(terms) for source, terms in per_source.items()}
-    return Stats(df=df, passages=max(n, 1), source_terms=sources)
+    return Stats(
+        n,
+        lambda term: df.get(term, 0),
+        lambda term, source: term in per_source.get(source, set()),
+    )
 
 
 def question_names(question: str) -> list[list[str]]:
@@ -201,11 +229,6 @@ def question_names(question: str) -> list[list[str]]:
             if stems:
                 out.append(stems)
     return out
-
-
-def names_missing(names: Sequence[Sequence[str]], terms: frozenset[str]) -> bool:
-    """True when a name of the question does not occur in the file at all."""
-    return any(not all(s in terms for s in name) for name in names)
 
 
 def overlap(question_terms: Sequence[str], text: str, idf: Callable[[str], float]) -> float:
@@ -328,11 +351,7 @@ def compose(
     that repeats one is chosen only when nothing else reaches the threshold.
     """
     names = question_names(question)
-    units = [
-        u
-        for u in candidate_units(hits)
-        if not names_missing(names, stats.source_terms.get(u.hit.chunk.source, frozenset()))
-    ]
+    units = [u for u in candidate_units(hits) if not stats.names_missing(names, u.hit.chunk.source)]
     if not units:
         return not_found(question, resolved, hits)
     vectors = unit_vectors(units, embedder, cache, stored)

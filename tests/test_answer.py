@@ -241,3 +241,19 @@ def test_how_many_prefers_a_sentence_with_a_number(fake_embedder) -> None:  # ty
     )
     answer = ask(fake_embedder, "How many customers had data taken by the hacker?", [chunk])
     assert "400" in answer.text
+
+
+def test_index_statistics_match_the_chunks(seed_index) -> None:  # type: ignore[no-untyped-def]
+    """stats_of reads the BM25 term matrix; it must agree with re-tokenising every chunk."""
+    from bot.answer import stats_of
+    from index.sparse import tokenize
+
+    from_index, from_chunks = stats_of(seed_index), collection_stats(seed_index.chunks)
+    source = seed_index.chunks[0].source
+    terms = {t for c in seed_index.chunks for t in tokenize(c.text)} | {"uzbekistan", "zzz"}
+    for term in terms:
+        assert from_index.idf(term) == pytest.approx(from_chunks.idf(term)), term
+        assert from_index.in_source(term, source) == from_chunks.in_source(term, source), term
+    assert from_index.names_missing([["uzbekistan"]], source)
+    assert not from_index.names_missing([["akim"]], source)
+    assert from_index.names_missing([["akim"]], "another-file.txt")
