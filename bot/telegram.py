@@ -73,6 +73,7 @@ COMMANDS = (
 )
 MAX_QUESTION = 1000  # characters; longer messages are cut
 TYPING_EVERY = 4.5  # seconds; Telegram shows "typing" for about 5 s
+TYPING_FIRST_WAIT = 2.0  # seconds an answer waits at most for its first "typing" call
 REINDEX_WAIT = 120.0  # seconds to wait for another index build (e.g. `docbot index`)
 
 REFUSED = "Sorry, this bot is private. Ask its operator to add your user id ({user_id})."
@@ -148,17 +149,23 @@ def redacted_logs(secret: str) -> Any:
 @contextlib.asynccontextmanager
 async def typing(message: Message) -> AsyncIterator[None]:
     """Show "typing" in the message's chat until the block ends."""
+    shown = asyncio.Event()
 
     async def keep_typing() -> None:
         while True:
             with contextlib.suppress(TelegramError):
                 await message.get_bot().send_chat_action(message.chat_id, ChatAction.TYPING)
+            shown.set()
             await asyncio.sleep(TYPING_EVERY)
 
     task = asyncio.create_task(keep_typing())
     try:
         yield
     finally:
+        # A fast answer must not cancel the first "typing" call half-way (a busy machine
+        # lost it that way); wait for it briefly, then stop.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(shown.wait(), TYPING_FIRST_WAIT)
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
