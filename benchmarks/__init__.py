@@ -1,1 +1,1 @@
-"""Retrieval benchmarks of the product (see README.md and RESULTS.md here)."""
+"""Retrieval benchmarks of the product and their results (README.md, RESULTS.md)."""
