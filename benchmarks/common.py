@@ -18,7 +18,7 @@ import numpy as np
 
 from index.chunking import chunk_document, deduplicate
 from index.dense import DenseIndex
-from index.embedding import SentenceTransformerEmbedder
+from index.embedding import Embedder
 from index.loading import SkipFile, load, scan
 from index.retriever import Index, IndexSettings
 from index.sparse import SparseIndex
@@ -34,9 +34,7 @@ class CachingEmbedder:
     wrapped embedder, so indexes built through it are ordinary product indexes.
     """
 
-    def __init__(
-        self, inner: SentenceTransformerEmbedder, folder: Path = CACHE_DIR, block: int = 256
-    ) -> None:
+    def __init__(self, inner: Embedder, folder: Path = CACHE_DIR, block: int = 256) -> None:
         self.inner = inner
         self.model_id = inner.model_id
         self.dimension = inner.dimension
