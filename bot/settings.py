@@ -44,7 +44,8 @@ class Settings(BaseSettings):
     chunk_overlap: int = Field(ChunkerSettings.overlap_sentences, ge=0, le=5)
     dense_index: Literal["flat", "hnsw"] = "flat"
     fusion: Literal["blend", "rrf"] = "blend"
-    fusion_weight: float = Field(IndexSettings.fusion_param, ge=0)
+    fusion_weight: float = Field(IndexSettings.fusion_param, ge=0, le=1)
+    rrf_k: float = Field(10.0, gt=0)  # best RRF k on SciFact train (benchmarks/RESULTS.md)
 
     # --- model -----------------------------------------------------------------------------
     embedding_model: str = ""  # empty: the bundled all-MiniLM-L6-v2
@@ -90,7 +91,7 @@ class Settings(BaseSettings):
             ),
             dense_kind=self.dense_index,
             fusion=self.fusion,
-            fusion_param=self.fusion_weight,
+            fusion_param=self.rrf_k if self.fusion == "rrf" else self.fusion_weight,
             max_file_bytes=int(self.max_file_mb * 1024 * 1024),
         )
 

@@ -31,7 +31,7 @@ class ChunkerSettings:
     max_words: int = 120
     overlap_sentences: int = 1
     duplicate_threshold: float = 0.8  # share of a chunk's text already kept elsewhere
-    version: int = 1  # bump when the algorithm changes, so old indexes are rebuilt
+    version: int = 2  # bump when the algorithm changes, so old indexes are rebuilt
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -324,12 +324,17 @@ def deduplicate(
 ) -> tuple[list[Chunk], list[tuple[Chunk, str]]]:
     """Keep the first of any exact or near-duplicate chunks, in the given order.
 
+    A chunk is dropped when all its sentences are already in kept chunks, or when at least
+    ``threshold`` of its text is in kept chunks of *other* files. Neighbouring windows of the
+    same file share only their overlap, so a window is never dropped for that alone: its other
+    sentences would be lost (a short last sentence after a long overlapping one was).
+
     Returns the kept chunks and the dropped ones, each with the id of a chunk that holds its text.
     """
     kept: list[Chunk] = []
     dropped: list[tuple[Chunk, str]] = []
     whole: dict[str, str] = {}
-    sentence_owner: dict[str, str] = {}
+    sentence_owner: dict[str, tuple[str, str]] = {}  # sentence key -> (chunk id, source)
     for chunk in chunks:
         keys = [_key(s) for s in chunk.sentence_texts()] or [_key(chunk.text)]
         whole_key = " ".join(keys)
@@ -338,13 +343,17 @@ def deduplicate(
             continue
         total = sum(len(k) for k in keys) or 1
         owners = [sentence_owner[k] for k in keys if k in sentence_owner]
-        covered = sum(len(k) for k in keys if k in sentence_owner)
-        if owners and covered / total >= threshold:
-            dropped.append((chunk, max(set(owners), key=owners.count)))
+        everything_seen = all(k in sentence_owner for k in keys)
+        elsewhere = sum(
+            len(k) for k in keys if k in sentence_owner and sentence_owner[k][1] != chunk.source
+        )
+        if owners and (everything_seen or elsewhere / total >= threshold):
+            ids = [owner for owner, _ in owners]
+            dropped.append((chunk, max(set(ids), key=ids.count)))
             continue
         kept.append(chunk)
         whole[whole_key] = chunk.id
         for k in keys:
             if k:
-                sentence_owner.setdefault(k, chunk.id)
+                sentence_owner.setdefault(k, (chunk.id, chunk.source))
     return kept, dropped

@@ -99,3 +99,14 @@ def test_deduplicate_drops_exact_and_near_copies_across_files() -> None:
     assert [c.source for c in kept] == ["a.txt", "c.txt"]
     assert {c.source for c, _ in dropped} == {"copy.txt", "near.txt"}
     assert all(dup == a[0].id for _, dup in dropped)
+
+
+def test_no_sentence_is_lost_to_deduplication() -> None:
+    """A short last sentence after a long overlapping one used to vanish with its window."""
+    long = " ".join(["alpha"] * 24) + " ends here."
+    text = f"First sentence is here. {long} Short tail."
+    chunks = chunk_document(_doc(text), ChunkerSettings(max_words=30, overlap_sentences=1))
+    kept, _ = deduplicate(chunks)
+    kept_text = " ".join(c.text for c in kept)
+    for sentence in _sentences(text):
+        assert sentence in kept_text

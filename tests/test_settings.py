@@ -55,3 +55,15 @@ def test_lists_and_token_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_p
     monkeypatch.setenv("DOCBOT_ADMINS", "alice")
     with pytest.raises(ValueError, match="comma-separated Telegram user ids"):
         Settings()
+
+
+def test_fusion_parameter_follows_the_method(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert Settings().index_settings().fusion_param == 0.7
+    monkeypatch.setenv("DOCBOT_FUSION", "rrf")
+    assert Settings().index_settings().fusion_param == 10.0
+    monkeypatch.setenv("DOCBOT_FUSION_WEIGHT", "1.5")
+    with pytest.raises(ValueError):
+        Settings()
