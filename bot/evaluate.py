@@ -15,9 +15,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bot.answer import Answer
 from bot.engine import Engine
@@ -73,13 +74,13 @@ class Figures:
         return asdict(self)
 
 
-def read_cases(path: Path) -> list[Case]:
-    """Question-set lines; a line that is not such an object is an error naming the line."""
+def question_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) of each non-blank line; an error names a line that is not a JSON
+    object with a "question" string."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise EvalFileError(path, 0, f"{type(exc).__name__}: {exc.strerror or exc}") from exc
-    cases: list[Case] = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -89,6 +90,13 @@ def read_cases(path: Path) -> list[Case]:
             raise EvalFileError(path, number, f"not JSON ({exc.msg})") from exc
         if not isinstance(row, dict) or not isinstance(row.get("question"), str):
             raise EvalFileError(path, number, 'no "question" string')
+        yield number, row
+
+
+def read_cases(path: Path) -> list[Case]:
+    """Question-set lines; a line that is not such an object is an error naming the line."""
+    cases: list[Case] = []
+    for number, row in question_rows(path):
         expect = row.get("expect") or []
         if isinstance(expect, str):
             expect = [expect]
@@ -244,19 +252,7 @@ def feedback_cases(path: Path) -> list[dict[str, object]]:
     note and no ``expect``: edit them (add the right expected string, or keep them off-topic).
     """
     cases: list[dict[str, object]] = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise EvalFileError(path, 0, f"{type(exc).__name__}: {exc.strerror or exc}") from exc
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise EvalFileError(path, number, f"not JSON ({exc.msg})") from exc
-        if not isinstance(row, dict) or not isinstance(row.get("question"), str):
-            raise EvalFileError(path, number, 'no "question" string')
+    for number, row in question_rows(path):
         case: dict[str, object] = {"id": f"fb{number}", "question": row["question"]}
         answer = str(row.get("answer", ""))
         found = bool(row.get("found", False))
