@@ -97,14 +97,18 @@ def seed_documents(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+def built_index(documents: Path, embedder, folder: Path):  # type: ignore[no-untyped-def]
+    """Build an index of ``documents`` under ``folder`` and load it."""
+    from index import build, load
+
+    build(documents, folder / "index", embedder)
+    return load(folder / "index", embedder)
+
+
 @pytest.fixture(scope="session")
 def seed_index(seed_documents: Path, real_embedder, tmp_path_factory):  # type: ignore[no-untyped-def]
     """The shipped documents, indexed with the real model (read-only for tests)."""
-    from index import build, load
-
-    root = tmp_path_factory.mktemp("seed-index") / "index"
-    build(seed_documents, root, real_embedder)
-    return load(root, real_embedder)
+    return built_index(seed_documents, real_embedder, tmp_path_factory.mktemp("seed-index"))
 
 
 BBC_SAMPLE_SIZE = 300
@@ -142,8 +146,4 @@ def mixed_documents(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def mixed_index(mixed_documents: Path, real_embedder, tmp_path_factory):  # type: ignore[no-untyped-def]
     """The mixed collection indexed with the real model (about a minute; read-only for tests)."""
-    from index import build, load
-
-    root = tmp_path_factory.mktemp("mixed-index") / "index"
-    build(mixed_documents, root, real_embedder)
-    return load(root, real_embedder)
+    return built_index(mixed_documents, real_embedder, tmp_path_factory.mktemp("mixed-index"))
