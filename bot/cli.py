@@ -32,8 +32,9 @@ def _progress_factory() -> Callable[
             with tqdm(total=total, desc=label, unit="item", leave=False) as bar:
                 yield bar.update
         else:
-            if total and label == "embedding":
-                print(f"{label} {total} chunk(s)...", file=sys.stderr, flush=True)
+            if total and label.startswith("embedding"):
+                what = label.removeprefix("embedding").strip() or "chunks"
+                print(f"embedding {total} {what}...", file=sys.stderr, flush=True)
             yield lambda n: None
 
     return progress
@@ -51,7 +52,8 @@ def print_report(report: BuildReport, out: TextIO | None = None) -> None:
         f"Indexed {report.chunks} chunk(s) from {files} file(s) in {report.seconds:.1f} s:"
         f" {len(report.added)} added, {len(report.changed)} changed,"
         f" {len(report.removed)} removed, {len(report.skipped)} skipped;"
-        f" {report.embedded} chunk(s) embedded, {report.reused} reused,"
+        f" {report.embedded} chunk(s) embedded, {report.reused} reused"
+        f" ({report.units_embedded} answer sentence(s) embedded),"
         f" {report.duplicates} duplicate(s) dropped.",
         file=out,
     )
