@@ -4,8 +4,6 @@ and the mixed seed + BBC collection (bbc_dev)."""
 from __future__ import annotations
 
 import re
-import statistics
-import time
 from pathlib import Path
 
 import pytest
@@ -94,20 +92,29 @@ def test_own_question_sets_on_the_seed(seed_engine) -> None:  # type: ignore[no-
     assert all(a.citations == () for a in refused if not a.found)
 
 
-def test_answer_latency_on_the_seed(seed_engine) -> None:  # type: ignore[no-untyped-def]
-    """Full answer (encode, search, compose, check) p50; issue 6 targets <= 15 ms on an idle
-    machine. Asserted loosely here: the test machine is shared."""
+class CountingEmbedder:
+    """The real model, counting the texts it is asked to encode."""
+
+    def __init__(self, inner) -> None:  # type: ignore[no-untyped-def]
+        self.inner, self.model_id, self.dimension = inner, inner.model_id, inner.dimension
+        self.texts = 0
+
+    def encode(self, texts, progress=None):  # type: ignore[no-untyped-def]
+        self.texts += len(texts)
+        return self.inner.encode(texts, progress)
+
+
+def test_answers_encode_only_the_question_with_the_real_model(seed_index, real_embedder) -> None:  # type: ignore[no-untyped-def]
+    """What keeps a full answer near the cost of one query embedding (issue 6 measures the
+    latency itself in benchmarks/, not here): sentence vectors come from the index, so every
+    answer, found or not, encodes exactly its question."""
+    counting = CountingEmbedder(real_embedder)
+    engine = engine_for(seed_index, counting)
     questions = [c["question"] for c in read_jsonl(ROOT / "tests" / "evals" / "seed_more.jsonl")]
-    for q in questions[:3]:
-        seed_engine.ask(q)  # warm up
-    times = []
-    for q in questions:
-        start = time.perf_counter()
-        seed_engine.ask(q)
-        times.append((time.perf_counter() - start) * 1000)
-    p50 = statistics.median(times)
-    print(f"answer p50 {p50:.1f} ms, max {max(times):.1f} ms over {len(times)} questions")
-    assert p50 < 250
+    questions += [c["question"] for c in read_jsonl(shared_path("evals", "offtopic_dev.jsonl"))]
+    for n, question in enumerate(questions, start=1):
+        engine.ask(question)
+        assert counting.texts == n, question
 
 
 def test_bbc_dev_answers_over_the_mixed_collection(mixed_index, real_embedder) -> None:  # type: ignore[no-untyped-def]

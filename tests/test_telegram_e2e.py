@@ -51,34 +51,30 @@ def texts(calls: list[Call]) -> list[str]:
     return [visible(str(c.params["text"])) for c in calls]
 
 
-@pytest.fixture(scope="session")
-def seed_engine(real_embedder: Any, tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    """One engine over a copy of the shipped documents, shared by the read-only tests."""
-    root = tmp_path_factory.mktemp("bot-seed")
+def engine_over_documents(root: Path, embedder: Any) -> Engine:
+    """An engine over a copy of the shipped documents in ``root``, indexed and loaded."""
     shutil.copytree(DOCUMENTS, root / "documents")
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         documents_dir=root / "documents",
         index_dir=root / "index",
     )
-    engine = Engine(settings, embedder=real_embedder)
+    engine = Engine(settings, embedder=embedder)
     engine.reindex()
     engine.index()
     return engine
 
 
+@pytest.fixture(scope="session")
+def seed_engine(real_embedder: Any, tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    """One engine over a copy of the shipped documents, shared by the read-only tests."""
+    return engine_over_documents(tmp_path_factory.mktemp("bot-seed"), real_embedder)
+
+
 @pytest.fixture
 def own_engine(real_embedder: Any, tmp_path: Path) -> Engine:
     """An engine over its own copy of the documents (for tests that change them)."""
-    shutil.copytree(DOCUMENTS, tmp_path / "documents")
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        documents_dir=tmp_path / "documents",
-        index_dir=tmp_path / "index",
-    )
-    engine = Engine(settings, embedder=real_embedder)
-    engine.reindex()
-    return engine
+    return engine_over_documents(tmp_path, real_embedder)
 
 
 def bot_settings(api: FakeBotAPI, engine: Engine, tmp_path: Path, **extra: Any) -> Settings:
