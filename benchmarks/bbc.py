@@ -21,7 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from benchmarks.common import CachingEmbedder, assemble_index
-from index.embedding import SentenceTransformerEmbedder
+from index.embedding import load_embedder
 from index.retriever import IndexSettings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     bbc_cases = read_jsonl(SHARED / "evals" / "bbc_dev.jsonl")
     seed_cases = read_jsonl(SHARED / "evals" / "seed_dev.jsonl")
     seed_names = sorted(p.name for p in (ROOT / "documents").iterdir() if p.is_file())
-    embedder = CachingEmbedder(SentenceTransformerEmbedder(None, threads=args.threads))
+    embedder = CachingEmbedder(load_embedder(None, threads=args.threads))
     given = sys.argv[1:] if argv is None else list(argv)
     print(f"command: python -m benchmarks.bbc {' '.join(given)}")
     print(

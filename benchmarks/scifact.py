@@ -35,7 +35,7 @@ import numpy as np
 
 from benchmarks.common import CachingEmbedder, assemble_index, docs_by_max, ndcg_at
 from index.chunking import ChunkerSettings
-from index.embedding import SentenceTransformerEmbedder
+from index.embedding import load_embedder
 from index.retriever import Index, IndexSettings
 from index.sparse import SparseIndex
 
@@ -242,7 +242,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.b = sparse_defaults[1] if args.b is None else args.b
 
     split = load_split(args.split)
-    embedder = CachingEmbedder(SentenceTransformerEmbedder(None, threads=args.threads))
+    embedder = CachingEmbedder(load_embedder(None, threads=args.threads))
     qvecs = embedder.encode(list(split.queries.values()))
     started = datetime.now(UTC).isoformat(timespec="minutes")
     print(f"# SciFact {args.split}: {len(split.queries)} queries, {started}, {machine()}")

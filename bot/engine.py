@@ -13,7 +13,7 @@ from bot.conversation import ConversationStore, MemoryConversationStore, Turn, r
 from bot.settings import Settings
 from index import build as build_index
 from index.build import BuildReport, Progress, no_progress
-from index.embedding import Embedder, SentenceTransformerEmbedder
+from index.embedding import Embedder, load_embedder
 from index.retriever import Hit, Index
 
 
@@ -39,8 +39,10 @@ class Engine:
         """The embedding model, loaded on first use."""
         with self._lock:
             if self._embedder is None:
-                self._embedder = SentenceTransformerEmbedder(
-                    self.settings.embedding_model, threads=self.settings.torch_threads
+                self._embedder = load_embedder(
+                    self.settings.embedding_model,
+                    threads=self.settings.torch_threads,
+                    backend=self.settings.model_backend,
                 )
             return self._embedder
 

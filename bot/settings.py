@@ -49,6 +49,8 @@ class Settings(BaseSettings):
 
     # --- model -----------------------------------------------------------------------------
     embedding_model: str = ""  # empty: the bundled all-MiniLM-L6-v2
+    # auto: BERT + mean-pooling folders on plain torch (fast start), others on sentence-transformers
+    model_backend: Literal["auto", "torch", "sentence-transformers"] = "auto"
     torch_threads: int = Field(1, ge=1)
     index_threads: int = Field(0, ge=0)  # 0: all cores but one
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from index.build import BuildReport, build
 from index.chunking import Chunk, ChunkerSettings
-from index.embedding import Embedder, SentenceTransformerEmbedder
+from index.embedding import Embedder, SentenceTransformerEmbedder, TorchBertEmbedder, load_embedder
 from index.retriever import Hit, Index, IndexSettings
 
 
@@ -39,7 +39,9 @@ __all__ = [
     "Index",
     "IndexSettings",
     "SentenceTransformerEmbedder",
+    "TorchBertEmbedder",
     "build",
     "load",
+    "load_embedder",
     "update",
 ]

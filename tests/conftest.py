@@ -77,9 +77,9 @@ def fake_embedder() -> FakeEmbedder:
 @pytest.fixture(scope="session")
 def real_embedder():  # type: ignore[no-untyped-def]
     """all-MiniLM-L6-v2 from the bundled package, one torch thread, loaded once per session."""
-    from index.embedding import SentenceTransformerEmbedder
+    from index.embedding import load_embedder
 
-    return SentenceTransformerEmbedder(None, threads=1)
+    return load_embedder(None, threads=1)
 
 
 @pytest.fixture
