@@ -22,12 +22,12 @@ import numpy as np
 from index import store
 from index.chunking import Chunk, chunk_document, deduplicate
 from index.dense import DenseIndex
-from index.embedding import Embedder
+from index.embedding import Embedder, encode_with_spans, fill_spans, missing_spans, unit_pooling
 from index.errors import DocbotError, IndexWriteError, NoDocumentsError
 from index.loading import SkipFile, Skipped, SourceFile, load, scan
 from index.retriever import IndexSettings
 from index.sparse import SparseIndex
-from index.units import UNITS_VERSION, unit_texts
+from index.units import UNITS_VERSION, unit_spans
 
 Progress = Callable[[str, int], contextlib.AbstractContextManager[Callable[[int], None]]]
 
@@ -122,7 +122,10 @@ def _read_previous(
     if vectors is not None and len(vectors) == len(rows):
         for i, row in enumerate(rows):
             prev.vectors[Chunk.from_json(row).content_hash] = np.asarray(vectors[i])
-    if vectors is not None and manifest.get("units_version") == UNITS_VERSION:
+    same_units = manifest.get("units_version") == UNITS_VERSION and manifest.get(
+        "unit_pooling", "separate"
+    ) == unit_pooling(embedder)
+    if vectors is not None and same_units:
         try:
             units = np.load(folder / store.UNITS, mmap_mode="r")
             offsets = np.load(folder / store.UNIT_OFFSETS)
@@ -199,8 +202,9 @@ def build(
             info = file_info[chunk.source]
             info["duplicates"] = info.get("duplicates", 0) + 1
 
-        vectors, embedded = _vectors(kept, prev, embedder, progress)
-        units, unit_offsets, units_embedded = _unit_vectors(kept, prev, embedder, progress)
+        vectors, units, unit_offsets, embedded, units_embedded = _embed(
+            kept, prev, embedder, progress
+        )
         folder = store.new_build_folder(root)
         try:
             _write(folder, kept, dropped, vectors, settings)
@@ -213,6 +217,7 @@ def build(
                 "chunker": settings.chunker.as_dict(),
                 "dense_kind": settings.dense_kind,
                 "units_version": UNITS_VERSION,
+                "unit_pooling": unit_pooling(embedder),
                 "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "documents": str(documents.resolve()),
                 "counts": {
@@ -256,59 +261,46 @@ def _chunk_file(f: SourceFile, settings: IndexSettings) -> tuple[list[Chunk], st
     return chunk_document(doc, settings.chunker), doc.sha256
 
 
-def _vectors(
+def _embed(
     kept: list[Chunk], prev: _Previous, embedder: Embedder, progress: Progress
-) -> tuple[np.ndarray, int]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
+    """Chunk vectors, float16 answer-unit vectors (chunk after chunk) with each chunk's first
+    unit row, and how many chunks and units were embedded.
+
+    A chunk whose text the previous build had reuses its vectors; each other distinct text is
+    embedded once, its units pooled from the same forward pass where the embedder can
+    (``encode_spans``), else encoded on their own.
+    """
+    spans = [unit_spans(chunk) for chunk in kept]
+    offsets = np.zeros(len(kept) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(s) for s in spans])
     vectors = np.zeros((len(kept), embedder.dimension), dtype=np.float32)
+    units = np.zeros((int(offsets[-1]), embedder.dimension), dtype=np.float16)
     todo: dict[str, list[int]] = {}
     for i, chunk in enumerate(kept):
-        cached = prev.vectors.get(chunk.content_hash)
-        if cached is not None:
-            vectors[i] = cached
+        vector = prev.vectors.get(chunk.content_hash)
+        block = prev.units.get(chunk.content_hash)
+        if vector is not None and block is not None and len(block) == len(spans[i]):
+            vectors[i] = vector
+            units[offsets[i] : offsets[i + 1]] = block
         else:
             todo.setdefault(chunk.content_hash, []).append(i)
-    if todo:
-        rows = [positions[0] for positions in todo.values()]
-        with progress("embedding", len(rows)) as advance:
-            new = embedder.encode([kept[i].text for i in rows], progress=advance)
-        for vector, positions in zip(new, todo.values(), strict=True):
-            vectors[positions] = vector
-    return vectors, len(todo)
-
-
-def _unit_vectors(
-    kept: list[Chunk], prev: _Previous, embedder: Embedder, progress: Progress
-) -> tuple[np.ndarray, np.ndarray, int]:
-    """float16 vectors of every answer unit, chunk after chunk, and each chunk's first row.
-
-    A chunk whose text the previous build had reuses its unit vectors; the others' units are
-    embedded (each distinct text once).
-    """
-    blocks: list[np.ndarray | None] = []
-    todo: dict[str, list[tuple[int, int]]] = {}
-    offsets = np.zeros(len(kept) + 1, dtype=np.int64)
-    for i, chunk in enumerate(kept):
-        texts = unit_texts(chunk)
-        offsets[i + 1] = offsets[i] + len(texts)
-        cached = prev.units.get(chunk.content_hash)
-        if cached is not None and len(cached) == len(texts):
-            blocks.append(cached)
-            continue
-        blocks.append(None)
-        for j, text in enumerate(texts):
-            todo.setdefault(text, []).append((i, j))
-    units = np.zeros((int(offsets[-1]), embedder.dimension), dtype=np.float16)
-    for i, block in enumerate(blocks):
-        if block is not None:
+    if not todo:
+        return vectors, units, offsets, 0, 0
+    rows = [positions[0] for positions in todo.values()]
+    texts = [kept[i].text for i in rows]
+    row_spans = [spans[i] for i in rows]
+    with progress("embedding", len(rows)) as advance:
+        new, pooled = encode_with_spans(embedder, texts, row_spans, advance)
+    alone = missing_spans(texts, row_spans, pooled)
+    if alone:
+        with progress("embedding sentences", len(alone)) as advance:
+            fill_spans(embedder, alone, pooled, advance)
+    for vector, block, positions in zip(new, pooled, todo.values(), strict=True):
+        for i in positions:
+            vectors[i] = vector
             units[offsets[i] : offsets[i + 1]] = block
-    if todo:
-        texts = list(todo)
-        with progress("embedding sentences", len(texts)) as advance:
-            new = embedder.encode(texts, progress=advance)
-        for vector, places in zip(new, todo.values(), strict=True):
-            for i, j in places:
-                units[offsets[i] + j] = vector
-    return units, offsets, len(todo)
+    return vectors, units, offsets, len(rows), sum(len(s) for s in row_spans)
 
 
 def _write(

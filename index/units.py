@@ -4,7 +4,9 @@ short to stand alone), so "They will be managed by oblast Akims" is judged and q
 sentence that says who "they" are.
 
 Unit vectors are computed once, at build time, and stored with the index (``store.UNITS``):
-answering a question then encodes only the question.
+answering a question then encodes only the question. With the torch runtime
+(``index.bert``) a unit's vector is the mean of its tokens' vectors from its chunk's forward
+pass ("span" pooling, recorded in the manifest), so units cost no extra model time.
 """
 
 from __future__ import annotations
@@ -44,7 +46,13 @@ def unit_bounds(chunk: Chunk) -> list[tuple[int, int]]:
     ]
 
 
+def unit_spans(chunk: Chunk) -> list[tuple[int, int]]:
+    """Character span of each unit of ``chunk`` in ``chunk.text``; unit ``i`` ends with
+    sentence ``i``."""
+    spans = sentence_spans(chunk)
+    return [(spans[first][0], spans[last][1]) for first, last in unit_bounds(chunk)]
+
+
 def unit_texts(chunk: Chunk) -> list[str]:
     """The text of each unit of ``chunk``; unit ``i`` ends with sentence ``i``."""
-    spans = sentence_spans(chunk)
-    return [chunk.text[spans[first][0] : spans[last][1]] for first, last in unit_bounds(chunk)]
+    return [chunk.text[a:b] for a, b in unit_spans(chunk)]

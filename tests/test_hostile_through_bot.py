@@ -78,6 +78,11 @@ class FailingBuilds:
             raise MemoryError("the model ran out of memory while embedding passages")
         return self.inner.encode(texts, progress) if progress else self.inner.encode(texts)
 
+    def encode_spans(self, texts: Any, spans: Any, progress: Any = None) -> Any:
+        if self.fail:  # a build: passages with their sentence spans
+            raise MemoryError("the model ran out of memory while embedding passages")
+        return self.inner.encode_spans(texts, spans, progress)
+
 
 @pytest.fixture
 def hostile_engine(real_embedder: Any, tmp_path: Path) -> tuple[Engine, FailingBuilds]:
