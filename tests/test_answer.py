@@ -243,6 +243,21 @@ def test_how_many_prefers_a_sentence_with_a_number(fake_embedder) -> None:  # ty
     assert "400" in answer.text
 
 
+def test_a_name_question_prefers_a_sentence_that_quotes_a_name(fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    sentences = [
+        "The company ran a campaign against spam websites this year.",
+        'Its "Make love not spam" campaign against spam ended.',
+    ]
+    question = "What was the name of the company campaign against spam?"
+    answer = ask(fake_embedder, question, [make_chunk(sentences)])
+    assert "Make love not spam" in answer.text
+    # without the word "name" the same passage answers with the closer sentence
+    plain = ask(
+        fake_embedder, "What was the company campaign against spam?", [make_chunk(sentences)]
+    )
+    assert plain.text.startswith("The company ran a campaign")
+
+
 def test_index_statistics_match_the_chunks(seed_index) -> None:  # type: ignore[no-untyped-def]
     """stats_of reads the BM25 term matrix; it must agree with re-tokenising every chunk."""
     from bot.answer import stats_of
