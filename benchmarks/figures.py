@@ -7,6 +7,7 @@ timed is cached: every build is a cold build of a fresh index folder.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -55,6 +56,9 @@ def build_figure(collection: Collection, work: Path, repeat: int) -> dict[str, A
                 "chunks": report["chunks"],
                 "embedded": report["embedded"],
                 "units_embedded": report.get("units_embedded", 0),
+                "unit_pooling": json.loads(
+                    (Path(report["index"]) / "manifest.json").read_text(encoding="utf-8")
+                ).get("unit_pooling", "separate"),
                 "build_s": report["seconds"],
                 "wall_s": full.seconds,
                 "peak_rss_mb": full.peak_rss_mb,
@@ -171,9 +175,8 @@ def cold_start_figure(collection: Collection, root: Path, question: str, repeat:
 
 # Imported one after the other, so each line's cumulative time is what it adds to the ones before.
 IMPORT_ORDER = (
-    "import torch; import transformers; import sklearn; import scipy;"
-    " import sentence_transformers; import faiss; import bm25s; import telegram;"
-    " import bot.cli, bot.chat"
+    "import torch; import safetensors; import tokenizers; import faiss; import bm25s;"
+    " import telegram; import bot.cli, bot.chat, bot.engine, index.bert"
 )
 _IMPORT_LINE = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)")
 

@@ -76,12 +76,18 @@ def _rows(r: dict[str, Any]) -> tuple[list[str], list[str]]:
         )
         det.append(
             f"**Build** ({b['threads']} torch thread(s) for both, as `DOCBOT_INDEX_THREADS` sets"
-            f" for `docbot index` (default: one per core); {b['files']} files). Per run:"
+            f" for `docbot index` (default: all cores but one); {b['files']} files). Per run:"
         )
         for i, x in enumerate(b["runs"], 1):
             det.append(
-                f"- run {i}: {x['chunks']} chunks (+ {x.get('units_embedded', 0)} answer units"
-                " embedded by the build too); `docbot index --full` build"
+                f"- run {i}: {x['chunks']} chunks (+ {x.get('units_embedded', 0)} answer-unit"
+                " vectors, "
+                + (
+                    "pooled from the chunks' own forward passes"
+                    if x.get("unit_pooling") == "span"
+                    else "each unit encoded on its own"
+                )
+                + "); `docbot index --full` build"
                 f" {_f(x['build_s'])} s"
                 f" ({_f(x['docbot_chunks_per_s'])} chunks/s), whole process {_f(x['wall_s'])} s"
                 f" (with imports and model load: {_f(x['docbot_wall_chunks_per_s'])} chunks/s),"
@@ -194,8 +200,9 @@ def _rows(r: dict[str, Any]) -> tuple[list[str], list[str]]:
             + ", ".join(_f(w, ".2f") for w in cold["walls"])
             + " s. Stages (median of the staged probe, `benchmarks/cold_start.py`): interpreter"
             f" start-up and exit {_f(st['interpreter_start_exit'], '.2f')} s, docbot imports"
-            f" {_f(st['import_docbot'], '.2f')} s, torch + sentence-transformers imports"
-            f" {_f(st['import_model_libs'], '.2f')} s, model load {_f(st['model_load'], '.2f')} s,"
+            f" {_f(st['import_docbot'], '.2f')} s, model library imports (torch, safetensors,"
+            f" tokenizers) {_f(st['import_model_libs'], '.2f')} s,"
+            f" model load {_f(st['model_load'], '.2f')} s,"
             f" index load {_f(st['index_load'], '.2f')} s, first answer"
             f" {_f(st['first_answer'], '.2f')} s. Slowest top-level imports (`-X importtime`,"
             " cumulative): "
