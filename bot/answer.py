@@ -238,14 +238,18 @@ def question_names(question: str) -> list[list[str]]:
     return out
 
 
-def overlap(question_terms: Sequence[str], text: str, idf: Callable[[str], float]) -> float:
-    """IDF-weighted share of the question's distinct terms that ``text`` contains."""
-    terms = set(question_terms)
-    if not terms:
+def term_weights(question_terms: Sequence[str], idf: Callable[[str], float]) -> dict[str, float]:
+    """Each distinct question term's IDF, looked up once per question."""
+    return {t: idf(t) for t in dict.fromkeys(question_terms)}
+
+
+def overlap(weights: dict[str, float], text: str) -> float:
+    """IDF-weighted share of the question's distinct terms (``term_weights``) in ``text``."""
+    total = sum(weights.values())
+    if not total:
         return 0.0
     have = set(tokenize(text))
-    total = sum(idf(t) for t in terms)
-    return sum(idf(t) for t in terms if t in have) / total if total else 0.0
+    return sum(w for t, w in weights.items() if t in have) / total
 
 
 # --- sentence vectors ----------------------------------------------------------------------
@@ -331,10 +335,10 @@ def score_units(
     unit_vectors: np.ndarray,
     idf: Callable[[str], float],
 ) -> list[Unit]:
-    terms = tokenize(question)
+    weights = term_weights(tokenize(question), idf)
     cosines = unit_vectors @ query_vector if len(units) else np.zeros(0)
     return [
-        Unit(u.hit, u.first, u.last, u.text, float(c), overlap(terms, u.text, idf))
+        Unit(u.hit, u.first, u.last, u.text, float(c), overlap(weights, u.text))
         for u, c in zip(units, cosines, strict=True)
     ]
 
@@ -358,7 +362,8 @@ def compose(
     that repeats one is chosen only when nothing else reaches the threshold.
     """
     names = question_names(question)
-    units = [u for u in candidate_units(hits) if not stats.names_missing(names, u.hit.chunk.source)]
+    missing = {h.chunk.source: stats.names_missing(names, h.chunk.source) for h in hits}
+    units = [u for u in candidate_units(hits) if not missing[u.hit.chunk.source]]
     if not units:
         return not_found(question, resolved, hits)
     vectors = unit_vectors(units, embedder, cache, stored)
