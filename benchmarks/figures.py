@@ -206,7 +206,13 @@ def memory_figure(work: Path, chunks: int) -> dict[str, Any]:
         ]
     ).check()  # fmt: skip
     out = run.last_json()
-    return {"synthetic": built, "serve": out, "peak_rss_mb": run.peak_rss_mb}
+    # The child's own VmHWM: rusage would report the parent's peak (see memory.serve).
+    return {
+        "synthetic": built,
+        "serve": out,
+        "peak_rss_mb": out["peak_rss_mb"],
+        "rusage_maxrss_mb": run.peak_rss_mb,
+    }
 
 
 def concurrency_figure(

@@ -230,6 +230,9 @@ def _rows(r: dict[str, Any]) -> tuple[list[str], list[str]]:
             f" RSS {_f(sv['rss_after_load_mb'], '.0f')} MB after"
             f" load, {_f(sv['rss_end_mb'], '.0f')} MB at the end; {sv['mode']} latency at this"
             f" size p50 {_f(sv['latency']['p50_ms'])} ms, p95 {_f(sv['latency']['p95_ms'])} ms."
+            " The peak is the serving process's own high-water mark (`VmHWM`); the parent's"
+            f" rusage reported {_f(mem.get('rusage_maxrss_mb', float('nan')), '.0f')} MB, because"
+            " Linux carries the spawning parent's peak (it has just built the index) across exec."
         )
     else:
         rows.append(f"| memory, 100k chunks | {why} | <= 1.2 GB | n/a |")
