@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from bot.answer import Answer, VectorCache, compose, stats_of
+from bot.batching import QuestionBatcher
 from bot.conversation import ConversationStore, MemoryConversationStore, Turn, resolve
 from bot.settings import Settings
 from index import build as build_index
@@ -29,6 +30,7 @@ class Engine:
             turns=settings.conversation_turns, max_age=settings.conversation_minutes * 60
         )
         self._vectors = VectorCache()
+        self._questions: QuestionBatcher | None = None
         self._embedder = embedder
         self._index: Index | None = None
         self._loaded_from: str | None = None
@@ -45,6 +47,13 @@ class Engine:
                     backend=self.settings.model_backend,
                 )
             return self._embedder
+
+    def question_batcher(self, embedder: Embedder) -> QuestionBatcher:
+        """Encodes concurrent questions together (``bot.batching``), one per embedder."""
+        with self._lock:
+            if self._questions is None or self._questions.embedder is not embedder:
+                self._questions = QuestionBatcher(embedder)
+            return self._questions
 
     def index(self) -> Index:
         """The current index; reloads when the index folder was swapped since the last call."""
@@ -109,7 +118,7 @@ class Engine:
         index = self.index()
         history = self.conversations.recent(conversation_id) if conversation_id else []
         resolution = resolve(question, history)
-        query = index.embedder.encode([resolution.text])
+        query = self.question_batcher(index.embedder).encode(resolution.text)[None, :]
         hits = index.search_encoded([resolution.text], query, k or self.settings.top_k)[0]
         answer = compose(
             question,
