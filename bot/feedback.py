@@ -54,10 +54,12 @@ def load_salt(path: Path) -> bytes:
 
 
 class FeedbackLog:
-    """Appends one JSON line per vote to ``path``; the salt lives in ``<path>.salt``."""
+    """Appends one JSON line per vote to ``path``; the salt lives in ``<path>.salt``. Each line
+    names the bot that gave the answer (``bot_id``), so a log outlives a change of token."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, bot_id: str | None = None) -> None:
         self.path = Path(path)
+        self.bot_id = bot_id
         self._salt: bytes | None = None
         self._lock = threading.Lock()
 
@@ -83,6 +85,8 @@ class FeedbackLog:
             "vote": vote,
             "user": self.user_hash(user_id),
         }
+        if self.bot_id is not None:
+            line["bot"] = self.bot_id
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.path.open("a", encoding="utf-8") as out:

@@ -46,7 +46,13 @@ from telegram.ext import (
 
 from bot.access import Access, RateLimit
 from bot.answer import Answer
-from bot.delivery import DeliveryApplication, DeliveryJournal, JournalingRequest
+from bot.delivery import (
+    DeliveryApplication,
+    DeliveryJournal,
+    JournalingRequest,
+    bot_id_from_token,
+    mark_undelivered,
+)
 from bot.feedback import VOTES, FeedbackLog, RecentAnswers
 from bot.formatting import escape, format_answer, format_sources, split_html, to_plain
 from bot.retry import RetryingRateLimiter
@@ -215,14 +221,14 @@ def _keyboard(key: str, found: bool) -> InlineKeyboardMarkup:
 class DocBot:
     """The handlers, and the state they share (access rules, recent answers, chat locks)."""
 
-    def __init__(self, settings: Settings, engine: BotEngine) -> None:
+    def __init__(self, settings: Settings, engine: BotEngine, bot_id: str) -> None:
         self.settings = settings
         self.engine = engine
         self.access = Access(settings.allowed_users, settings.admins)
         self.rate = RateLimit(settings.questions_per_minute)
         self.recent = RecentAnswers()
         self._answered_in: OrderedDict[str, int] = OrderedDict()  # button key -> its chat
-        self.feedback = FeedbackLog(settings.feedback_file)
+        self.feedback = FeedbackLog(settings.feedback_file, bot_id)
         self._chat_locks: dict[int, asyncio.Lock] = {}
         self._reindex_lock: asyncio.Lock | None = None
 
@@ -544,7 +550,7 @@ class DocBot:
             except TelegramError as exc:
                 if isinstance(exc, NetworkError) and not isinstance(exc, BadRequest):
                     # Telegram unreachable: keep the update pending for the next start
-                    context.bot_data.setdefault("undelivered", set()).add(update.update_id)
+                    mark_undelivered(context.bot_data, update)
 
 
 def _report_line(report: BuildReport, index: Index) -> str:
@@ -568,8 +574,9 @@ def build_application(settings: Settings, engine: BotEngine) -> Application:
     """The PTB application with every handler, ``setMyCommands`` at start."""
     if settings.telegram_bot_token is None:
         raise TokenMissingError()
-    docbot = DocBot(settings, engine)
-    journal = DeliveryJournal(delivery_file(settings))
+    bot_id = bot_id_from_token(settings.telegram_bot_token.get_secret_value())
+    docbot = DocBot(settings, engine, bot_id)
+    journal = DeliveryJournal(delivery_file(settings), bot_id)
 
     async def post_init(app: Application) -> None:
         await app.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])

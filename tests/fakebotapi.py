@@ -120,6 +120,7 @@ class FakeBotAPI:
     def __post_init__(self) -> None:
         self._cond = threading.Condition()
         self._updates: list[dict[str, Any]] = []
+        self.pushed: list[dict[str, Any]] = []  # every update queued, in order
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
         self._files: dict[str, _File] = {}
@@ -161,8 +162,22 @@ class FakeBotAPI:
         with self._cond:
             update_id = next(self._update_ids)
             self._updates.append({"update_id": update_id, **update})
+            self.pushed.append(self._updates[-1])
             self._cond.notify_all()
         return update_id
+
+    def deliver_again(self, update: dict[str, Any]) -> None:
+        """Queue an update already delivered, unchanged (Telegram re-sends what was not
+        confirmed)."""
+        with self._cond:
+            self._updates.append(dict(update))
+            self._cond.notify_all()
+
+    def restart_numbering(self) -> None:
+        """Number the next updates from 1 again, as a restarted self-hosted Bot API server
+        does (message ids go on: they belong to the chats)."""
+        with self._cond:
+            self._update_ids = itertools.count(1)
 
     def user(self, user_id: int, first_name: str = "Test", username: str | None = None) -> dict:  # type: ignore[type-arg]
         out: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
@@ -197,8 +212,12 @@ class FakeBotAPI:
 
     def private_text(self, user_id: int, text: str, **extra: Any) -> int:
         """A text message from ``user_id`` in its private chat with the bot."""
+        return self.push_update({"message": self.private_message(user_id, text, **extra)})
+
+    def private_message(self, user_id: int, text: str, **extra: Any) -> dict[str, Any]:
+        """The Message dict of a text from ``user_id`` in its private chat (not queued)."""
         chat = {"id": user_id, "type": "private", "first_name": "Test"}
-        return self.push_update({"message": self._text(chat, user_id, text, **extra)})
+        return self._text(chat, user_id, text, **extra)
 
     def group_text(
         self,
@@ -480,19 +499,30 @@ def invalid_texts(api: FakeBotAPI, check: Callable[[str], list[str]]) -> list[st
     return bad
 
 
-@pytest.fixture(name="fake_bot_api")
-def fake_bot_api_fixture() -> Iterator[FakeBotAPI]:
-    """A running fake Bot API with a random token; at teardown, every text the bot sent must
+def random_token() -> str:
+    """A token of Telegram's shape: ``<bot id>:<secret>``."""
+    return f"{secrets.randbelow(10**9)}:AA{secrets.token_urlsafe(24)}"
+
+
+@contextlib.contextmanager
+def running_fake_api(**fields: Any) -> Iterator[FakeBotAPI]:
+    """A running fake Bot API with a random token; on leaving, every text the bot sent must
     have been valid Telegram HTML (or plain text) within 4096 characters."""
     from bot.formatting import telegram_html_problems
 
-    token = f"{secrets.randbelow(10**9)}:AA{secrets.token_urlsafe(24)}"
-    api = FakeBotAPI(token, html_check=telegram_html_problems).start()
+    api = FakeBotAPI(random_token(), html_check=telegram_html_problems, **fields).start()
     try:
         yield api
     finally:
         api.stop()
     assert invalid_texts(api, telegram_html_problems) == []
+
+
+@pytest.fixture(name="fake_bot_api")
+def fake_bot_api_fixture() -> Iterator[FakeBotAPI]:
+    """A :func:`running_fake_api` for one test."""
+    with running_fake_api() as api:
+        yield api
 
 
 def _utf16_len(text: str) -> int:

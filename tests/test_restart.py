@@ -21,8 +21,10 @@ from typing import Any
 
 import pytest
 from conftest import DOCUMENTS
-from fakebotapi import Call, FakeBotAPI, Reset, fake_bot_api_fixture  # noqa: F401
+from fakebotapi import Call, FakeBotAPI, Reset, fake_bot_api_fixture, running_fake_api  # noqa: F401
 from test_telegram_e2e import settle, visible
+
+from bot.delivery import DeliveryJournal, bot_id_from_token
 
 pytestmark = pytest.mark.model
 
@@ -41,6 +43,7 @@ def answers(api: FakeBotAPI, chat_id: int) -> list[str]:
 
 
 def done_ids(journal: Path) -> set[int]:
+    """The update ids the journal lists as answered."""
     found: set[int] = set()
     if not journal.exists():
         return found
@@ -50,8 +53,8 @@ def done_ids(journal: Path) -> set[int]:
         except ValueError:
             continue
         if "done" in event:
-            found.add(int(event["done"]))
-        found.update(int(i) for i in event.get("done_ids", []))
+            found.add(int(event["done"].partition(":")[0]))
+        found.update(int(k.partition(":")[0]) for k in event.get("done_keys", []))
     return found
 
 
@@ -204,46 +207,125 @@ def test_sigkill_with_questions_queued_loses_none_and_repeats_none(
     assert "was answered already; skipped" in log
     assert api.token not in log and api.token not in first.output()
     # the journal ends with nothing pending
-    from bot.delivery import DeliveryJournal
-
-    assert DeliveryJournal(journal).pending() == []
+    assert DeliveryJournal(journal, bot_id_from_token(api.token)).pending() == []
 
 
-# --- the journal itself -------------------------------------------------------------------------
-def _update(update_id: int) -> dict[str, Any]:
-    return {"update_id": update_id, "message": {"message_id": update_id, "text": "q"}}
+# --- a new token, numbering from 1 again, re-delivery, an older journal ----------------------
+QUESTIONS = (Q_TENGRI, Q_AKIM, Q_42)
 
 
-def test_journal_survives_a_torn_line_and_skips_what_is_done(tmp_path: Path) -> None:
-    from bot.delivery import DeliveryJournal
-
-    path = tmp_path / "delivery.jsonl"
-    journal = DeliveryJournal(path)
-    journal.received([_update(1), _update(2), _update(3)])
-    assert journal.begin(1) and not journal.begin(1)  # not twice in one run
-    journal.finish(1)
-    assert journal.begin(2)
-    journal.finish(2, delivered=False)  # its reply could not be sent: stays pending
-    with path.open("a") as out:
-        out.write('{"done": 3')  # killed in the middle of a line
-    again = DeliveryJournal(path)
-    assert [u["update_id"] for u in again.pending()] == [2, 3]
-    assert again.is_done(1) and not again.begin(1)
-    again.received([_update(1), _update(4)])  # 1 re-delivered by Telegram: not pending again
-    assert [u["update_id"] for u in again.pending()] == [2, 3, 4]
+def ask_all(api: FakeBotAPI, chat_id: int) -> list[int]:
+    return [api.private_text(chat_id, q) for q, _ in QUESTIONS]
 
 
-def test_journal_stays_bounded(tmp_path: Path) -> None:
-    from bot import delivery
+def assert_answered_once(api: FakeBotAPI, chat_id: int) -> None:
+    """Each of :data:`QUESTIONS` answered once, in order."""
+    got = answers(api, chat_id)
+    assert len(got) == len(QUESTIONS), got
+    for (_, expected), reply in zip(QUESTIONS, got, strict=True):
+        assert expected in reply, got
 
-    path = tmp_path / "delivery.jsonl"
-    journal = delivery.DeliveryJournal(path, keep_done=100)
-    for n in range(1, 3 * delivery.COMPACT_LINES):
-        journal.received([_update(n)])
-        assert journal.begin(n)
-        journal.finish(n)
-    pending, done, running = journal.sizes()
-    assert (pending, done, running) == (0, 100, 0)
-    assert len(path.read_text().splitlines()) <= delivery.COMPACT_LINES
-    assert not journal.begin(3 * delivery.COMPACT_LINES - 1)  # recent ones are remembered
-    assert [p.name for p in tmp_path.iterdir()] == ["delivery.jsonl"]  # no temp files left
+
+def serve_until_answered(api: FakeBotAPI, root: Path, name: str, chats: dict[int, int]) -> str:
+    """Start `docbot serve`, wait until each chat has its count of answers, stop it (SIGTERM);
+    returns its log."""
+    serve = Serve(api, root, name)
+    try:
+        api.wait_for(
+            lambda: (
+                all(len(answers(api, c)) >= n for c, n in chats.items())
+                or serve.process.poll() is not None
+            ),
+            120,
+        )
+        assert serve.process.poll() is None, serve.output()
+        settle(api)
+    finally:
+        log = serve.output()
+        code = serve.stop()
+    assert code == 0, log
+    return log
+
+
+def test_a_new_bot_token_with_ids_from_1_is_answered(
+    fake_bot_api: FakeBotAPI, tmp_path: Path
+) -> None:
+    """Token A, then token B (another bot, its Bot API numbering from 1) in one folder."""
+    shutil.copytree(DOCUMENTS, tmp_path / "documents")
+    ask_all(fake_bot_api, 30)
+    serve_until_answered(fake_bot_api, tmp_path, "a", {30: 3})
+    assert_answered_once(fake_bot_api, 30)
+
+    with running_fake_api(bot_id=7000002, bot_username="docs_prod_bot") as api_b:
+        assert api_b.token.split(":")[0] != fake_bot_api.token.split(":")[0]
+        assert ask_all(api_b, 30) == [1, 2, 3]  # numbers bot A's journal lists as answered
+        log = serve_until_answered(api_b, tmp_path, "b", {30: 3})
+        assert_answered_once(api_b, 30)
+    bot_a = bot_id_from_token(fake_bot_api.token)
+    assert f"belongs to bot {bot_a}, not to this bot" in log
+    aside = list((tmp_path / "state").glob(f"delivery.jsonl.bot-{bot_a}.*"))
+    assert len(aside) == 1 and set(range(1, 5)) <= done_ids(aside[0])  # kept, not applied
+    assert "answered already" not in log
+
+
+def test_ids_that_start_again_with_new_messages_are_answered(
+    fake_bot_api: FakeBotAPI, tmp_path: Path
+) -> None:
+    """Same token; the Bot API server numbers updates from 1 again (a self-hosted server
+    restarted, Telegram's random restart after a quiet week)."""
+    api = fake_bot_api
+    shutil.copytree(DOCUMENTS, tmp_path / "documents")
+    ask_all(api, 30)
+    serve_until_answered(api, tmp_path, "first", {30: 3})
+
+    api.restart_numbering()
+    assert ask_all(api, 31) == [1, 2, 3]
+    log = serve_until_answered(api, tmp_path, "second", {31: 3})
+    assert_answered_once(api, 30)
+    assert_answered_once(api, 31)
+    assert "answered already" not in log and "set aside" not in log
+
+
+def test_the_same_update_delivered_again_after_a_restart_is_answered_once(
+    fake_bot_api: FakeBotAPI, tmp_path: Path
+) -> None:
+    """Answered, then killed before Telegram was told: Telegram delivers it again."""
+    api = fake_bot_api
+    shutil.copytree(DOCUMENTS, tmp_path / "documents")
+    first = Serve(api, tmp_path, "first")
+    try:
+        ids = ask_all(api, 30)
+        api.wait_for(lambda: len(answers(api, 30)) >= 3 or first.process.poll() is not None, 120)
+        api.wait_for(lambda: set(ids) <= done_ids(tmp_path / "state" / "delivery.jsonl"), 10)
+    finally:
+        first.stop(signal.SIGKILL)
+    for update in api.pushed[:3]:
+        api.deliver_again(update)
+
+    log = serve_until_answered(api, tmp_path, "second", {})
+    assert_answered_once(api, 30)
+    assert log.count("was answered already; skipped") == 3, log
+
+
+def test_a_journal_of_an_older_version_keeps_its_pending_updates(
+    fake_bot_api: FakeBotAPI, tmp_path: Path
+) -> None:
+    """A journal without a bot id, in the older format (bare done ids): its pending
+    questions are answered; what it lists as answered (with the update) is not repeated."""
+    api = fake_bot_api
+    shutil.copytree(DOCUMENTS, tmp_path / "documents")
+    old = [
+        {"update_id": n, "message": api.private_message(40, q)}
+        for n, (q, _) in enumerate(QUESTIONS, 1)
+    ]
+    lines = [{"got": old[0]}, {"done": 1}, {"got": old[1]}, {"got": old[2]}, {"done_ids": [7, 8]}]
+    journal = tmp_path / "state" / "delivery.jsonl"
+    journal.parent.mkdir(parents=True)
+    journal.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+
+    log = serve_until_answered(api, tmp_path, "upgraded", {40: 2})
+    got = answers(api, 40)
+    assert len(got) == 2 and Q_AKIM[1] in got[0] and Q_42[1] in got[1], got
+    assert "written by an older docbot" in log and "2 pending update(s) kept" in log
+    first_line = json.loads(journal.read_text(encoding="utf-8").splitlines()[0])
+    assert first_line == {"bot": bot_id_from_token(api.token)}

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
 import shutil
 import subprocess
 import sys
@@ -17,7 +16,14 @@ from typing import Any
 
 import pytest
 from conftest import DOCUMENTS
-from fakebotapi import ErrorReply, FakeBotAPI, Reset, fail_calls, fake_bot_api_fixture  # noqa: F401
+from fakebotapi import (  # noqa: F401
+    ErrorReply,
+    FakeBotAPI,
+    Reset,
+    fail_calls,
+    fake_bot_api_fixture,
+    random_token,
+)
 from pydantic import SecretStr
 from test_telegram_e2e import (  # noqa: F401
     ADMIN,
@@ -123,7 +129,7 @@ def test_rejected_token_at_startup(
 ) -> None:
     api = fake_bot_api
     caplog.set_level(logging.DEBUG)
-    wrong = f"{secrets.randbelow(10**9)}:AA{secrets.token_urlsafe(24)}"
+    wrong = random_token()
     settings = bot_settings(api, seed_engine, tmp_path).model_copy(
         update={"telegram_bot_token": SecretStr(wrong)}
     )
@@ -140,7 +146,7 @@ def test_serve_with_a_rejected_token_exits_cleanly(
 ) -> None:
     api = fake_bot_api
     shutil.copytree(DOCUMENTS, tmp_path / "documents")
-    wrong = f"{secrets.randbelow(10**9)}:AA{secrets.token_urlsafe(24)}"
+    wrong = random_token()
     env = {
         **os.environ,
         "TELEGRAM_BOT_TOKEN": wrong,

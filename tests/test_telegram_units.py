@@ -162,6 +162,15 @@ def test_feedback_lines_hash_users_with_a_private_salt(tmp_path: Path) -> None:
         log.record(answer(), "sideways", 1)
 
 
+def test_feedback_lines_name_the_bot_and_one_log_outlives_a_token_change(tmp_path: Path) -> None:
+    path = tmp_path / "feedback.jsonl"
+    FeedbackLog(path, "111").record(answer(), "up", 7)
+    FeedbackLog(path, "222").record(answer(), "down", 7)  # a new token, the same log
+    lines = [json.loads(x) for x in path.read_text().splitlines()]
+    assert [(x["bot"], x["vote"]) for x in lines] == [("111", "up"), ("222", "down")]
+    assert lines[0]["user"] == lines[1]["user"]  # the same user, whichever bot it asked
+
+
 def test_buttons_fit_in_64_bytes() -> None:
     key = RecentAnswers().add(answer())
     rows = _keyboard(key, True).inline_keyboard
