@@ -75,7 +75,7 @@ def record(folder: Path, manifest: dict[str, Any]) -> dict[str, Any]:
             "blake2b": digest_file(path),
         }
         for path in sorted(folder.rglob("*"))
-        if path.is_file() and path.name != store.MANIFEST
+        if path.is_file() and path != folder / store.MANIFEST
     }
     return store.seal({**manifest, store.FILES_KEY: files})
 
