@@ -8,13 +8,15 @@ import json
 import logging
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import TextIO
 
 from bot.engine import Engine
 from bot.settings import Settings
 from index.build import BuildReport
-from index.errors import DocbotError
+from index.errors import DocbotError, IndexCorruptError
+from index.integrity import LEGACY_NOTE, verify_current
 from index.retriever import Hit
 
 
@@ -40,9 +42,13 @@ def _progress_factory() -> Callable[
     return progress
 
 
+def _note(line: str) -> None:
+    print(f"docbot: note: {line}", file=sys.stderr)
+
+
 def _engine(settings: Settings) -> Engine:
 
-    return Engine(settings)
+    return Engine(settings, note=_note)
 
 
 def print_report(report: BuildReport, out: TextIO | None = None) -> None:
@@ -64,6 +70,8 @@ def print_report(report: BuildReport, out: TextIO | None = None) -> None:
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    if args.verify:
+        return cmd_verify(settings)
     engine = _engine(settings)
     report = engine.reindex(
         full=args.full,
@@ -75,6 +83,28 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(report.to_json(), ensure_ascii=False))
     else:
         print_report(report)
+    return 0
+
+
+def cmd_verify(settings: Settings, out: TextIO | None = None) -> int:
+    """``docbot index --verify``: every checksum of the current build; changes nothing."""
+    out = out or sys.stdout
+    started = time.monotonic()
+    result = verify_current(settings.index_dir)
+    seconds = time.monotonic() - started
+    if not result.recorded:
+        print(f"docbot: {LEGACY_NOTE.format(folder=result.folder)}", file=sys.stderr)
+        return IndexCorruptError.exit_code
+    for problem in result.problems:
+        print(f"damaged: {result.folder / problem.file}: {problem.reason}", file=out)
+    if result.problems:
+        damaged = ", ".join(problem.file for problem in result.problems)
+        raise IndexCorruptError(result.folder, f"damaged: {damaged}")
+    print(
+        f"The index at {result.folder} is sound: {result.files} files, "
+        f"{result.size / 1e6:.1f} MB checked in {seconds:.1f} s.",
+        file=out,
+    )
     return 0
 
 
@@ -174,7 +204,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("index", help="build or update the index from the documents folder")
     folders(p)
-    p.add_argument("--full", action="store_true", help="rebuild from scratch")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--full", action="store_true", help="rebuild from scratch")
+    mode.add_argument("--verify", action="store_true",
+                      help="check every file of the current index; changes nothing")  # fmt: skip
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--wait", type=float, default=0.0, metavar="S",
                    help="wait up to S seconds for another build (default: refuse)")  # fmt: skip

@@ -1,8 +1,11 @@
 """The engine behind every front end (CLI, terminal chat, Telegram): one loaded index that
-follows the index folder, so a build swapped in by anyone is picked up without a restart."""
+follows the index folder, so a build swapped in by anyone is picked up without a restart. A new
+build that cannot be loaded (damaged, unreadable) is refused once, logged, and the index already
+loaded keeps answering."""
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -15,7 +18,10 @@ from bot.settings import Settings
 from index import build as build_index
 from index.build import BuildReport, Progress, no_progress
 from index.embedding import Embedder, load_embedder
+from index.errors import DocbotError
 from index.retriever import Hit, Index
+
+logger = logging.getLogger("docbot.engine")
 
 
 class Engine:
@@ -24,8 +30,10 @@ class Engine:
         settings: Settings,
         embedder: Embedder | None = None,
         conversations: ConversationStore | None = None,
+        note: Callable[[str], None] | None = None,
     ) -> None:
         self.settings = settings
+        self._note = note or logger.warning  # the loaded index's notes for the operator
         self.conversations: ConversationStore = conversations or MemoryConversationStore(
             turns=settings.conversation_turns, max_age=settings.conversation_minutes * 60
         )
@@ -34,6 +42,7 @@ class Engine:
         self._embedder = embedder
         self._index: Index | None = None
         self._loaded_from: str | None = None
+        self._refused: str | None = None  # a build folder that failed to load
         self._lock = threading.Lock()
 
     @property
@@ -56,19 +65,35 @@ class Engine:
             return self._questions
 
     def index(self) -> Index:
-        """The current index; reloads when the index folder was swapped since the last call."""
+        """The current index; reloads when the index folder was swapped since the last call.
+
+        The first load raises what :meth:`Index.load` raises. Later, a new build that fails to
+        load is logged once and the index already loaded keeps answering."""
         target = os.path.realpath(self.settings.index_dir)
         index = self._index
-        if index is not None and target == self._loaded_from:
+        if index is not None and target in (self._loaded_from, self._refused):
             return index
         embedder = self.embedder
         with self._lock:
-            if self._index is None or target != self._loaded_from:
-                self._index = Index.load(
-                    self.settings.index_dir, embedder, self.settings.index_settings()
-                )
-                self._loaded_from = str(self._index.folder)
+            if self._index is None or target not in (self._loaded_from, self._refused):
+                self._load(target, embedder)
+            assert self._index is not None
             return self._index
+
+    def _load(self, target: str, embedder: Embedder) -> None:
+        try:
+            index = Index.load(self.settings.index_dir, embedder, self.settings.index_settings())
+        except DocbotError as exc:
+            if self._index is None:
+                raise
+            self._refused = target
+            logger.error(
+                "refusing the new index, still answering from %s: %s", self._loaded_from, exc
+            )
+            return
+        self._index, self._loaded_from, self._refused = index, str(index.folder), None
+        for line in index.notes:
+            self._note(line)
 
     def has_index(self) -> bool:
         from index import store

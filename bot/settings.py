@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     fusion: Literal["blend", "rrf"] = "blend"
     fusion_weight: float = Field(IndexSettings.fusion_param, ge=0, le=1)
     rrf_k: float = Field(10.0, gt=0)  # best RRF k on SciFact train (benchmarks/RESULTS.md)
+    # full: check every index file's checksum on load; size: only sizes (benchmarks/RESULTS.md)
+    verify_index: Literal["full", "size"] = "full"
 
     # --- model -----------------------------------------------------------------------------
     embedding_model: str = ""  # empty: the bundled all-MiniLM-L6-v2
@@ -95,6 +97,7 @@ class Settings(BaseSettings):
             fusion=self.fusion,
             fusion_param=self.rrf_k if self.fusion == "rrf" else self.fusion_weight,
             max_file_bytes=int(self.max_file_mb * 1024 * 1024),
+            verify=self.verify_index,
         )
 
     def build_threads(self) -> int:

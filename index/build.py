@@ -19,11 +19,17 @@ from typing import Any
 
 import numpy as np
 
-from index import store
+from index import integrity, store
 from index.chunking import Chunk, chunk_document, deduplicate
 from index.dense import DenseIndex
 from index.embedding import Embedder, encode_with_spans, fill_spans, missing_spans, unit_pooling
-from index.errors import DocbotError, IndexWriteError, NoDocumentsError
+from index.errors import (
+    DocbotError,
+    IndexCorruptError,
+    IndexWriteError,
+    NoDocumentsError,
+    NoIndexError,
+)
 from index.loading import SkipFile, Skipped, SourceFile, load, scan
 from index.retriever import IndexSettings
 from index.sparse import SparseIndex
@@ -88,10 +94,15 @@ def _read_previous(
     try:
         folder = store.current(root)
         manifest = store.read_manifest(folder)
-    except DocbotError:
+    except NoIndexError:
+        return prev
+    except IndexCorruptError as exc:
+        notes.append(f"the previous index is unreadable ({exc.reason}): rebuilding everything")
         return prev
     if manifest.get("format_version") != store.FORMAT_VERSION:
         notes.append("the previous index has another format version: rebuilding everything")
+        return prev
+    if not _previous_is_sound(folder, manifest, notes):
         return prev
     same_chunker = manifest.get("chunker") == settings.chunker.as_dict()
     same_model = (
@@ -136,6 +147,30 @@ def _read_previous(
                 block = np.asarray(units[offsets[i] : offsets[i + 1]])
                 prev.units[Chunk.from_json(row).content_hash] = block
     return prev
+
+
+def _previous_is_sound(folder: Path, manifest: dict[str, Any], notes: list[str]) -> bool:
+    """Check every byte of the previous build before anything of it is reused: False (and a
+    note) when chunks, vectors or unit vectors are damaged; FAISS and BM25 files are rebuilt
+    from the chunks anyway, so their damage only earns a note."""
+    result = integrity.check(folder, manifest, "full")
+    if not result.recorded:
+        notes.append(
+            "the previous index has no checksums (written before docbot recorded them): its "
+            "vectors are reused unchecked; `docbot index --full` re-embeds everything"
+        )
+    elif result.problems and result.only_derived():
+        notes.append(
+            f"the previous index failed its check ({result.summary()}): rebuilding FAISS and "
+            "BM25 from its chunks, which are sound"
+        )
+    elif result.problems:
+        notes.append(
+            f"the previous index failed its check ({result.summary()}): reusing nothing from "
+            "it, re-embedding everything"
+        )
+        return False
+    return True
 
 
 def build(
@@ -230,7 +265,7 @@ def build(
                 "files": {k: file_info[k] for k in sorted(file_info)},
                 "skipped": [{"source": s.source, "reason": s.reason} for s in skipped],
             }
-            store.write_json(folder / store.MANIFEST, manifest)
+            store.write_json(folder / store.MANIFEST, integrity.record(folder, manifest))
         except OSError as exc:
             shutil.rmtree(folder, ignore_errors=True)
             raise IndexWriteError(root, exc.strerror or str(exc)) from exc

@@ -23,7 +23,10 @@ class IndexIncompatibleError(DocbotError):
 
 
 class IndexCorruptError(DocbotError):
+    """Unreadable or damaged (a file's size or checksum differs from what the build wrote)."""
+
     def __init__(self, path: object, reason: str) -> None:
+        self.reason = reason
         super().__init__(f"The index at {path} is unreadable ({reason}): run `docbot index --full`")
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from index import store
+from index import integrity, store
 from index.chunking import Chunk, ChunkerSettings
 from index.dense import DenseIndex
 from index.embedding import Embedder
@@ -31,6 +31,7 @@ class IndexSettings:
     fusion_param: float = 0.7  # blend: weight of the dense score; rrf: its k
     candidates: int = 100  # per retriever, before fusion
     max_file_bytes: int = 20 * 1024 * 1024
+    verify: str = "full"  # on load: "full" checks every file's checksum, "size" only sizes
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class Index:
         settings: IndexSettings,
         units: np.ndarray | None = None,
         unit_offsets: np.ndarray | None = None,
+        notes: tuple[str, ...] = (),
     ) -> None:
         self.folder = folder
         self.manifest = manifest
@@ -71,14 +73,17 @@ class Index:
         self.settings = settings
         self.units = units
         self.unit_offsets = unit_offsets
+        self.notes = notes  # for the operator, e.g. an index written before checksums
 
     @classmethod
     def load(cls, root: Path, embedder: Embedder, settings: IndexSettings | None = None) -> Index:
-        """Load the current build under ``root``; refuse one made with another model or chunker."""
+        """Load the current build under ``root``; refuse one made with another model or
+        chunker, or one whose files differ from what its build wrote (``index.integrity``)."""
         settings = settings or IndexSettings()
         folder = store.current(Path(root))
         manifest = store.read_manifest(folder)
         check_compatible(folder, manifest, embedder, settings)
+        notes = integrity.verify(folder, manifest, settings.verify)
         try:
             chunks = [Chunk.from_json(row) for row in store.read_jsonl(folder / store.CHUNKS)]
             vectors = np.load(folder / store.VECTORS, mmap_mode="r")
@@ -103,6 +108,7 @@ class Index:
             settings,
             units,
             unit_offsets,
+            notes,
         )
 
     def __len__(self) -> int:

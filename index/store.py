@@ -8,7 +8,8 @@ keeps two builds from running at once.
 
 Files in a build folder:
 - ``manifest.json``: format version, model id and dimension, chunker and index settings,
-  per-file content hashes, counts, build time (written last);
+  per-file content hashes, counts, build time, and the size and BLAKE2b digest of every other
+  file of the folder plus one of its own content (``index.integrity``; written last);
 - ``chunks.jsonl``: the searchable chunks, one JSON object a line, in row order;
 - ``dropped.jsonl``: chunks dropped as duplicates, each with ``duplicate_of``;
 - ``vectors.npy``: float32 normalised vectors, one row per chunk;
@@ -23,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import hashlib
 import json
 import os
 import secrets
@@ -43,6 +45,10 @@ DENSE = "dense.faiss"
 SPARSE = "sparse"
 UNITS = "units.npy"
 UNIT_OFFSETS = "unit_offsets.npy"
+# In the manifest (``index.integrity``): size and digest of every other file of the build, and a
+# digest of the manifest's own content. A manifest with neither predates them.
+FILES_KEY = "build_files"
+SEAL_KEY = "manifest_blake2b"
 
 
 def builds_dir(root: Path) -> Path:
@@ -54,20 +60,26 @@ def lock_path(root: Path) -> Path:
 
 
 def current(root: Path) -> Path:
-    """The folder of the current build, or :class:`NoIndexError`."""
+    """The folder of the current build: :class:`NoIndexError` when there is none,
+    :class:`IndexCorruptError` when it has files but lost its manifest."""
     root = Path(root)
     if root.is_symlink() or root.is_dir():
         folder = root.resolve()
         if (folder / MANIFEST).is_file():
             return folder
+        if folder.is_dir() and any(folder.iterdir()):
+            raise IndexCorruptError(folder, f"{MANIFEST} is missing")
     raise NoIndexError(root)
 
 
 def exists(root: Path) -> bool:
+    """True when there is an index at ``root``, even one too damaged to load."""
     try:
         current(root)
     except NoIndexError:
         return False
+    except IndexCorruptError:
+        pass
     return True
 
 
@@ -75,12 +87,26 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     try:
         data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise NoIndexError(folder) from exc
+        raise IndexCorruptError(folder, f"{MANIFEST} is missing") from exc
     except (OSError, ValueError) as exc:
-        raise IndexCorruptError(folder, f"manifest: {exc}") from exc
+        raise IndexCorruptError(folder, f"{MANIFEST}: {exc}") from exc
     if not isinstance(data, dict):
-        raise IndexCorruptError(folder, "manifest is not an object")
+        raise IndexCorruptError(folder, f"{MANIFEST} is not a JSON object")
+    if (SEAL_KEY in data or FILES_KEY in data) and data.get(SEAL_KEY) != manifest_digest(data):
+        raise IndexCorruptError(folder, f"{MANIFEST} does not match its checksum")
     return data
+
+
+def manifest_digest(manifest: dict[str, Any]) -> str:
+    """BLAKE2b of the manifest's content (key order and spacing aside), without its own."""
+    content = {k: v for k, v in manifest.items() if k != SEAL_KEY}
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=32).hexdigest()
+
+
+def seal(manifest: dict[str, Any]) -> dict[str, Any]:
+    """``manifest`` with the digest :func:`read_manifest` checks."""
+    return {**manifest, SEAL_KEY: manifest_digest(manifest)}
 
 
 @contextlib.contextmanager

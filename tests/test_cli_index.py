@@ -95,7 +95,7 @@ def test_search_refuses_an_index_built_with_another_model(
     manifest_path = store.current(workdir / ".docbot" / "index") / store.MANIFEST
     manifest = json.loads(manifest_path.read_text())
     manifest["model"] = "someone/else"
-    manifest_path.write_text(json.dumps(manifest))
+    manifest_path.write_text(json.dumps(store.seal(manifest)))  # as if built with that model
     capsys.readouterr()
     assert main(["search", "anything"]) == 1
     err = capsys.readouterr().err
