@@ -28,9 +28,9 @@ def main() -> int:
     args = parser.parse_args()
     stages: dict[str, float] = {}
     t = time.perf_counter()
-    import bot.chat
-    import bot.cli  # noqa: F401
-    from bot.engine import Engine
+    import bot.cli.chat
+    import bot.cli.main  # noqa: F401
+    from bot.answering.engine import Engine
     from bot.settings import Settings
 
     stages["import_docbot"] = time.perf_counter() - t

@@ -2,7 +2,7 @@
 
     python -m benchmarks.concurrency --documents D --index I --questions F --chats 200 --per-chat 5
 
-The real python-telegram-bot application (``bot.telegram.run_bot``, long polling) answers from
+The real python-telegram-bot application (``bot.telegram.app.run_bot``, long polling) answers from
 the product ``Engine`` against the local fake Bot API server (``tests/fakebotapi.py``). First
 one question at a time (push, wait for its answer, next: the one-at-a-time throughput), then
 ``chats x per_chat`` questions pushed at once (each chat its own private user). An answer is the
@@ -39,7 +39,7 @@ class RunningBot:
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
-        from bot.telegram import run_bot
+        from bot.telegram.app import run_bot
 
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
@@ -84,7 +84,7 @@ def main() -> int:
     for noisy in ("httpx", "httpcore", "telegram", "bm25s", "sentence_transformers"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
-    from bot.engine import Engine
+    from bot.answering.engine import Engine
     from bot.settings import Settings
     from tests.fakebotapi import FakeBotAPI
 

@@ -176,7 +176,7 @@ def cold_start_figure(collection: Collection, root: Path, question: str, repeat:
 # Imported one after the other, so each line's cumulative time is what it adds to the ones before.
 IMPORT_ORDER = (
     "import torch; import safetensors; import tokenizers; import faiss; import bm25s;"
-    " import telegram; import bot.cli, bot.chat, bot.engine, index.bert"
+    " import telegram; import bot.cli.main, bot.cli.chat, bot.answering.engine, index.bert"
 )
 _IMPORT_LINE = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)")
 
@@ -230,7 +230,7 @@ def concurrency_figure(
     out = run.last_json()
     out["peak_rss_mb"] = run.peak_rss_mb
     out["how"] = (
-        f"`bot.telegram.run_bot` (long polling, `concurrent_updates`) in one process with the"
+        f"`bot.telegram.app.run_bot` (long polling, `concurrent_updates`) in one process with the"
         f" fake Bot API server; {out['serial_n']} questions one at a time first"
         f" ({_fmt(out['serial_qps'])} answers/s, p50 {_fmt(out['serial']['p50_ms'])} ms each;"
         f" {-(-serial // per_chat)} other questions, each asked {per_chat} times in a row), then"

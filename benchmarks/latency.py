@@ -39,7 +39,7 @@ def main() -> int:
     args = parser.parse_args()
     questions = [q for q in Path(args.questions).read_text("utf-8").splitlines() if q.strip()]
 
-    from bot.engine import Engine
+    from bot.answering.engine import Engine
     from bot.settings import Settings
 
     engine = Engine(Settings(documents_dir=Path(args.documents), index_dir=Path(args.index)))

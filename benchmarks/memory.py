@@ -77,7 +77,7 @@ def rss_mb(field: str = "VmRSS") -> float:
 
 def serve(args: argparse.Namespace) -> int:
     """Child: load the engine and index, answer every question; print RSS and timings."""
-    from bot.engine import Engine
+    from bot.answering.engine import Engine
     from bot.settings import Settings
 
     questions = [q for q in Path(args.questions).read_text("utf-8").splitlines() if q.strip()]

@@ -62,7 +62,7 @@ def main() -> int:
 
     docbot_index = None
     if args.index:
-        from bot.engine import Engine
+        from bot.answering.engine import Engine
         from bot.settings import Settings
 
         engine = Engine(Settings(documents_dir=Path(args.documents), index_dir=Path(args.index)))

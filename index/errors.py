@@ -1,4 +1,6 @@
-"""Every error docbot raises on purpose. Each message says how to fix the problem."""
+"""The retrieval package's errors, and :class:`DocbotError`, the base of every error docbot
+raises on purpose (bot errors live with their owners: ``bot.answering.errors``,
+``bot.telegram.errors``). Each message says how to fix the problem."""
 
 from __future__ import annotations
 
@@ -72,60 +74,4 @@ class IndexWriteError(DocbotError):
         super().__init__(
             f"Cannot write the index at {path} ({reason}); the previous index is unchanged: "
             "free some disk space or fix the folder's permissions, then run `docbot index`"
-        )
-
-
-class UploadRejectedError(DocbotError):
-    """An uploaded document was refused; the message says why and what to send instead."""
-
-    exit_code = 2
-
-    def __init__(self, name: str, reason: str) -> None:
-        super().__init__(f"Cannot add {name!r}: {reason}")
-
-
-class TokenMissingError(DocbotError):
-    exit_code = 2
-
-    def __init__(self) -> None:
-        super().__init__(
-            "TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and put "
-            "TELEGRAM_BOT_TOKEN=... in .env"
-        )
-
-
-class TokenRejectedError(DocbotError):
-    exit_code = 2
-
-    def __init__(self) -> None:
-        super().__init__(
-            "Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized): copy the token again from "
-            "@BotFather (/mybots -> API Token) into .env"
-        )
-
-
-class TelegramFailedError(DocbotError):
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"The Telegram bot stopped: {reason}")
-
-
-class AnswerCheckError(DocbotError):
-    """An answer whose [n] markers do not match its quoted citations: a bug, never shown as an
-    answer."""
-
-    def __init__(self, question: str, reason: str) -> None:
-        super().__init__(
-            f"Refusing an inconsistent answer to {question!r} ({reason}): this is a bug in "
-            "answer composition, please report it with the question"
-        )
-
-
-class EvalFileError(DocbotError):
-    exit_code = 2
-
-    def __init__(self, path: object, line: int, reason: str) -> None:
-        where = f"{path}, line {line}" if line else f"{path}"
-        super().__init__(
-            f"Cannot use the question set {where} ({reason}): write one JSON object a line with "
-            '"question" and, for answerable questions, "expect": [strings]'
         )

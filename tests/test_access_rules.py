@@ -28,8 +28,8 @@ from test_telegram_e2e import (  # noqa: F401
     texts,
 )
 
-from bot.engine import Engine
-from bot.telegram import FORGOTTEN
+from bot.answering.engine import Engine
+from bot.telegram.replies import FORGOTTEN
 
 pytestmark = pytest.mark.model
 

@@ -8,7 +8,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from bot.answer import (
+from bot.answering.answer import (
     NOT_FOUND_TEXT,
     QUOTE_CHARS,
     Answer,
@@ -20,8 +20,8 @@ from bot.answer import (
     compose,
     leans_on_previous,
 )
+from bot.answering.errors import AnswerCheckError
 from index.chunking import Chunk
-from index.errors import AnswerCheckError
 from index.retriever import Hit
 
 SENTENCES = [
@@ -260,7 +260,7 @@ def test_a_name_question_prefers_a_sentence_that_quotes_a_name(fake_embedder) ->
 
 def test_index_statistics_match_the_chunks(seed_index) -> None:  # type: ignore[no-untyped-def]
     """stats_of reads the BM25 term matrix; it must agree with re-tokenising every chunk."""
-    from bot.answer import stats_of
+    from bot.answering.answer import stats_of
     from index.sparse import tokenize
 
     from_index, from_chunks = stats_of(seed_index), collection_stats(seed_index.chunks)

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SEED_NAME, read_jsonl, shared_path
 
-from bot.answer import Answer, check
-from bot.engine import Engine
+from bot.answering.answer import Answer, check
+from bot.answering.engine import Engine
 from bot.settings import Settings
 
 pytestmark = pytest.mark.model

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from conftest import FakeEmbedder
 
-from bot.batching import QuestionBatcher
+from bot.answering.batching import QuestionBatcher
 
 
 class SlowEmbedder(FakeEmbedder):

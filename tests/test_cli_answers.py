@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from conftest import DOCUMENTS, ROOT, SEED_NAME, shared_path
 
-import bot.cli
-from bot.answer import NOT_FOUND_TEXT
-from bot.cli import main
-from bot.engine import Engine
+import bot.cli.commands
+from bot.answering.answer import NOT_FOUND_TEXT
+from bot.answering.engine import Engine
+from bot.cli.main import main
 
 pytestmark = pytest.mark.model
 
@@ -28,7 +28,9 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, real_embedder) -> P
     monkeypatch.setenv("DOCBOT_DOCUMENTS_DIR", str(tmp_path / "documents"))
     monkeypatch.setenv("DOCBOT_INDEX_DIR", str(tmp_path / "state" / "index"))
     # the real CLI, with the session's model instead of loading it again
-    monkeypatch.setattr(bot.cli, "_engine", lambda settings: Engine(settings, real_embedder))
+    monkeypatch.setattr(
+        bot.cli.commands, "make_engine", lambda settings: Engine(settings, real_embedder)
+    )
     return tmp_path
 
 

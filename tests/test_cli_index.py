@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import DOCUMENTS, SEED_NAME
 
-from bot.cli import main
+from bot.cli.main import main
 from index import store
 
 

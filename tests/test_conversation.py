@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.conversation import (
+from bot.answering.conversation import (
     MemoryConversationStore,
     Turn,
     is_follow_up,
     names,
     resolve,
 )
-from bot.engine import Engine
+from bot.answering.engine import Engine
 from bot.settings import Settings
 
 AKIMS = (

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from telegram import Update
 
-from bot import delivery
-from bot.delivery import DeliveryJournal, bot_id_from_token, update_key
+from bot.telegram import delivery
+from bot.telegram.delivery import DeliveryJournal, bot_id_from_token, update_key
 
 
 def _update(update_id: int, message_id: int | None = None) -> dict[str, Any]:

@@ -155,8 +155,8 @@ def test_docbot_ask_does_not_import_sentence_transformers(tmp_path: Path) -> Non
         "TRANSFORMERS_OFFLINE": "1",
     }
     probe = (
-        "import sys, bot.cli\n"
-        "code = bot.cli.main(sys.argv[1:])\n"
+        "import sys, bot.cli.main\n"
+        "code = bot.cli.main.main(sys.argv[1:])\n"
         "heavy = sorted(m for m in ('sentence_transformers', 'transformers', 'sklearn')"
         " if m in sys.modules)\n"
         "print('HEAVY', heavy)\n"

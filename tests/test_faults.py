@@ -31,8 +31,8 @@ from test_telegram_e2e import (  # noqa: F401
     visible,
 )
 
-import bot.retry
-from bot.engine import Engine
+import bot.telegram.retry
+from bot.answering.engine import Engine
 
 pytestmark = [
     pytest.mark.model,
@@ -121,7 +121,7 @@ FAULTS: dict[str, Callable[[], Fault]] = {
 
 @pytest.fixture
 def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bot.retry, "RETRY_PAUSES", (0.2, 0.4, 0.8, 1.6))
+    monkeypatch.setattr(bot.telegram.retry, "RETRY_PAUSES", (0.2, 0.4, 0.8, 1.6))
 
 
 @pytest.mark.parametrize("name", list(FAULTS))

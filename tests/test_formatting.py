@@ -8,8 +8,8 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.answer import Answer, Citation
-from bot.formatting import (
+from bot.answering.answer import Answer, Citation
+from bot.telegram.formatting import (
     MAX_MESSAGE,
     escape,
     format_answer,

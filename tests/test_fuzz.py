@@ -21,8 +21,8 @@ from test_telegram_e2e import (  # noqa: F401
     visible,
 )
 
-from bot.engine import Engine
-from bot.formatting import (
+from bot.answering.engine import Engine
+from bot.telegram.formatting import (
     MAX_MESSAGE,
     format_answer,
     format_sources,
@@ -30,7 +30,8 @@ from bot.formatting import (
     telegram_html_problems,
     visible_length,
 )
-from bot.telegram import EMPTY_QUESTION, MAX_QUESTION, clean_question
+from bot.telegram.questions import MAX_QUESTION, clean_question
+from bot.telegram.replies import EMPTY_QUESTION
 
 pytestmark = pytest.mark.model
 

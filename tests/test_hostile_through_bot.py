@@ -23,7 +23,7 @@ from test_telegram_e2e import (
     texts,
 )
 
-from bot.engine import Engine
+from bot.answering.engine import Engine
 from bot.settings import Settings
 
 pytestmark = pytest.mark.model

@@ -12,9 +12,10 @@ import pytest
 import test_build
 from conftest import FakeEmbedder, built_index
 
-import bot.cli
-from bot.cli import main
-from bot.engine import Engine
+import bot.cli.commands
+from bot.answering.engine import Engine
+from bot.cli.main import main
+from bot.cli.render import note
 from bot.settings import Settings
 from index import build, integrity, load, store
 from index.errors import IndexCorruptError
@@ -90,7 +91,9 @@ def cli(
     monkeypatch.chdir(root.parent)  # no .env of the checkout
     embedder = FakeEmbedder()
     monkeypatch.setattr(
-        bot.cli, "_engine", lambda settings: Engine(settings, embedder, note=bot.cli._note)
+        bot.cli.commands,
+        "make_engine",
+        lambda settings: Engine(settings, embedder, note=note),
     )
 
     def run(*args: str) -> tuple[int, str, str]:

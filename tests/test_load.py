@@ -14,9 +14,9 @@ import pytest
 from fakebotapi import FakeBotAPI, fake_bot_api_fixture, invalid_texts  # noqa: F401
 from test_telegram_e2e import RunningBot, bot_settings, seed_engine, visible  # noqa: F401
 
-from bot.delivery import KEEP_DONE
-from bot.engine import Engine
-from bot.formatting import telegram_html_problems
+from bot.answering.engine import Engine
+from bot.telegram.delivery import KEEP_DONE
+from bot.telegram.formatting import telegram_html_problems
 
 pytestmark = pytest.mark.model
 
@@ -112,9 +112,9 @@ def test_200_chats_in_bursts(
         state = {
             "conversations": len(engine.conversations),  # type: ignore[arg-type]
             "longest": max(len(engine.conversations.recent(str(c))) for c in chats),
-            "chat locks": len(docbot._chat_locks),
+            "chat locks": len(docbot.chat_locks),
             "recent answers": len(docbot.recent._items),
-            "button owners": len(docbot._answered_in),
+            "button owners": len(docbot.answered_in),
             "journal": journal.sizes(),
         }
     total = CHATS * PER_BURST * BURSTS

@@ -24,7 +24,7 @@ from conftest import DOCUMENTS
 from fakebotapi import Call, FakeBotAPI, Reset, fake_bot_api_fixture, running_fake_api  # noqa: F401
 from test_telegram_e2e import settle, visible
 
-from bot.delivery import DeliveryJournal, bot_id_from_token
+from bot.telegram.delivery import DeliveryJournal, bot_id_from_token
 
 pytestmark = pytest.mark.model
 

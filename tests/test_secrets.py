@@ -35,10 +35,11 @@ from test_telegram_e2e import (  # noqa: F401
     texts,
 )
 
-import bot.retry
-from bot.answer import Answer
-from bot.engine import Engine
-from index.errors import DocbotError, TokenRejectedError
+import bot.telegram.retry
+from bot.answering.answer import Answer
+from bot.answering.engine import Engine
+from bot.telegram.errors import TokenRejectedError
+from index.errors import DocbotError
 
 pytestmark = pytest.mark.model
 
@@ -87,7 +88,7 @@ def test_failures_never_leak_the_token(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     api = fake_bot_api
-    monkeypatch.setattr(bot.retry, "RETRY_PAUSES", (0.2, 0.4, 0.8))
+    monkeypatch.setattr(bot.telegram.retry, "RETRY_PAUSES", (0.2, 0.4, 0.8))
     caplog.set_level(logging.DEBUG)
     settings = bot_settings(api, seed_engine, tmp_path)
     with RunningBot(settings, Leaky(seed_engine, api.token), api):

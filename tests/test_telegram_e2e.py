@@ -1,5 +1,6 @@
-"""End to end: the real PTB application (``bot.telegram.run_bot``, long polling) against the fake
-Bot API server, over a real Engine with the real model. Assertions are on what the server saw."""
+"""End to end: the real PTB application (``bot.telegram.app.run_bot``, long polling) against
+the fake Bot API server, over a real Engine with the real model. Assertions are on what the
+server saw."""
 
 from __future__ import annotations
 
@@ -31,10 +32,11 @@ from fakebotapi import (  # noqa: F401
     fake_bot_api_fixture,
 )
 
-from bot.answer import Answer, Citation
-from bot.engine import Engine
+from bot.answering.answer import Answer, Citation
+from bot.answering.engine import Engine
 from bot.settings import Settings
-from bot.telegram import FAILED, FORGOTTEN, NOT_ADMIN, REFUSED, run_bot
+from bot.telegram.app import run_bot
+from bot.telegram.replies import FAILED, FORGOTTEN, NOT_ADMIN, REFUSED
 
 pytestmark = pytest.mark.model
 
@@ -359,7 +361,7 @@ def test_sources_button_and_feedback_votes(
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", line["time"])
     assert lines[0]["user"] == lines[1]["user"]
     # `docbot eval --from-feedback` turns the votes into candidate question-set lines
-    from bot.evaluate import feedback_cases
+    from bot.answering.evaluate import feedback_cases
 
     up, down = feedback_cases(settings.feedback_file)
     assert up["question"] == question and str(up["expect"][0]) in lines[0]["answer"]  # type: ignore[index]
@@ -753,10 +755,10 @@ def test_docbot_serve_command(fake_bot_api: FakeBotAPI, tmp_path: Path) -> None:
 def test_reindex_blocked_by_another_build_is_explained(
     fake_bot_api: FakeBotAPI, own_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bot.telegram
+    import bot.telegram.state
     from index import store
 
-    monkeypatch.setattr(bot.telegram, "REINDEX_WAIT", 0.3)
+    monkeypatch.setattr(bot.telegram.state, "REINDEX_WAIT", 0.3)
     api = fake_bot_api
     settings = bot_settings(api, own_engine, tmp_path)
     with RunningBot(settings, own_engine, api):

@@ -14,13 +14,15 @@ from pathlib import Path
 import pytest
 from fakebotapi import Delay, ErrorReply, FakeBotAPI, Reset, fail_calls, fake_bot_api_fixture  # noqa: F401
 
-from bot.access import Access, RateLimit
-from bot.answer import Answer, Citation
-from bot.feedback import FeedbackLog, RecentAnswers
+from bot.answering.answer import Answer, Citation
 from bot.settings import Settings
-from bot.telegram import RedactSecret, _file_url, _keyboard, redacted_logs
-from bot.upload import safe_name, save_upload
-from index.errors import UploadRejectedError
+from bot.telegram.access import Access, RateLimit
+from bot.telegram.app import file_url
+from bot.telegram.buttons import keyboard
+from bot.telegram.errors import UploadRejectedError
+from bot.telegram.feedback import FeedbackLog, RecentAnswers
+from bot.telegram.redaction import RedactSecret, redacted_logs
+from bot.telegram.upload import safe_name, save_upload
 
 MB = 1024 * 1024
 
@@ -173,17 +175,17 @@ def test_feedback_lines_name_the_bot_and_one_log_outlives_a_token_change(tmp_pat
 
 def test_buttons_fit_in_64_bytes() -> None:
     key = RecentAnswers().add(answer())
-    rows = _keyboard(key, True).inline_keyboard
+    rows = keyboard(key, True).inline_keyboard
     data = [b.callback_data for row in rows for b in row]
     assert data == [f"s:{key}", f"v:{key}:up", f"v:{key}:down"]
     assert all(len(str(d).encode()) <= 64 for d in data)
-    assert [b.text for b in _keyboard(key, False).inline_keyboard[0]] == ["👍", "👎"]
+    assert [b.text for b in keyboard(key, False).inline_keyboard[0]] == ["👍", "👎"]
 
 
 # --- settings and secrets ----------------------------------------------------------------------
 def test_file_url_follows_the_base_url() -> None:
     def url(**kw: str) -> str:
-        return _file_url(Settings(_env_file=None, **kw))  # type: ignore[call-arg, arg-type]
+        return file_url(Settings(_env_file=None, **kw))  # type: ignore[call-arg, arg-type]
 
     assert url() == "https://api.telegram.org/file/bot"
     assert url(telegram_base_url="http://127.0.0.1:8081/bot") == "http://127.0.0.1:8081/file/bot"

@@ -1,10 +1,13 @@
 """Admin uploads into the documents folder: a sanitized name (no path traversal, no hidden
 files), no silent overwrite (a numeric suffix instead), a size cap and a type check by
-extension and content. The file appears atomically, so a concurrent index never reads half."""
+extension and content. The file appears atomically, so a concurrent index never reads half.
+:func:`on_document` is the handler: it saves the file, re-indexes and says how it went."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import logging
 import os
 import re
 import tempfile
@@ -12,8 +15,22 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.errors import UploadRejectedError
+from telegram import Message, Update
+from telegram.constants import ChatType
+from telegram.ext import ContextTypes
+
+from bot.telegram.commands import report_line
+from bot.telegram.errors import UploadRejectedError
+from bot.telegram.questions import addressed_question
+from bot.telegram.replies import NON_TEXT
+from bot.telegram.sending import typing
+from bot.telegram.state import state_of
+from index.build import BuildReport
+from index.errors import DocbotError
 from index.loading import SkipFile, decode_text
+from index.retriever import Index
+
+logger = logging.getLogger("docbot.telegram")
 
 UPLOAD_TYPES = (".txt", ".md", ".markdown", ".pdf", ".html", ".htm")
 MAX_NAME = 100
@@ -104,3 +121,72 @@ def _sha256(path: Path) -> str:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return ""
+
+
+async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A file: from an admin, added to the documents and indexed; otherwise a hint."""
+    message = update.effective_message
+    if message is None or message.document is None:
+        return
+    private = message.chat.type == ChatType.PRIVATE
+    username = context.bot.username or ""
+    if not private and addressed_question(message, context.bot.id, username) is None:
+        return  # files shared in a group are not meant for the bot
+    state = state_of(context)
+    if not await state.allowed(update):
+        return
+    user = update.effective_user
+    if not state.is_admin(update):
+        logger.warning("refused an upload from non-admin %s", user.id if user else "?")
+        await message.reply_text(f"{NON_TEXT} Only the bot's admins can add documents.")
+        return
+    async with state.chat_lock(message.chat_id):  # the next question waits for the index
+        saved = await _save(message, context, state.settings.documents_dir,
+                            int(state.settings.max_upload_mb * 1024 * 1024))  # fmt: skip
+        if saved is None:
+            return
+        logger.info("admin %s added %s", user.id if user else "?", saved.name)
+        try:
+            async with typing(message):
+                report, index = await state.reindex()
+        except DocbotError as exc:
+            logger.error("indexing after an upload failed: %s", exc)
+            await message.reply_text(
+                f"Saved {saved.name}, but indexing failed: {state.redact(exc)}. "
+                "Send /reload to retry."
+            )
+            return
+        await _confirm(message, saved, report, index)
+
+
+async def _save(
+    message: Message, context: ContextTypes.DEFAULT_TYPE, folder: Path, max_bytes: int
+) -> Saved | None:
+    """Download and save the message's document; None (the user told why) when refused."""
+    assert message.document is not None
+    doc = message.document
+    name = doc.file_name or "upload"
+    try:
+        check_size(safe_name(name), doc.file_size, max_bytes)
+        async with typing(message):
+            file = await context.bot.get_file(doc.file_id)
+            data = bytes(await file.download_as_bytearray())
+            return await asyncio.to_thread(save_upload, folder, name, data, max_bytes)
+    except UploadRejectedError as exc:
+        await message.reply_text(str(exc))
+        return None
+
+
+async def _confirm(message: Message, saved: Saved, report: BuildReport, index: Index) -> None:
+    skipped = {s.source: s.reason for s in report.skipped}
+    if saved.name in skipped:
+        await asyncio.to_thread(saved.path.unlink)
+        await message.reply_text(
+            f"Cannot add {saved.name}: {skipped[saved.name]}. The file was not kept."
+        )
+        return
+    renamed = " (the name was taken, so I added a number)" if saved.renamed else ""
+    passages = index.sources().get(saved.name, 0)
+    await message.reply_text(
+        f"Added {saved.name}{renamed}: {passages} passages. {report_line(report, index)}"
+    )

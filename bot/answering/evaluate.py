@@ -1,4 +1,4 @@
-"""``docbot eval FILE.jsonl``: retrieval and answer figures on a question set, with floors.
+"""Retrieval and answer figures on a question set (``docbot eval FILE.jsonl``), with floors.
 
 The question-set format is ``../shared/evals/README.md``'s: one JSON object a line with
 ``question``, ``expect`` (strings, any of which must appear in the answer) and, for mixed
@@ -12,19 +12,16 @@ passage in the index.
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.answer import Answer
-from bot.engine import Engine
-from bot.settings import Settings
+from bot.answering.answer import Answer
+from bot.answering.engine import Engine
+from bot.answering.errors import EvalFileError
 from index.chunking import Chunk
-from index.errors import EvalFileError
 from index.metrics import hit_at_k, mean, mrr_at_k, ndcg_at_k, recall_at_k
 
 FIGURES = ("hit", "mrr", "ndcg", "answer", "notfound")
@@ -224,26 +221,6 @@ def label(name: str, k: int) -> str:
     }[name]
 
 
-def print_figures(f: Figures) -> None:
-    print(
-        f"{f.file}: {f.questions} question(s), {f.answerable} answerable, "
-        f"{f.offtopic} to be not found; k={f.k}"
-    )
-
-    def show(x: float | None) -> str:
-        return "n/a" if x is None else f"{x:.3f}"
-
-    for name in ("hit", "mrr", "ndcg", "recall", "answer", "notfound"):
-        print(f"  {label(name, f.k):<20} {show(getattr(f, name))}")
-    if f.no_relevant:
-        print(f"  ({f.no_relevant} answerable question(s) have no relevant passage in the index)")
-    for m in f.misses:
-        expected = " / ".join(str(e) for e in m["expect"]) or "not found"  # type: ignore[attr-defined]
-        got = str(m["answer"])
-        got = got if len(got) <= 160 else got[:157] + "..."
-        print(f"  miss {m['id']}: {m['question']!r} expected {expected!r}, got {got!r}")
-
-
 def feedback_cases(path: Path) -> list[dict[str, object]]:
     """Telegram feedback lines (question, answer, found, vote) as candidate question-set lines.
 
@@ -273,27 +250,3 @@ def _first_cited(answer: str, limit: int = 80) -> str:
     if len(text) <= limit:
         return text
     return text[:limit].rsplit(" ", 1)[0]
-
-
-def run_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.cli import _engine, ensure_index
-
-    path = Path(args.file)
-    if getattr(args, "from_feedback", False):
-        for row in feedback_cases(path):
-            print(json.dumps(row, ensure_ascii=False))
-        return 0
-    cases = read_cases(path)
-    engine = _engine(settings)
-    ensure_index(engine)
-    figures = evaluate(engine, cases, args.k, file=path.name)
-    if args.json:
-        print(json.dumps(figures.to_json(), ensure_ascii=False))
-    else:
-        print_figures(figures)
-    floors = {name: getattr(args, f"min_{name}", None) for name in FIGURES}
-    failed = under_floors(figures, floors)
-    if failed:
-        print(f"docbot eval: under the floor: {', '.join(failed)}", file=sys.stderr)
-        return 1
-    return 0

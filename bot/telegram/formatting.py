@@ -11,7 +11,7 @@ import html
 import re
 from dataclasses import dataclass
 
-from bot.answer import Answer, Citation
+from bot.answering.answer import Answer, Citation
 
 MAX_MESSAGE = 4096
 MAX_RELATED = 3

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from index.errors import AnswerCheckError
+from bot.answering.errors import AnswerCheckError
 from index.sparse import tokenize
 from index.units import leans_on_previous, sentence_spans, unit_bounds
 

@@ -11,9 +11,9 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
-from bot.answer import Answer, VectorCache, compose, stats_of
-from bot.batching import QuestionBatcher
-from bot.conversation import ConversationStore, MemoryConversationStore, Turn, resolve
+from bot.answering.answer import Answer, VectorCache, compose, stats_of
+from bot.answering.batching import QuestionBatcher
+from bot.answering.conversation import ConversationStore, MemoryConversationStore, Turn, resolve
 from bot.settings import Settings
 from index import build as build_index
 from index.build import BuildReport, Progress, no_progress
@@ -58,7 +58,7 @@ class Engine:
             return self._embedder
 
     def question_batcher(self, embedder: Embedder) -> QuestionBatcher:
-        """Encodes concurrent questions together (``bot.batching``), one per embedder."""
+        """Encodes concurrent questions together (``bot.answering.batching``), one per embedder."""
         with self._lock:
             if self._questions is None or self._questions.embedder is not embedder:
                 self._questions = QuestionBatcher(embedder)
@@ -99,6 +99,15 @@ class Engine:
         from index import store
 
         return store.exists(self.settings.index_dir)
+
+    def ensure_index(
+        self, progress: Progress = no_progress, threads: int | None = None
+    ) -> BuildReport | None:
+        """Build the index when there is none yet: that build's report, or None when there was
+        one already. The front ends say so; the engine prints nothing."""
+        if self.has_index():
+            return None
+        return self.reindex(progress=progress, threads=threads)
 
     def reindex(
         self,

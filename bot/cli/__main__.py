@@ -1,0 +1,5 @@
+"""``python -m bot.cli``: the ``docbot`` command."""
+
+from bot.cli.main import entry
+
+entry()

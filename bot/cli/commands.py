@@ -1,0 +1,168 @@
+"""The ``docbot`` verbs: each takes the parsed arguments and the settings and returns an exit
+code. Errors are raised as :class:`~index.errors.DocbotError`; :func:`bot.cli.main.main` turns
+them into one line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import TextIO
+
+from bot.answering.engine import Engine
+from bot.answering.evaluate import FIGURES, evaluate, feedback_cases, read_cases, under_floors
+from bot.cli.chat import chat
+from bot.cli.render import (
+    answer_json,
+    answer_text,
+    hit_json,
+    note,
+    print_figures,
+    print_hits,
+    print_report,
+    progress_bars,
+)
+from bot.settings import Settings
+from bot.telegram.errors import TokenMissingError
+from index.errors import IndexCorruptError
+from index.integrity import LEGACY_NOTE, verify_current
+
+logger = logging.getLogger("docbot.cli")
+
+
+def make_engine(settings: Settings) -> Engine:
+    """The engine every verb answers from (the tests swap in one with a fake model)."""
+    return Engine(settings, note=note)
+
+
+def ready_engine(settings: Settings) -> Engine:
+    """An engine whose index exists: built first, with a word on stderr, when there is none."""
+    engine = make_engine(settings)
+    if not engine.has_index():
+        print(
+            f"No index at {settings.index_dir} yet: building it from "
+            f"{settings.documents_dir} first.",
+            file=sys.stderr,
+        )
+        report = engine.ensure_index(progress_bars(), settings.build_threads())
+        if report is not None:
+            print_report(report, out=sys.stderr)
+    return engine
+
+
+def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    if args.verify:
+        return cmd_verify(settings)
+    report = make_engine(settings).reindex(
+        full=args.full,
+        progress=progress_bars(),
+        threads=settings.build_threads(),
+        lock_wait=args.wait,
+    )
+    if args.json:
+        print(json.dumps(report.to_json(), ensure_ascii=False))
+    else:
+        print_report(report)
+    return 0
+
+
+def cmd_verify(settings: Settings, out: TextIO | None = None) -> int:
+    """``docbot index --verify``: every checksum of the current build; changes nothing."""
+    out = out or sys.stdout
+    started = time.monotonic()
+    result = verify_current(settings.index_dir)
+    seconds = time.monotonic() - started
+    if not result.recorded:
+        print(f"docbot: {LEGACY_NOTE.format(folder=result.folder)}", file=sys.stderr)
+        return IndexCorruptError.exit_code
+    for problem in result.problems:
+        print(f"damaged: {result.folder / problem.file}: {problem.reason}", file=out)
+    if result.problems:
+        damaged = ", ".join(problem.file for problem in result.problems)
+        raise IndexCorruptError(result.folder, f"damaged: {damaged}")
+    print(
+        f"The index at {result.folder} is sound: {result.files} files, "
+        f"{result.size / 1e6:.1f} MB checked in {seconds:.1f} s.",
+        file=out,
+    )
+    return 0
+
+
+def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    results = ready_engine(settings).search(args.query, args.k)
+    for query, hits in zip(args.query, results, strict=True):
+        if args.json:
+            line = {"query": query, "hits": [hit_json(h) for h in hits]}
+            print(json.dumps(line, ensure_ascii=False))
+        else:
+            print_hits(query, hits)
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    engine = ready_engine(settings)
+    for i, question in enumerate(args.question):
+        answer = engine.ask(question, k=args.k)
+        if args.json:
+            print(json.dumps(answer_json(answer), ensure_ascii=False), flush=True)
+            continue
+        if i:
+            print()
+        print(f"? {question}")
+        print(answer_text(answer), flush=True)
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    return chat(ready_engine(settings), k=getattr(args, "k", None))
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    path = Path(args.file)
+    if getattr(args, "from_feedback", False):
+        for row in feedback_cases(path):
+            print(json.dumps(row, ensure_ascii=False))
+        return 0
+    cases = read_cases(path)
+    figures = evaluate(ready_engine(settings), cases, args.k, file=path.name)
+    if args.json:
+        print(json.dumps(figures.to_json(), ensure_ascii=False))
+    else:
+        print_figures(figures)
+    floors = {name: getattr(args, f"min_{name}", None) for name in FIGURES}
+    failed = under_floors(figures, floors)
+    if failed:
+        print(f"docbot eval: under the floor: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    """Load (or first build) the index and the model, then run the Telegram bot."""
+    from bot.telegram.app import run_bot
+
+    if settings.telegram_bot_token is None:
+        raise TokenMissingError()
+    engine = ready_engine(settings)
+    engine.index()  # load the model and the index before the first question
+    mode = "webhook" if settings.webhook_url else "long polling"
+    logger.info("starting the Telegram bot (%s)", mode)
+    run_bot(settings, engine, stop_signals=(signal.SIGINT, signal.SIGTERM))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    """The main job: the Telegram bot with a token, otherwise a terminal chat."""
+    if settings.telegram_bot_token is not None:
+        return cmd_serve(args, settings)
+    print(
+        "TELEGRAM_BOT_TOKEN is not set, so this is a terminal chat over the same engine.\n"
+        "To run the Telegram bot, get a token from @BotFather and put TELEGRAM_BOT_TOKEN=... "
+        "in .env (see README).",
+        file=sys.stderr,
+    )
+    return cmd_chat(args, settings)

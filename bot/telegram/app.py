@@ -1,0 +1,208 @@
+"""``docbot serve``: the Telegram bot. A python-telegram-bot ``Application`` (long polling, or a
+webhook when ``DOCBOT_WEBHOOK_URL`` is set) over one :class:`~bot.answering.engine.Engine`.
+
+Updates from different chats run concurrently; each chat's questions are answered in order (one
+asyncio lock per chat). Blocking work (answers, re-indexing, saving files) runs in threads. The
+token is never logged (:mod:`bot.telegram.redaction`). The handlers live in ``questions``,
+``buttons``, ``commands`` and ``upload``; what they share in ``state``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from telegram import BotCommand, Update
+from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    filters,
+)
+
+from bot.settings import Settings
+from bot.telegram.buttons import on_button
+from bot.telegram.commands import (
+    COMMANDS,
+    help_command,
+    reload_command,
+    sources_command,
+    start_command,
+)
+from bot.telegram.delivery import (
+    DeliveryApplication,
+    DeliveryJournal,
+    JournalingRequest,
+    bot_id_from_token,
+    mark_undelivered,
+)
+from bot.telegram.errors import TelegramFailedError, TokenMissingError, TokenRejectedError
+from bot.telegram.questions import ask_command, on_non_text, on_text_message
+from bot.telegram.redaction import redacted_logs
+from bot.telegram.replies import FAILED
+from bot.telegram.retry import RetryingRateLimiter
+from bot.telegram.state import BotEngine, BotState
+from bot.telegram.upload import on_document
+from index.errors import DocbotError
+
+logger = logging.getLogger("docbot.telegram")
+
+
+def file_url(settings: Settings) -> str:
+    """The Bot API's file download base: set, or derived from the API base URL."""
+    if settings.telegram_base_file_url:
+        return settings.telegram_base_file_url
+    base = settings.telegram_base_url.rstrip("/")
+    head, sep, tail = base.rpartition("/bot")
+    return f"{head}/file/bot{tail}" if sep else f"{base}/file/bot"
+
+
+def register(app: Application) -> None:
+    """Every handler, in the order PTB tries them."""
+    new = filters.UpdateType.MESSAGE
+    app.add_handler(CommandHandler("start", start_command, filters=new))
+    app.add_handler(CommandHandler("help", help_command, filters=new))
+    app.add_handler(CommandHandler("sources", sources_command, filters=new))
+    app.add_handler(CommandHandler("ask", ask_command, filters=new))
+    app.add_handler(CommandHandler("reload", reload_command, filters=new))
+    app.add_handler(MessageHandler(new & filters.TEXT & ~filters.COMMAND, on_text_message))
+    app.add_handler(MessageHandler(new & filters.Document.ALL, on_document))
+    private_non_text = filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL
+    app.add_handler(MessageHandler(new & private_non_text, on_non_text))
+    app.add_handler(CallbackQueryHandler(on_button))
+    app.add_error_handler(on_error)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the traceback (redacted by the log handlers); tell the user briefly."""
+    error = context.error
+    if isinstance(error, DocbotError):
+        logger.error("while handling an update: %s", error)
+    else:
+        logger.error("while handling an update", exc_info=error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            await context.bot.send_message(update.effective_chat.id, FAILED)
+        except TelegramError as exc:
+            if isinstance(exc, NetworkError) and not isinstance(exc, BadRequest):
+                # Telegram unreachable: keep the update pending for the next start
+                mark_undelivered(context.bot_data, update)
+
+
+# --- building and running -----------------------------------------------------------------------
+def delivery_file(settings: Settings) -> Path:
+    """The delivery journal (see :mod:`bot.telegram.delivery`): next to the feedback file."""
+    return Path(settings.feedback_file).parent / "delivery.jsonl"
+
+
+def build_application(settings: Settings, engine: BotEngine) -> Application:
+    """The PTB application with every handler, ``setMyCommands`` at start."""
+    if settings.telegram_bot_token is None:
+        raise TokenMissingError()
+    bot_id = bot_id_from_token(settings.telegram_bot_token.get_secret_value())
+    journal = DeliveryJournal(delivery_file(settings), bot_id)
+
+    async def post_init(app: Application) -> None:
+        await app.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
+        pending = journal.pending()
+        if pending:
+            logger.info("answering %d update(s) left pending by the last run", len(pending))
+        for raw in pending:
+            await app.update_queue.put(Update.de_json(raw, app.bot))
+        index = await asyncio.to_thread(engine.index)
+        logger.info(
+            "@%s is answering from %d document(s), %d passages",
+            app.bot.username,
+            len(index.sources()),
+            len(index),
+        )
+
+    app = (
+        ApplicationBuilder()
+        .application_class(DeliveryApplication)
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(settings.telegram_base_url)
+        .base_file_url(file_url(settings))
+        .get_updates_request(JournalingRequest(journal, connection_pool_size=1))
+        .rate_limiter(RetryingRateLimiter())
+        .concurrent_updates(True)
+        .defaults(Defaults(allow_sending_without_reply=True))
+        .post_init(post_init)
+        .build()
+    )
+    register(app)
+    app.bot_data["docbot"] = BotState(settings, engine, bot_id)
+    app.bot_data["journal"] = journal
+    return app
+
+
+def run_bot(
+    settings: Settings,
+    engine: BotEngine,
+    stop_signals: Sequence[int] | None = None,
+    on_app: Callable[[Application], None] | None = None,
+) -> None:
+    """Run until stopped: long polling, or a webhook when ``settings.webhook_url`` is set.
+    ``on_app`` receives the application before it runs (the tests use it to stop it)."""
+    if settings.telegram_bot_token is None:
+        raise TokenMissingError()
+    token = settings.telegram_bot_token.get_secret_value()
+    try:
+        _run_bot(settings, engine, token, stop_signals, on_app)
+    except InvalidToken:  # PTB's message quotes the token
+        raise TokenRejectedError() from None
+    except TelegramError as exc:  # e.g. Telegram unreachable at startup, after the retries
+        raise TelegramFailedError(
+            f"{type(exc).__name__}: {exc}".replace(token, "<token>")
+        ) from None
+    except Exception as exc:
+        text = "".join(traceback.format_exception(exc))
+        if token and token in text:  # never let the token reach a printed traceback
+            reason = f"{type(exc).__name__}: {exc}".replace(token, "<token>")
+            raise TelegramFailedError(reason) from None
+        raise
+
+
+def _run_bot(
+    settings: Settings,
+    engine: BotEngine,
+    token: str,
+    stop_signals: Sequence[int] | None,
+    on_app: Callable[[Application], None] | None,
+) -> None:
+    with redacted_logs(token):
+        app = build_application(settings, engine)
+        if on_app is not None:
+            on_app(app)
+        kwargs: dict[str, Any] = {
+            "allowed_updates": Update.ALL_TYPES,
+            "close_loop": False,
+            "stop_signals": stop_signals,
+        }
+        if settings.webhook_url:
+            secret = (
+                settings.webhook_secret.get_secret_value()
+                if settings.webhook_secret
+                else secrets.token_urlsafe(32)
+            )
+            app.run_webhook(
+                listen=settings.webhook_listen,
+                port=settings.webhook_port,
+                url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+                webhook_url=settings.webhook_url,
+                secret_token=secret,
+                **kwargs,
+            )
+        else:
+            app.run_polling(**kwargs)

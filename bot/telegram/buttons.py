@@ -1,0 +1,55 @@
+"""The buttons under an answer: Sources (``s:<key>``) shows the quoted passages, 👍/👎
+(``v:<key>:up|down``) records a vote. Keys are short and tied to the chat of the answer."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import ContextTypes
+
+from bot.telegram.feedback import VOTES
+from bot.telegram.formatting import format_sources, split_html
+from bot.telegram.replies import FORGOTTEN, REFUSED
+from bot.telegram.sending import send_html
+from bot.telegram.state import state_of
+
+logger = logging.getLogger("docbot.telegram")
+
+
+def keyboard(key: str, found: bool) -> InlineKeyboardMarkup:
+    votes = [
+        InlineKeyboardButton("👍", callback_data=f"v:{key}:up"),
+        InlineKeyboardButton("👎", callback_data=f"v:{key}:down"),
+    ]
+    rows = [[InlineKeyboardButton("Sources", callback_data=f"s:{key}"), *votes]]
+    return InlineKeyboardMarkup(rows if found else [votes])
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A press on Sources or a vote; stale or forged data gets a short notice."""
+    query = update.callback_query
+    if query is None:
+        return
+    state = state_of(context)
+    if not await state.allowed(update, quiet=True):
+        await query.answer(REFUSED.format(user_id=query.from_user.id), show_alert=True)
+        return
+    kind, _, rest = (query.data or "").partition(":")
+    key, _, vote = rest.partition(":")
+    chat_id = update.effective_chat.id if update.effective_chat else query.from_user.id
+    answer = state.recall(key, chat_id, query.from_user.id)
+    if kind == "s" and not vote and answer is not None:
+        await query.answer()
+        for part in split_html(format_sources(answer)):
+            await send_html(context.bot, chat_id, part)
+    elif kind == "v" and vote in VOTES and answer is not None:
+        async with state.chat_lock(chat_id):  # votes are logged in the order they came
+            await asyncio.to_thread(state.feedback.record, answer, vote, query.from_user.id)
+        await query.answer("Thanks for the feedback!")
+    elif (kind == "s" and key and not vote) or (kind == "v" and key and vote in VOTES):
+        await query.answer(FORGOTTEN)
+    else:
+        logger.info("ignored unknown button data from user %s", query.from_user.id)
+        await query.answer("This button does nothing.")

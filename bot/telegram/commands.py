@@ -1,0 +1,110 @@
+"""The bot's commands: ``/start``, ``/help``, ``/sources`` and ``/reload`` (``/ask`` is a
+question: :mod:`bot.telegram.questions`)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.ext import ContextTypes
+
+from bot.telegram.formatting import escape, split_html
+from bot.telegram.replies import NOT_ADMIN
+from bot.telegram.sending import typing
+from bot.telegram.state import state_of
+from index.build import BuildReport
+from index.errors import DocbotError
+from index.retriever import Index
+
+logger = logging.getLogger("docbot.telegram")
+
+COMMANDS = (
+    ("start", "what I know and how to ask"),
+    ("help", "how to ask, and what I answer"),
+    ("sources", "list the documents I know"),
+    ("ask", "ask a question (in groups)"),
+    ("reload", "re-index the documents (admins only)"),
+)
+
+
+def report_line(report: BuildReport, index: Index) -> str:
+    """One line on a finished build, for a chat."""
+    changes = (
+        f"{len(report.added)} added, {len(report.changed)} changed, {len(report.removed)} removed"
+    )
+    skipped = f", {len(report.skipped)} skipped" if report.skipped else ""
+    return (
+        f"Index updated ({changes}{skipped}): {len(index.sources())} document(s), "
+        f"{len(index)} passages, in {report.seconds:.1f} s."
+    )
+
+
+async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/start``: what the bot knows and how to ask."""
+    message = update.effective_message
+    state = state_of(context)
+    if message is None or not await state.allowed(update):
+        return
+    index = await asyncio.to_thread(state.engine.index)
+    name = context.bot.username or "bot"
+    await message.reply_text(
+        f"Hello! I answer questions about {len(index.sources())} document(s) ({len(index)} "
+        "passages), quoting the passages I answer from.\n\n"
+        "Just send me a question. In a group, mention me "
+        f"(@{escape(name)}), reply to me, or use /ask QUESTION.\n"
+        "/sources lists the documents; /help explains more.",
+        parse_mode=ParseMode.HTML,
+    )
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/help``: how to ask and what the answers look like."""
+    message = update.effective_message
+    if message is None or not await state_of(context).allowed(update):
+        return
+    await message.reply_text(
+        "Ask a question in plain words. I answer with sentences quoted from the documents, "
+        "each marked [n]; the sources are listed under the answer, and the quoted passages "
+        "open from the quote block or the Sources button. You can ask follow-ups such as "
+        '"and in 2012?". If the documents do not cover something, I say so.\n\n'
+        "/sources: the documents\n/ask QUESTION: ask in a group\n"
+        "/reload: re-index the documents (admins)\n"
+        "Admins can also send me a .txt, .md, .pdf or .html file to add it.",
+    )
+
+
+async def sources_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/sources``: the indexed documents and their passage counts."""
+    message = update.effective_message
+    state = state_of(context)
+    if message is None or not await state.allowed(update):
+        return
+    index = await asyncio.to_thread(state.engine.index)
+    listed = index.sources()
+    lines = [f"<b>{len(listed)} document(s)</b>, {len(index)} passages:"]
+    lines += [f"• {escape(name)} ({n})" for name, n in listed.items()]
+    for part in split_html("\n".join(lines)):
+        await message.reply_text(part, parse_mode=ParseMode.HTML)
+
+
+async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/reload`` (admins): incremental re-index of the documents folder, swapped in live."""
+    message = update.effective_message
+    state = state_of(context)
+    if message is None or not await state.allowed(update):
+        return
+    if not state.is_admin(update):
+        user = update.effective_user
+        logger.warning("refused /reload from non-admin %s", user.id if user else "?")
+        await message.reply_text(NOT_ADMIN)
+        return
+    try:
+        async with typing(message):
+            report, index = await state.reindex()
+    except DocbotError as exc:  # e.g. another build holds the lock: the message says why
+        logger.error("/reload failed: %s", exc)
+        await message.reply_text(f"Re-indexing failed: {state.redact(exc)}")
+        return
+    await message.reply_text(report_line(report, index))

@@ -1,0 +1,39 @@
+"""Errors of the Telegram transport. Each message says how to fix the problem."""
+
+from __future__ import annotations
+
+from index.errors import DocbotError
+
+
+class UploadRejectedError(DocbotError):
+    """An uploaded document was refused; the message says why and what to send instead."""
+
+    exit_code = 2
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"Cannot add {name!r}: {reason}")
+
+
+class TokenMissingError(DocbotError):
+    exit_code = 2
+
+    def __init__(self) -> None:
+        super().__init__(
+            "TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and put "
+            "TELEGRAM_BOT_TOKEN=... in .env"
+        )
+
+
+class TokenRejectedError(DocbotError):
+    exit_code = 2
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized): copy the token again from "
+            "@BotFather (/mybots -> API Token) into .env"
+        )
+
+
+class TelegramFailedError(DocbotError):
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"The Telegram bot stopped: {reason}")

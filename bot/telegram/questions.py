@@ -1,0 +1,128 @@
+"""Questions: a text in a private chat, a group message addressed to the bot (a mention or a
+reply), or ``/ask QUESTION``. Each chat's questions are answered in order."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from telegram import Message, MessageEntity, Update
+from telegram.constants import ChatType
+from telegram.ext import ContextTypes
+
+from bot.answering.answer import Answer
+from bot.telegram.buttons import keyboard
+from bot.telegram.formatting import format_answer, split_html
+from bot.telegram.replies import EMPTY_QUESTION, NON_TEXT
+from bot.telegram.sending import send_html, typing
+from bot.telegram.state import BotState, state_of
+
+logger = logging.getLogger("docbot.telegram")
+
+MAX_QUESTION = 1000  # characters; longer messages are cut
+
+
+def clean_question(text: str) -> str:
+    """The question as the engine gets it: whitespace runs made single spaces, at most
+    :data:`MAX_QUESTION` characters; empty when nothing is left."""
+    return " ".join(text.split())[:MAX_QUESTION]
+
+
+def addressed_question(message: Message, bot_id: int, username: str) -> str | None:
+    """The question in a group message meant for the bot (mention or reply), else None."""
+    text = message.text or message.caption or ""
+    mention = f"@{username}".lower()
+    mentions = message.parse_entities([MessageEntity.MENTION]) if message.text else {}
+    if not mentions and message.caption:
+        mentions = message.parse_caption_entities([MessageEntity.MENTION])
+    for entity, value in mentions.items():
+        if username and value.lower() == mention:
+            # entity offsets count UTF-16 units; cut on the encoded text
+            encoded = text.encode("utf-16-le")
+            start, end = 2 * entity.offset, 2 * (entity.offset + entity.length)
+            space = " ".encode("utf-16-le")
+            rest = (encoded[:start] + space + encoded[end:]).decode("utf-16-le")
+            return " ".join(rest.split()).strip(" ,:")
+    replied = message.reply_to_message
+    if replied is not None and replied.from_user is not None and replied.from_user.id == bot_id:
+        return text
+    return None
+
+
+async def on_text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A text message: a question in private chats; in groups only when addressed."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    question: str | None = message.text
+    if message.chat.type != ChatType.PRIVATE:
+        question = addressed_question(message, context.bot.id, context.bot.username or "")
+    if question is not None:
+        await answer_question(state_of(context), update, message, question)
+
+
+async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/ask QUESTION``: a question, in any chat."""
+    message = update.effective_message
+    if message is None:
+        return
+    state = state_of(context)
+    question = " ".join(context.args or [])
+    if not question.strip():
+        if await state.allowed(update):
+            await message.reply_text("Usage: /ask followed by your question.")
+        return
+    await answer_question(state, update, message, question)
+
+
+async def on_non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice...: a short hint (private chats only)."""
+    message = update.effective_message
+    if message is not None and await state_of(context).allowed(update):
+        await message.reply_text(NON_TEXT)
+
+
+async def answer_question(state: BotState, update: Update, message: Message, text: str) -> None:
+    """Gatekeeping (access, empty, rate), then the answer, in the chat's turn."""
+    if not await state.allowed(update):
+        return
+    user_id = update.effective_user.id if update.effective_user else 0
+    question = clean_question(text)
+    if not question:
+        await message.reply_text(EMPTY_QUESTION)
+        return
+    wait = state.rate.wait_time(user_id)
+    if wait:
+        await message.reply_text(
+            f"You are asking faster than I can keep up with. Please wait {wait:.0f} s."
+        )
+        return
+    async with state.chat_lock(message.chat_id):
+        started = time.perf_counter()
+        async with typing(message):
+            answer = await asyncio.to_thread(state.engine.ask, question, str(message.chat_id))
+        await send_answer(state, message, answer)
+    logger.info(
+        "chat %s: answered in %.0f ms (%s, %d citation(s))",
+        message.chat_id,
+        1000 * (time.perf_counter() - started),
+        "found" if answer.found else "not in the documents",
+        len(answer.citations),
+    )
+
+
+async def send_answer(state: BotState, message: Message, answer: Answer) -> None:
+    """The answer in as many messages as it takes; the buttons under the last one."""
+    key = state.remember(answer, message.chat_id)
+    parts = split_html(format_answer(answer))
+    quote = message.chat.type != ChatType.PRIVATE
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        await send_html(
+            message.get_bot(),
+            message.chat_id,
+            part,
+            reply_markup=keyboard(key, answer.found) if last else None,
+            reply_to=message.message_id if quote and i == 0 else None,
+        )

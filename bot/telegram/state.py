@@ -1,0 +1,114 @@
+"""What the handlers share: the engine, access rules, rate limits, recent answers (for the
+buttons), the feedback log and one lock per chat. Handlers find it in
+``context.bot_data["docbot"]`` (:func:`state_of`)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from typing import Any, Protocol
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.answering.answer import Answer
+from bot.settings import Settings
+from bot.telegram.access import Access, RateLimit
+from bot.telegram.feedback import FeedbackLog, RecentAnswers
+from bot.telegram.replies import REFUSED
+from index.build import BuildReport
+from index.retriever import Index
+
+logger = logging.getLogger("docbot.telegram")
+
+REINDEX_WAIT = 120.0  # seconds to wait for another index build (e.g. `docbot index`)
+MAX_CHAT_LOCKS = 5000  # idle chat locks are dropped past this many
+
+
+class BotEngine(Protocol):
+    """What the bot needs from :class:`bot.answering.engine.Engine`."""
+
+    settings: Settings
+
+    def ask(
+        self, question: str, conversation_id: str | None = None, k: int | None = None
+    ) -> Answer: ...
+
+    def index(self) -> Index: ...
+
+    def has_index(self) -> bool: ...
+
+    def reindex(self, *args: Any, **kwargs: Any) -> BuildReport: ...
+
+
+class BotState:
+    """The state the handlers share; one per running bot."""
+
+    def __init__(self, settings: Settings, engine: BotEngine, bot_id: str) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.access = Access(settings.allowed_users, settings.admins)
+        self.rate = RateLimit(settings.questions_per_minute)
+        self.recent = RecentAnswers()
+        self.answered_in: OrderedDict[str, int] = OrderedDict()  # button key -> its chat
+        self.feedback = FeedbackLog(settings.feedback_file, bot_id)
+        self.chat_locks: dict[int, asyncio.Lock] = {}
+        self._reindex_lock: asyncio.Lock | None = None
+
+    async def allowed(self, update: Update, quiet: bool = False) -> bool:
+        """True for allowed users; others get a polite refusal (unless ``quiet``), and a log."""
+        user = update.effective_user
+        if self.access.is_allowed(user.id if user else None):
+            return True
+        logger.warning("refused user %s", user.id if user else "(unknown)")
+        message = update.effective_message
+        if not quiet and message is not None and user is not None:
+            await message.reply_text(REFUSED.format(user_id=user.id))
+        return False
+
+    def is_admin(self, update: Update) -> bool:
+        user = update.effective_user
+        return self.access.is_admin(user.id if user else None)
+
+    def redact(self, error: BaseException) -> str:
+        """An error's message for a chat reply, without the bot token."""
+        token = self.settings.telegram_bot_token
+        text = str(error)
+        return text.replace(token.get_secret_value(), "<token>") if token else text
+
+    def chat_lock(self, chat_id: int) -> asyncio.Lock:
+        """The chat's lock: its questions, uploads and votes are handled in order."""
+        if len(self.chat_locks) > MAX_CHAT_LOCKS:
+            self.chat_locks = {c: lk for c, lk in self.chat_locks.items() if lk.locked()}
+        return self.chat_locks.setdefault(chat_id, asyncio.Lock())
+
+    def remember(self, answer: Answer, chat_id: int) -> str:
+        """A short key for the answer's buttons, tied to the chat it was given in."""
+        key = self.recent.add(answer)
+        self.answered_in[key] = chat_id
+        while len(self.answered_in) > self.recent.size:
+            self.answered_in.popitem(last=False)
+        return key
+
+    def recall(self, key: str, chat_id: int, user_id: int) -> Answer | None:
+        """The answer behind a button key, if it was given in this chat and is still held."""
+        answer = self.recent.get(key) if key else None
+        if answer is not None and self.answered_in.get(key) != chat_id:
+            logger.warning("button data for another chat's answer from user %s", user_id)
+            return None  # forged: never show or log an answer given in another chat
+        return answer
+
+    async def reindex(self) -> tuple[BuildReport, Index]:
+        """An incremental build of the documents folder, loaded before it returns."""
+        if self._reindex_lock is None:
+            self._reindex_lock = asyncio.Lock()
+        async with self._reindex_lock:
+            report = await asyncio.to_thread(self.engine.reindex, lock_wait=REINDEX_WAIT)
+            index = await asyncio.to_thread(self.engine.index)  # load it now, not on a question
+        return report, index
+
+
+def state_of(context: ContextTypes.DEFAULT_TYPE) -> BotState:
+    state: BotState = context.bot_data["docbot"]
+    return state
