@@ -1,29 +1,17 @@
 """docbot's retrieval engine: files -> chunks -> vectors and terms -> index folder -> hits.
 
-The verbs: :func:`build` (and :func:`update`, the same thing incrementally), :func:`load`,
-and :meth:`Index.search`. This package never imports ``bot``.
+The verbs: :func:`build` (incremental unless ``full``), :func:`load` and
+:meth:`Index.search`. This package never imports ``bot``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from index.build import BuildReport, build
 from index.chunking import Chunk, ChunkerSettings
 from index.embedding import Embedder, SentenceTransformerEmbedder, TorchBertEmbedder, load_embedder
 from index.retriever import Hit, Index, IndexSettings
-
-
-def update(
-    documents: Path,
-    root: Path,
-    embedder: Embedder,
-    settings: IndexSettings | None = None,
-    **kw: Any,
-) -> BuildReport:
-    """Incremental :func:`build`: only new or changed text is embedded."""
-    return build(documents, root, embedder, settings, full=False, **kw)
 
 
 def load(root: Path, embedder: Embedder, settings: IndexSettings | None = None) -> Index:
@@ -43,5 +31,4 @@ __all__ = [
     "build",
     "load",
     "load_embedder",
-    "update",
 ]

@@ -23,10 +23,11 @@ from typing import Any
 
 import numpy as np
 
+from index.embedding import Span
+
 WEIGHTS = "model.safetensors"
 TOKENIZER = "tokenizer.json"
 BATCH = 32
-Span = tuple[int, int]  # characters [start, end) of a text
 
 
 @dataclass(frozen=True)

@@ -195,100 +195,145 @@ def build(
     with store.build_lock(root, wait=lock_wait):
         notes: list[str] = []
         prev = _Previous() if full else _read_previous(root, embedder, settings, notes)
-        files, skipped = scan(documents, settings.max_file_bytes)
-
-        added: list[str] = []
-        changed: list[str] = []
-        unchanged = 0
-        candidates: list[Chunk] = []
-        file_info: dict[str, dict[str, Any]] = {}
-        with progress("reading", len(files)) as advance:
-            for f in files:
-                old = prev.files.get(f.source)
-                if old and old.get("sha256") == f.sha256 and f.source in prev.chunks_by_source:
-                    chunks, digest = prev.chunks_by_source[f.source], f.sha256
-                    unchanged += 1
-                else:
-                    try:
-                        chunks, digest = _chunk_file(f, settings)
-                    except SkipFile as exc:
-                        skipped.append(Skipped(f.source, str(exc)))
-                        advance(1)
-                        continue
-                    (changed if old else added).append(f.source)
-                if not chunks:
-                    skipped.append(Skipped(f.source, "no sentences in it"))
-                    advance(1)
-                    continue
-                candidates.extend(chunks)
-                file_info[f.source] = {"sha256": digest, "size": f.size}
-                advance(1)
-        removed = sorted(set(prev.files) - set(file_info) - {s.source for s in skipped})
-        for s in skipped:
+        read = _read_documents(documents, prev, settings, progress)
+        for s in read.skipped:
             log(f"skipped {s.source}: {s.reason}")
-        if not candidates:
-            detail = f"{len(skipped)} file(s) skipped" if skipped else ""
+        if not read.chunks:
+            detail = f"{len(read.skipped)} file(s) skipped" if read.skipped else ""
             raise NoDocumentsError(documents, detail)
-
-        kept, dropped = deduplicate(candidates, settings.chunker.duplicate_threshold)
-        for chunk in kept:
-            file_info[chunk.source]["chunks"] = file_info[chunk.source].get("chunks", 0) + 1
-        for chunk, _ in dropped:
-            info = file_info[chunk.source]
-            info["duplicates"] = info.get("duplicates", 0) + 1
-
-        vectors, units, unit_offsets, embedded, units_embedded = _embed(
-            kept, prev, embedder, progress
-        )
-        folder = store.new_build_folder(root)
-        try:
-            _write(folder, kept, dropped, vectors, settings)
-            np.save(folder / store.UNITS, units)
-            np.save(folder / store.UNIT_OFFSETS, unit_offsets)
-            manifest = {
-                "format_version": store.FORMAT_VERSION,
-                "model": embedder.model_id,
-                "dimension": embedder.dimension,
-                "chunker": settings.chunker.as_dict(),
-                "dense_kind": settings.dense_kind,
-                "units_version": UNITS_VERSION,
-                "unit_pooling": unit_pooling(embedder),
-                "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "documents": str(documents.resolve()),
-                "counts": {
-                    "files": len(file_info),
-                    "chunks": len(kept),
-                    "duplicates": len(dropped),
-                    "skipped": len(skipped),
-                    "units": len(units),
-                },
-                "files": {k: file_info[k] for k in sorted(file_info)},
-                "skipped": [{"source": s.source, "reason": s.reason} for s in skipped],
-            }
-            store.write_json(folder / store.MANIFEST, integrity.record(folder, manifest))
-        except OSError as exc:
-            shutil.rmtree(folder, ignore_errors=True)
-            raise IndexWriteError(root, exc.strerror or str(exc)) from exc
-        except BaseException:
-            shutil.rmtree(folder, ignore_errors=True)
-            raise
+        kept, dropped = deduplicate(read.chunks, settings.chunker.duplicate_threshold)
+        _count_chunks(read.files, kept, dropped)
+        embedded = _embed(kept, prev, embedder, progress)
+        manifest = _manifest(documents, embedder, settings, read, kept, dropped, embedded)
+        folder = _write_build(root, kept, dropped, embedded, manifest, settings)
         final = store.publish(root, folder)
     return BuildReport(
         folder=final,
         full=full,
-        added=added,
-        changed=changed,
-        removed=removed,
-        unchanged=unchanged,
-        skipped=skipped,
+        added=read.added,
+        changed=read.changed,
+        removed=sorted(set(prev.files) - set(read.files) - {s.source for s in read.skipped}),
+        unchanged=read.unchanged,
+        skipped=read.skipped,
         chunks=len(kept),
         duplicates=len(dropped),
-        embedded=embedded,
-        reused=len(kept) - embedded,
+        embedded=embedded.chunks_embedded,
+        reused=len(kept) - embedded.chunks_embedded,
         seconds=time.monotonic() - started,
         notes=notes,
-        units_embedded=units_embedded,
+        units_embedded=embedded.units_embedded,
     )
+
+
+@dataclass
+class _Read:
+    """The documents folder as read for one build."""
+
+    chunks: list[Chunk] = field(default_factory=list)  # before deduplication
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)  # manifest "files"
+    skipped: list[Skipped] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+
+def _read_documents(
+    documents: Path, prev: _Previous, settings: IndexSettings, progress: Progress
+) -> _Read:
+    """Chunks of every usable file: the previous build's for an unchanged file, else new."""
+    files, skipped = scan(documents, settings.max_file_bytes)
+    read = _Read(skipped=skipped)
+    with progress("reading", len(files)) as advance:
+        for f in files:
+            _read_one(f, prev, settings, read)
+            advance(1)
+    return read
+
+
+def _read_one(f: SourceFile, prev: _Previous, settings: IndexSettings, read: _Read) -> None:
+    old = prev.files.get(f.source)
+    if old and old.get("sha256") == f.sha256 and f.source in prev.chunks_by_source:
+        chunks, digest = prev.chunks_by_source[f.source], f.sha256
+        read.unchanged += 1
+    else:
+        try:
+            chunks, digest = _chunk_file(f, settings)
+        except SkipFile as exc:
+            read.skipped.append(Skipped(f.source, str(exc)))
+            return
+        (read.changed if old else read.added).append(f.source)
+    if not chunks:
+        read.skipped.append(Skipped(f.source, "no sentences in it"))
+        return
+    read.chunks.extend(chunks)
+    read.files[f.source] = {"sha256": digest, "size": f.size}
+
+
+def _count_chunks(
+    files: dict[str, dict[str, Any]], kept: list[Chunk], dropped: list[tuple[Chunk, str]]
+) -> None:
+    """Each file's searchable chunks and dropped duplicates, into its manifest entry."""
+    for chunk in kept:
+        files[chunk.source]["chunks"] = files[chunk.source].get("chunks", 0) + 1
+    for chunk, _ in dropped:
+        info = files[chunk.source]
+        info["duplicates"] = info.get("duplicates", 0) + 1
+
+
+def _manifest(
+    documents: Path,
+    embedder: Embedder,
+    settings: IndexSettings,
+    read: _Read,
+    kept: list[Chunk],
+    dropped: list[tuple[Chunk, str]],
+    embedded: _Embedded,
+) -> dict[str, Any]:
+    return {
+        "format_version": store.FORMAT_VERSION,
+        "model": embedder.model_id,
+        "dimension": embedder.dimension,
+        "chunker": settings.chunker.as_dict(),
+        "dense_kind": settings.dense_kind,
+        "units_version": UNITS_VERSION,
+        "unit_pooling": unit_pooling(embedder),
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "documents": str(documents.resolve()),
+        "counts": {
+            "files": len(read.files),
+            "chunks": len(kept),
+            "duplicates": len(dropped),
+            "skipped": len(read.skipped),
+            "units": len(embedded.units),
+        },
+        "files": {k: read.files[k] for k in sorted(read.files)},
+        "skipped": [{"source": s.source, "reason": s.reason} for s in read.skipped],
+    }
+
+
+def _write_build(
+    root: Path,
+    kept: list[Chunk],
+    dropped: list[tuple[Chunk, str]],
+    embedded: _Embedded,
+    manifest: dict[str, Any],
+    settings: IndexSettings,
+) -> Path:
+    """A new build folder with every file, the manifest (with checksums) last; removed again
+    when anything fails."""
+    folder = store.new_build_folder(root)
+    try:
+        _write(folder, kept, dropped, embedded.vectors, settings)
+        np.save(folder / store.UNITS, embedded.units)
+        np.save(folder / store.UNIT_OFFSETS, embedded.unit_offsets)
+        store.write_json(folder / store.MANIFEST, integrity.record(folder, manifest))
+    except OSError as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise IndexWriteError(root, exc.strerror or str(exc)) from exc
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return folder
 
 
 def _chunk_file(f: SourceFile, settings: IndexSettings) -> tuple[list[Chunk], str]:
@@ -296,9 +341,16 @@ def _chunk_file(f: SourceFile, settings: IndexSettings) -> tuple[list[Chunk], st
     return chunk_document(doc, settings.chunker), doc.sha256
 
 
-def _embed(
-    kept: list[Chunk], prev: _Previous, embedder: Embedder, progress: Progress
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
+@dataclass(frozen=True)
+class _Embedded:
+    vectors: np.ndarray  # one row per kept chunk
+    units: np.ndarray  # float16 answer-unit vectors, chunk after chunk
+    unit_offsets: np.ndarray  # each chunk's first unit row (and the total at the end)
+    chunks_embedded: int
+    units_embedded: int
+
+
+def _embed(kept: list[Chunk], prev: _Previous, embedder: Embedder, progress: Progress) -> _Embedded:
     """Chunk vectors, float16 answer-unit vectors (chunk after chunk) with each chunk's first
     unit row, and how many chunks and units were embedded.
 
@@ -321,7 +373,7 @@ def _embed(
         else:
             todo.setdefault(chunk.content_hash, []).append(i)
     if not todo:
-        return vectors, units, offsets, 0, 0
+        return _Embedded(vectors, units, offsets, 0, 0)
     rows = [positions[0] for positions in todo.values()]
     texts = [kept[i].text for i in rows]
     row_spans = [spans[i] for i in rows]
@@ -335,7 +387,7 @@ def _embed(
         for i in positions:
             vectors[i] = vector
             units[offsets[i] : offsets[i + 1]] = block
-    return vectors, units, offsets, len(rows), sum(len(s) for s in row_spans)
+    return _Embedded(vectors, units, offsets, len(rows), sum(len(s) for s in row_spans))
 
 
 def _write(

@@ -123,7 +123,7 @@ _ABBREVIATIONS = frozenset(
 # A sentence ends at . ! ? … (and closing quotes/brackets) followed by space and a capital,
 # a digit, a quote or an opening bracket.
 _BOUNDARY = re.compile(r"[.!?…。！？]+[\"'”’»)\]]*\s+(?=[\"'“‘«(\[]?[^\W_a-z])")
-_WORD = re.compile(r"\w+", re.UNICODE)
+_ALNUM_RUN = re.compile(r"\w+", re.UNICODE)
 
 
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
@@ -165,19 +165,19 @@ def _strip_span(text: str, a: int, b: int) -> tuple[int, int]:
     return a, b
 
 
-CHARS_PER_WORD = 12  # a sentence longer than max_words * 12 characters is cut as well
+CHARS_PER_ALNUM_RUN = 12  # a sentence longer than max_words * 12 characters is cut as well
 
 
 def _cap_long(text: str, span: tuple[int, int], max_words: int) -> list[tuple[int, int]]:
     """Split a run-on "sentence" (a 5 MB line, a table, a base64 blob) into pieces of at most
-    ``max_words`` words and ``max_words * CHARS_PER_WORD`` characters."""
+    ``max_words`` words and ``max_words * CHARS_PER_ALNUM_RUN`` characters."""
     a, b = span
-    max_chars = max_words * CHARS_PER_WORD
-    if b - a <= max_chars and len(_WORD.findall(text, a, b)) <= max_words:
+    max_chars = max_words * CHARS_PER_ALNUM_RUN
+    if b - a <= max_chars and len(_ALNUM_RUN.findall(text, a, b)) <= max_words:
         return [span]
     pieces: list[tuple[int, int]] = []
     start, count = a, 0
-    for m in _WORD.finditer(text, a, b):
+    for m in _ALNUM_RUN.finditer(text, a, b):
         count += 1
         if count > max_words:
             pieces.append((start, m.start()))
@@ -192,7 +192,7 @@ def _cap_long(text: str, span: tuple[int, int], max_words: int) -> list[tuple[in
 
 
 def _key(sentence: str) -> str:
-    return " ".join(w.lower() for w in _WORD.findall(sentence))
+    return " ".join(w.lower() for w in _ALNUM_RUN.findall(sentence))
 
 
 # --- paragraphs ----------------------------------------------------------------------------
@@ -246,7 +246,7 @@ def _sentences(doc: Document, settings: ChunkerSettings) -> list[_Sentence]:
                 segment += 1
             previous_kept = True
             for a, b in spans:
-                words = len(_WORD.findall(text, a, b))
+                words = len(_ALNUM_RUN.findall(text, a, b))
                 result.append(_Sentence(a, b, 0 if page else number, segment, max(words, 1)))
         segment += 1
     return result
@@ -280,7 +280,7 @@ def chunk_document(doc: Document, settings: ChunkerSettings | None = None) -> li
     while i < n:
         j = i + 1
         words = sentences[i].words
-        max_chars = settings.max_words * CHARS_PER_WORD
+        max_chars = settings.max_words * CHARS_PER_ALNUM_RUN
         while (
             j < n
             and sentences[j].segment == sentences[i].segment

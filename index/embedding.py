@@ -23,7 +23,7 @@ from index.errors import ModelLoadError
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 _BUNDLED_NAMES = {"", DEFAULT_MODEL, "all-MiniLM-L6-v2", "bundled"}
 Backend = Literal["auto", "torch", "sentence-transformers"]
-Span = tuple[int, int]
+Span = tuple[int, int]  # characters [start, end) of a text
 
 
 class Embedder(Protocol):

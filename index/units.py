@@ -21,12 +21,12 @@ LEANING = frozenset(
     "it its they them their these those this that he she his her him such there both"
     " then however but also".split()
 )
-_WORD = re.compile(r"[\w'’-]+", re.UNICODE)
+WORD = re.compile(r"[\w'’-]+", re.UNICODE)  # a word, with its apostrophes and hyphens
 
 
 def leans_on_previous(sentence: str) -> bool:
     """True when a sentence needs the one before it: a leading pronoun, or very short."""
-    words = _WORD.findall(sentence)
+    words = WORD.findall(sentence)
     if len(words) < SHORT_WORDS:
         return True
     return words[0].lower() in LEANING

@@ -13,7 +13,7 @@ Composition (no language model; every word of an answer is quoted from the docum
    the collection carries the largest weight, so "... in Uzbekistan?" over a collection with
    no Uzbekistan loses a large part of its overlap.
 3. The question is answered if the best unit's score reaches ``min_answer_score`` (see
-   ``DEFAULT_MIN_SCORE`` for how that threshold was calibrated); otherwise the answer says the
+   ``benchmarks/RESULTS.md`` for how that threshold was calibrated); otherwise the answer says the
    documents do not cover it, cites nothing and lists the closest passages as ``related``.
    Among the units above the threshold, the one quoted is chosen with small nudges that never
    change found/not-found: a "how many" question prefers a sentence with a number, a "what is
@@ -40,7 +40,7 @@ import numpy as np
 
 from bot.answering.errors import AnswerCheckError
 from index.sparse import tokenize
-from index.units import leans_on_previous, sentence_spans, unit_bounds
+from index.units import WORD, leans_on_previous, sentence_spans, unit_bounds
 
 if TYPE_CHECKING:
     from index.chunking import Chunk
@@ -49,31 +49,9 @@ if TYPE_CHECKING:
 
 NOT_FOUND_TEXT = "The documents do not cover this question."
 
-# How the "not in the documents" threshold was set (2026-11-29; all-MiniLM-L6-v2, fused top 5
-# passages, OVERLAP_WEIGHT 0.3). Score = the best unit's raw cosine + 0.3 x IDF-weighted term
-# overlap (never the min-max fused scores, which are relative to the candidates). Measured over
-# the shipped seed article on ../shared/evals/seed_dev.jsonl + offtopic_dev.jsonl and this
-# project's tests/evals/seed_more.jsonl (24 on-topic) + offtopic_more.jsonl (24 off-topic, 12
-# of them near the topic: terrorism elsewhere, facts about Kazakhstan the article lacks).
-# Unit vectors pooled from their passage's forward pass ("span", the default since the torch
-# runtime; re-measured 2026-11-29 23:05 UTC):
-#   must answer, 32 questions (29 right): lowest 0.228 "Who reported the story?" (seed_dev),
-#     0.237 "Where did Abdikazimov speak?", then 0.352, 0.362; all others higher.
-#   must not answer, 28 questions (25 refused): far off-topic ones (bread, Tokyo, flu,
-#     basketball...) 0.02-0.08; of the 12 near-topic ones 9 are refused by the name rule
-#     (France, Uzbekistan, FBI, Taliban, Madrid... never occur in the file); the other 3
-#     (population, capital, president of Kazakhstan) score 0.44-0.57, like real answers: no
-#     threshold separates them, they are known misses.
-# Units encoded on their own ("separate", the sentence-transformers runtime) gave the same
-# 29/32 and 25/28 with a narrower gap: must-answer lowest 0.216, far off-topic max 0.127-0.16.
-# 0.2 sits between the far off-topic maximum and the lowest must-answer score in both.
-# Over a larger collection the nearest junk scores higher. Seed + 300 BBC articles, span units
-# (re-measured 2026-11-30 00:35 UTC; the 28 off-topic questions above, and the 38 of seed_dev,
-# seed_more and bbc_dev, 31 of which are answered correctly): off-topic questions reach up to
-# 0.72 (some partly answered by BBC news); the correct answers score 0.585 and up, but one at
-# 0.317. Refused / kept at 0.2: 11/28 off-topic, 31/31 correct; 0.3: 16, 31; 0.4: 21, 30;
-# 0.5: 22, 30; 0.6: 25, 29. For big general collections DOCBOT_MIN_ANSWER_SCORE=0.4-0.5
-# trades one correct answer of 31 for refusing twice as many off-topic questions.
+# The "not in the documents" threshold: 0.2 sits between the far off-topic maximum and the
+# lowest must-answer score on the seed; how it was measured, and why big general collections
+# want 0.4-0.5: benchmarks/RESULTS.md, "Answer threshold".
 DEFAULT_MIN_SCORE = 0.2
 OVERLAP_WEIGHT = 0.3
 QUOTE_CHARS = 500  # a quote grows by whole sentences around the cited text up to this length
@@ -84,7 +62,6 @@ HEADING_PENALTY = 0.3  # ranking only: a title or caption (no final punctuation)
 CONTINUE_CHARS = 450  # a following sentence is added only while the cited text stays this short
 SECOND_MARGIN = 0.02  # a second unit is cited when this close to the best, with as much overlap
 
-_WORD = re.compile(r"[\w'’-]+", re.UNICODE)
 _MARKER = re.compile(r"\s*\[(\d+)\]")
 _NUMERIC_QUESTION = re.compile(
     r"\b(how (many|much|old|long|far|often|big|large)|what (year|number|percentage|share))\b",
@@ -93,7 +70,7 @@ _NUMERIC_QUESTION = re.compile(
 _NAME_QUESTION = re.compile(r"\b(name[sd]?|called|titled?)\b", re.IGNORECASE)
 _QUOTED = re.compile(r"[\"“‘«]([^\"”’»]{2,80})[\"”’»]")
 _TERMINAL = re.compile(r"[.!?…][\"'”’»)\]]*$")
-_STARTERS = frozenset("the a an in on at for of to by as and but".split())
+_NOT_NAMES = frozenset("the a an in on at for of to by as and but".split())
 
 
 @dataclass(frozen=True)
@@ -231,7 +208,7 @@ def collection_stats(chunks: Iterable[Chunk]) -> Stats:
 
 def question_names(question: str) -> list[list[str]]:
     """Stemmed terms of the capitalised words after the first one ("Uzbekistan", "FBI")."""
-    words = _WORD.findall(question)[1:]
+    words = WORD.findall(question)[1:]
     out: list[list[str]] = []
     for word in words:
         if word[:1].isupper() and word != "I":
@@ -425,12 +402,14 @@ def continued(unit: Unit) -> Unit:
     if b - spans[unit.first][0] > CONTINUE_CHARS:
         return unit
     following = chunk.text[a:b]
-    words = _WORD.findall(following)
+    words = WORD.findall(following)
     first_word = words[0].strip("'’") if words else ""
     here = chunk.text[spans[unit.last][0] : spans[unit.end][1]]
-    mentioned = [w.strip("'’") for w in _WORD.findall(here)[1:]]
+    mentioned = [w.strip("'’") for w in WORD.findall(here)[1:]]
     names_it = (
-        first_word[:1].isupper() and first_word.lower() not in _STARTERS and first_word in mentioned
+        first_word[:1].isupper()
+        and first_word.lower() not in _NOT_NAMES
+        and first_word in mentioned
     )
     if leans_on_previous(following) or names_it:
         return dataclasses.replace(unit, extra=unit.extra + 1)

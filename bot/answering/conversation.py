@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from index.sparse import tokenize
+from index.units import WORD
 
-_WORD = re.compile(r"[\w'’-]+", re.UNICODE)
-_STARTERS = ("and ", "but ", "also ", "what about ", "how about ", "so ", "then ", "or ")
+_FOLLOW_UP_OPENERS = ("and ", "but ", "also ", "what about ", "how about ", "so ", "then ", "or ")
 _REFERRING = frozenset(
     "it its they them their theirs these those this that he him his she her hers there such"
     " same".split()
@@ -120,9 +120,9 @@ class MemoryConversationStore:
 def is_follow_up(question: str) -> bool:
     """Refers back (a pronoun, "and ..."), or too short to search on its own."""
     q = question.strip().lower()
-    if q.startswith(_STARTERS):
+    if q.startswith(_FOLLOW_UP_OPENERS):
         return True
-    words = {w.lower() for w in _WORD.findall(q)}
+    words = {w.lower() for w in WORD.findall(q)}
     if words & _REFERRING:
         return True
     return len(set(tokenize(q))) <= _FOLLOW_UP_TERMS
@@ -132,7 +132,7 @@ def key_words(text: str, limit: int = _KEY_WORDS) -> list[str]:
     """The words of ``text`` that carry content (not stop words), in order, once each."""
     out: list[str] = []
     seen: set[str] = set()
-    for word in _WORD.findall(text):
+    for word in WORD.findall(text):
         if word.lower() in _QUESTION_WORDS:
             continue
         stems = tokenize(word)
@@ -148,7 +148,7 @@ def key_words(text: str, limit: int = _KEY_WORDS) -> list[str]:
 def names(text: str, limit: int = _NAMES) -> list[str]:
     """Capitalised words that do not start a sentence: the entities an answer talks about."""
     out: list[str] = []
-    for m in _WORD.finditer(text):
+    for m in WORD.finditer(text):
         word = m.group(0).strip("'’")
         if not word[:1].isupper() or word in out:
             continue
@@ -172,7 +172,7 @@ def resolve(question: str, history: Sequence[Turn]) -> Resolution:
         return Resolution(question, follow_up=False)
     last = history[-1]
     topic = next((t for t in reversed(history) if not t.follow_up), history[0])
-    own = {t for w in _WORD.findall(question) for t in tokenize(w)}
+    own = {t for w in WORD.findall(question) for t in tokenize(w)}
     extra: list[str] = []
     for word in key_words(topic.question):
         stems = tokenize(word)

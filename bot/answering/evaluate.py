@@ -128,44 +128,46 @@ def contains_expected(case: Case, answer: Answer) -> bool:
 
 
 def evaluate(engine: Engine, cases: Sequence[Case], k: int, file: str = "") -> Figures:
+    """Ask every case; rank retrieval against the passages that hold its answer."""
     index = engine.index()
-    outcomes: list[Outcome] = []
     answerable = [c for c in cases if c.answerable]
     searched = engine.search([c.question for c in answerable], max(k, DEPTH))
     retrieval = dict(zip((c.id for c in answerable), searched, strict=True))
-    no_relevant = 0
+    outcomes: list[Outcome] = []
     for case in cases:
         answer = engine.ask(case.question)
         if not case.answerable:
-            ok = not answer.found and not answer.citations
-            outcomes.append(Outcome(case, answer, ok))
+            outcomes.append(Outcome(case, answer, not answer.found and not answer.citations))
             continue
-        ranked = [h.chunk.id for h in retrieval[case.id]]
         relevant = {c.id for c in index.chunks if is_relevant(case, c)}
-        ok = contains_expected(case, answer)
-        if not relevant:
-            no_relevant += 1
-            outcomes.append(Outcome(case, answer, ok))
-            continue
-        outcomes.append(
-            Outcome(
-                case,
-                answer,
-                ok,
-                hit=hit_at_k(ranked, relevant, k),
-                mrr=mrr_at_k(ranked, relevant, DEPTH),
-                ndcg=ndcg_at_k(ranked, relevant, DEPTH),
-                recall=recall_at_k(ranked, relevant, k),
-            )
-        )
+        ranked = [h.chunk.id for h in retrieval[case.id]]
+        outcomes.append(_scored(case, answer, ranked, relevant, k))
+    return summarize(outcomes, k, file)
+
+
+def _scored(case: Case, answer: Answer, ranked: list[str], relevant: set[str], k: int) -> Outcome:
+    ok = contains_expected(case, answer)
+    if not relevant:
+        return Outcome(case, answer, ok)
+    return Outcome(
+        case,
+        answer,
+        ok,
+        hit=hit_at_k(ranked, relevant, k),
+        mrr=mrr_at_k(ranked, relevant, DEPTH),
+        ndcg=ndcg_at_k(ranked, relevant, DEPTH),
+        recall=recall_at_k(ranked, relevant, k),
+    )
+
+
+def summarize(outcomes: Sequence[Outcome], k: int, file: str = "") -> Figures:
+    """The figures over the outcomes: retrieval averaged over answerable questions that have a
+    relevant passage; answer and not-found rates over their kinds."""
     on = [o for o in outcomes if o.case.answerable]
     off = [o for o in outcomes if not o.case.answerable]
 
     def avg(name: str) -> float | None:
-        return mean(v for o in on if (v := getattr(o, name)) is not None)
-
-    def rnd(x: float | None) -> float | None:
-        return None if x is None else round(x, 4)
+        return _round(mean(v for o in on if (v := getattr(o, name)) is not None))
 
     return Figures(
         file=file,
@@ -173,26 +175,30 @@ def evaluate(engine: Engine, cases: Sequence[Case], k: int, file: str = "") -> F
         questions=len(outcomes),
         answerable=len(on),
         offtopic=len(off),
-        hit=rnd(avg("hit")),
-        mrr=rnd(avg("mrr")),
-        ndcg=rnd(avg("ndcg")),
-        recall=rnd(avg("recall")),
-        answer=rnd(mean(1.0 if o.ok else 0.0 for o in on)),
-        notfound=rnd(mean(1.0 if o.ok else 0.0 for o in off)),
-        no_relevant=no_relevant,
-        misses=[
-            {
-                "id": o.case.id,
-                "question": o.case.question,
-                "expect": list(o.case.expect),
-                "answer": o.answer.text,
-                "found": o.answer.found,
-                "score": o.answer.score,
-            }
-            for o in outcomes
-            if not o.ok
-        ],
+        hit=avg("hit"),
+        mrr=avg("mrr"),
+        ndcg=avg("ndcg"),
+        recall=avg("recall"),
+        answer=_round(mean(1.0 if o.ok else 0.0 for o in on)),
+        notfound=_round(mean(1.0 if o.ok else 0.0 for o in off)),
+        no_relevant=sum(1 for o in on if o.hit is None),
+        misses=[_miss(o) for o in outcomes if not o.ok],
     )
+
+
+def _round(x: float | None) -> float | None:
+    return None if x is None else round(x, 4)
+
+
+def _miss(o: Outcome) -> dict[str, object]:
+    return {
+        "id": o.case.id,
+        "question": o.case.question,
+        "expect": list(o.case.expect),
+        "answer": o.answer.text,
+        "found": o.answer.found,
+        "score": o.answer.score,
+    }
 
 
 def under_floors(figures: Figures, floors: dict[str, float | None]) -> list[str]:
