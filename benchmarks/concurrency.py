@@ -3,7 +3,8 @@
     python -m benchmarks.concurrency --documents D --index I --questions F --chats 200 --per-chat 5
 
 The real python-telegram-bot application (``bot.telegram.app.run_bot``, long polling) answers from
-the product ``Engine`` against the local fake Bot API server (``tests/fakebotapi.py``). First
+the product ``Engine`` against the local fake Bot API server (``tests/support/fakebotapi.py``,
+run by the tests' own ``RunningBot``). First
 one question at a time (push, wait for its answer, next: the one-at-a-time throughput), then
 ``chats x per_chat`` questions pushed at once (each chat its own private user). An answer is the
 message that carries the answer's buttons (the last part of a split answer); per chat, answers
@@ -15,10 +16,8 @@ Prints one JSON line.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import json
-import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -26,38 +25,6 @@ from typing import Any
 
 from benchmarks.latency import summary
 from benchmarks.measure import percentile
-
-
-class RunningBot:
-    """``run_bot`` in a thread with its own event loop."""
-
-    def __init__(self, settings: Any, engine: Any) -> None:
-        self.settings, self.engine = settings, engine
-        self.app: Any = None
-        self.loop: asyncio.AbstractEventLoop | None = None
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        from bot.telegram.app import run_bot
-
-        loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(loop)
-        self.loop = loop
-        try:
-            run_bot(self.settings, self.engine, on_app=self._got)
-        except BaseException as exc:
-            self.error = exc
-        finally:
-            loop.close()
-
-    def _got(self, app: Any) -> None:
-        self.app = app
-
-    def stop(self) -> None:
-        if self.loop is not None and self.app is not None and not self.loop.is_closed():
-            self.loop.call_soon_threadsafe(self.app.stop_running)
-        self.thread.join(timeout=30)
 
 
 def answers(api: Any) -> list[Any]:
@@ -86,7 +53,8 @@ def main() -> int:
 
     from bot.answering.engine import Engine
     from bot.settings import Settings
-    from tests.fakebotapi import FakeBotAPI
+    from tests.support.bots import RunningBot
+    from tests.support.fakebotapi import FakeBotAPI
 
     token = "123456:benchmark-token"
     api = FakeBotAPI(token).start()
@@ -102,11 +70,15 @@ def main() -> int:
     )
     engine = Engine(settings)
     engine.index()
-    bot = RunningBot(settings, engine)
-    bot.thread.start()
-    api.wait_for(lambda: bot.error is not None or api.calls_to("getUpdates"), timeout=60)
-    if bot.error is not None:
-        raise bot.error
+    with RunningBot(settings, engine, api, ready_timeout=60):
+        figures = measure(api, args, questions)
+    api.stop()
+    print(json.dumps(figures))
+    return 0
+
+
+def measure(api: Any, args: argparse.Namespace, questions: list[str]) -> dict[str, Any]:
+    """One question at a time, then everything at once; the figures (see the module doc)."""
 
     # The concurrent phase asks each of the first ``pool`` questions per_chat times (in
     # different chats), so the answer cache serves the repeats; the one-at-a-time phase gets
@@ -143,8 +115,6 @@ def main() -> int:
         api.wait_for(lambda: len(answers(api)) - args.serial >= total, timeout=args.timeout)
     api.wait_idle(quiet=2.0, timeout=60)
     elapsed = time.perf_counter() - started
-    bot.stop()
-    api.stop()
 
     sent = api.sent()[base:]
     keyed = [c for c in sent if c.params.get("reply_markup")]
@@ -158,31 +128,26 @@ def main() -> int:
     slow_down = sum(1 for c in sent if "faster than I can" in str(c.params.get("text", "")))
     concurrent_qps = len(keyed) / finished if finished else 0.0
     serial_qps = args.serial / serial_total
-    print(
-        json.dumps(
-            {
-                "chats": args.chats,
-                "per_chat": args.per_chat,
-                "questions": total,
-                "answered": len(keyed),
-                "lost": lost,
-                "doubled": doubled,
-                "failures": failures,
-                "rate_limited": slow_down,
-                "push_s": pushed,
-                "concurrent_s": finished,
-                "concurrent_qps": concurrent_qps,
-                "p50_s": percentile(latencies, 50),
-                "p95_s": percentile(latencies, 95),
-                "serial_n": args.serial,
-                "serial_qps": serial_qps,
-                "serial": summary(serial_s),
-                "ratio": concurrent_qps / serial_qps if serial_qps else 0.0,
-                "messages_sent": len(sent),
-            }
-        )
-    )
-    return 0
+    return {
+        "chats": args.chats,
+        "per_chat": args.per_chat,
+        "questions": total,
+        "answered": len(keyed),
+        "lost": lost,
+        "doubled": doubled,
+        "failures": failures,
+        "rate_limited": slow_down,
+        "push_s": pushed,
+        "concurrent_s": finished,
+        "concurrent_qps": concurrent_qps,
+        "p50_s": percentile(latencies, 50),
+        "p95_s": percentile(latencies, 95),
+        "serial_n": args.serial,
+        "serial_qps": serial_qps,
+        "serial": summary(serial_s),
+        "ratio": concurrent_qps / serial_qps if serial_qps else 0.0,
+        "messages_sent": len(sent),
+    }
 
 
 if __name__ == "__main__":

@@ -10,26 +10,21 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import SEED_NAME, read_jsonl
-from fakebotapi import FakeBotAPI, fake_bot_api_fixture  # noqa: F401
-from test_telegram_e2e import (  # noqa: F401
+from support.bots import (
     ADMIN,
     GROUP,
-    NEW_DOC,
-    NOT_ADMIN,
-    REFUSED,
     RunningBot,
     bot_settings,
     button_data,
     last_with_buttons,
-    own_engine,
-    seed_engine,
     settle,
     texts,
 )
+from support.fakebotapi import FakeBotAPI
+from support.paths import SEED_NAME, read_jsonl
 
 from bot.answering.engine import Engine
-from bot.telegram.replies import FORGOTTEN
+from bot.telegram.replies import FORGOTTEN, NOT_ADMIN, REFUSED
 
 pytestmark = pytest.mark.model
 
@@ -40,7 +35,7 @@ QUESTION = "Who reported the story?"
 
 def test_allowed_users_in_groups(
     fake_bot_api: FakeBotAPI,
-    seed_engine: Engine,  # noqa: F811
+    seed_engine: Engine,
     tmp_path: Path,
 ) -> None:
     api = fake_bot_api
@@ -77,7 +72,7 @@ def test_allowed_users_in_groups(
 
 def test_buttons_from_outsiders_and_forged_buttons(
     fake_bot_api: FakeBotAPI,
-    seed_engine: Engine,  # noqa: F811
+    seed_engine: Engine,
     tmp_path: Path,
 ) -> None:
     api = fake_bot_api
@@ -135,7 +130,7 @@ def outside_files(root: Path) -> dict[str, str]:
 
 def test_hostile_upload_names_stay_inside_and_overwrite_nothing(
     fake_bot_api: FakeBotAPI,
-    own_engine: Engine,  # noqa: F811
+    own_engine: Engine,
     tmp_path: Path,
 ) -> None:
     api = fake_bot_api

@@ -4,28 +4,14 @@ and the mixed seed + BBC collection (bbc_dev)."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-from conftest import ROOT, SEED_NAME, read_jsonl, shared_path
+from support.engines import engine_for
+from support.paths import ROOT, SEED_NAME, read_jsonl, shared_path
 
 from bot.answering.answer import Answer, check
-from bot.answering.engine import Engine
-from bot.settings import Settings
 
 pytestmark = pytest.mark.model
-
-
-def engine_for(index, embedder) -> Engine:  # type: ignore[no-untyped-def]
-    settings = Settings(
-        documents_dir=Path(index.folder), index_dir=Path(index.folder), _env_file=None
-    )  # type: ignore[call-arg]
-    return Engine(settings, embedder=embedder)
-
-
-@pytest.fixture(scope="module")
-def seed_engine(seed_index, real_embedder) -> Engine:  # type: ignore[no-untyped-def]
-    return engine_for(seed_index, real_embedder)
 
 
 def contains(answer: Answer, expect: list[str]) -> bool:

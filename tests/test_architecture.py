@@ -7,7 +7,7 @@ import ast
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from support.paths import ROOT
 
 
 def _imports(where: Path, depth: int = 1) -> dict[str, set[str]]:

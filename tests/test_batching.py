@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
-from conftest import FakeEmbedder
+from support.fakes import FakeEmbedder
 
 from bot.answering.batching import QuestionBatcher
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ROOT, FakeEmbedder
+from support.fakes import FakeEmbedder
+from support.paths import ROOT
 
 from index import build, load, store
 from index.chunking import ChunkerSettings
@@ -235,7 +236,7 @@ SLOW_BUILD = textwrap.dedent(
     import sys, time
     sys.path.insert(0, {tests!r})
     from pathlib import Path
-    from conftest import FakeEmbedder
+    from support.fakes import FakeEmbedder
     from index import build
 
     class Slow(FakeEmbedder):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from conftest import DOCUMENTS, SEED_NAME
+from support.paths import DOCUMENTS, SEED_NAME
 
 from index.chunking import ChunkerSettings, chunk_document, deduplicate, split_sentences
 from index.loading import Document, Page, clean_text

@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import DOCUMENTS, ROOT, SEED_NAME, shared_path
+from support.paths import DOCUMENTS, ROOT, SEED_NAME, shared_path
 
 import bot.cli.commands
 from bot.answering.answer import NOT_FOUND_TEXT

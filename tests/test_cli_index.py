@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import DOCUMENTS, SEED_NAME
+from support.paths import DOCUMENTS, SEED_NAME
 
 from bot.cli.main import main
 from index import store

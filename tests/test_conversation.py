@@ -169,7 +169,7 @@ def test_answers_encode_only_the_question(
     tmp_path: Path,
     fake_embedder,  # type: ignore[no-untyped-def]
 ) -> None:
-    from conftest import DOCUMENTS, SEED_NAME
+    from support.paths import DOCUMENTS, SEED_NAME
 
     from index import build
 

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ROOT, FakeEmbedder
+from support.fakes import FakeEmbedder
+from support.paths import ROOT
 
 from index.bert import plain_bert_config
 from index.embedding import (

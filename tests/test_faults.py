@@ -11,28 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fakebotapi import (  # noqa: F401
-    Call,
-    Delay,
-    ErrorReply,
-    FakeBotAPI,
-    Fault,
-    Reset,
-    fail_calls,
-    fake_bot_api_fixture,
-)
-from test_telegram_e2e import (  # noqa: F401
-    FAILED,
-    USER,
-    RunningBot,
-    bot_settings,
-    seed_engine,
-    settle,
-    visible,
-)
+from support.bots import USER, RunningBot, bot_settings, settle, visible
+from support.fakebotapi import Call, Delay, ErrorReply, FakeBotAPI, Fault, Reset, fail_calls
 
 import bot.telegram.retry
 from bot.answering.engine import Engine
+from bot.telegram.replies import FAILED
 
 pytestmark = [
     pytest.mark.model,
@@ -128,7 +112,7 @@ def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_fault_is_survived_and_every_question_answered_once(
     name: str,
     fake_bot_api: FakeBotAPI,
-    seed_engine: Engine,  # noqa: F811
+    seed_engine: Engine,
     tmp_path: Path,
     quick_retries: None,
 ) -> None:
@@ -151,7 +135,7 @@ def test_fault_is_survived_and_every_question_answered_once(
 
 def test_long_outage_of_both_endpoints(
     fake_bot_api: FakeBotAPI,
-    seed_engine: Engine,  # noqa: F811
+    seed_engine: Engine,
     tmp_path: Path,
     quick_retries: None,
 ) -> None:
@@ -179,7 +163,7 @@ def test_long_outage_of_both_endpoints(
 
 def test_reply_lost_after_telegram_accepted_it_is_sent_again(
     fake_bot_api: FakeBotAPI,
-    seed_engine: Engine,  # noqa: F811
+    seed_engine: Engine,
     tmp_path: Path,
     quick_retries: None,
 ) -> None:
@@ -202,7 +186,7 @@ def test_reply_lost_after_telegram_accepted_it_is_sent_again(
 
 def test_html_refused_with_400_is_resent_once_as_plain_text(
     fake_bot_api: FakeBotAPI,
-    seed_engine: Engine,  # noqa: F811
+    seed_engine: Engine,
     tmp_path: Path,
 ) -> None:
     """Every HTML send refused as unparsable: each reply goes out once as plain text (one
@@ -232,7 +216,7 @@ def test_html_refused_with_400_is_resent_once_as_plain_text(
 
 def test_other_400_is_not_retried_and_reported(
     fake_bot_api: FakeBotAPI,
-    seed_engine: Engine,  # noqa: F811
+    seed_engine: Engine,
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:

@@ -8,18 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fakebotapi import FakeBotAPI, fake_bot_api_fixture  # noqa: F401
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_telegram_e2e import (  # noqa: F401
-    FAILED,
-    NOT_ADMIN,
-    RunningBot,
-    bot_settings,
-    seed_engine,
-    settle,
-    visible,
-)
+from support.bots import RunningBot, bot_settings, settle, visible
+from support.fakebotapi import FakeBotAPI
 
 from bot.answering.engine import Engine
 from bot.telegram.formatting import (
@@ -31,7 +23,7 @@ from bot.telegram.formatting import (
     visible_length,
 )
 from bot.telegram.questions import MAX_QUESTION, clean_question
-from bot.telegram.replies import EMPTY_QUESTION
+from bot.telegram.replies import EMPTY_QUESTION, FAILED, NOT_ADMIN
 
 pytestmark = pytest.mark.model
 
@@ -83,7 +75,7 @@ def assert_valid_reply(parts: list[str]) -> None:
     derandomize=True,
 )
 @given(text=st.one_of(nasty_text, long_text))
-def test_any_question_gets_valid_telegram_html(seed_engine: Engine, text: str) -> None:  # noqa: F811
+def test_any_question_gets_valid_telegram_html(seed_engine: Engine, text: str) -> None:
     question = clean_question(text)
     assert len(question) <= MAX_QUESTION
     if not question:
@@ -114,7 +106,7 @@ NASTY = [
 
 def test_nasty_questions_end_to_end(
     fake_bot_api: FakeBotAPI,
-    seed_engine: Engine,  # noqa: F811
+    seed_engine: Engine,
     tmp_path: Path,
 ) -> None:
     api = fake_bot_api

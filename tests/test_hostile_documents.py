@@ -7,8 +7,8 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import FakeEmbedder
-from pdfgen import make_pdf
+from support.fakes import FakeEmbedder
+from support.pdfgen import make_pdf
 
 from index import build, load, store
 from index.errors import IndexWriteError

@@ -9,11 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DOCUMENTS
-from fakebotapi import FakeBotAPI, fake_bot_api_fixture  # noqa: F401
-from test_telegram_e2e import (
+from support.bots import (
     ADMIN,
-    FAILED,
     USER,
     RunningBot,
     bot_settings,
@@ -22,9 +19,12 @@ from test_telegram_e2e import (
     settle,
     texts,
 )
+from support.fakebotapi import FakeBotAPI
+from support.paths import DOCUMENTS
 
 from bot.answering.engine import Engine
 from bot.settings import Settings
+from bot.telegram.replies import FAILED
 
 pytestmark = pytest.mark.model
 

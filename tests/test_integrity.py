@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 import test_build
-from conftest import FakeEmbedder, built_index
+from support.engines import built_index
+from support.fakes import FakeEmbedder
 
 import bot.cli.commands
 from bot.answering.engine import Engine

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fakebotapi import FakeBotAPI, fake_bot_api_fixture, invalid_texts  # noqa: F401
-from test_telegram_e2e import RunningBot, bot_settings, seed_engine, visible  # noqa: F401
+from support.bots import RunningBot, bot_settings, visible
+from support.fakebotapi import FakeBotAPI, invalid_texts
 
 from bot.answering.engine import Engine
 from bot.telegram.delivery import KEEP_DONE
@@ -66,7 +66,7 @@ def wait_answered(api: FakeBotAPI, chats: list[int], each: int, timeout: float) 
 
 def test_200_chats_in_bursts(
     fake_bot_api: FakeBotAPI,
-    seed_engine: Engine,  # noqa: F811
+    seed_engine: Engine,
     real_embedder: Any,
     tmp_path: Path,
 ) -> None:

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from pdfgen import make_pdf
+from support.pdfgen import make_pdf
 
 from index.errors import DocumentsFolderError
 from index.loading import Document, SkipFile, clean_text, load, scan

@@ -10,19 +10,17 @@ questions are queued, then started again.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
-import subprocess
-import sys
 import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DOCUMENTS
-from fakebotapi import Call, FakeBotAPI, Reset, fake_bot_api_fixture, running_fake_api  # noqa: F401
-from test_telegram_e2e import settle, visible
+from support.bots import settle, visible
+from support.fakebotapi import Call, FakeBotAPI, Reset, running_fake_api
+from support.paths import DOCUMENTS
+from support.processes import Serve
 
 from bot.telegram.delivery import DeliveryJournal, bot_id_from_token
 
@@ -58,53 +56,6 @@ def done_ids(journal: Path) -> set[int]:
     return found
 
 
-class Serve:
-    """`docbot -v serve` as a subprocess; stderr collected in a file."""
-
-    def __init__(self, api: FakeBotAPI, root: Path, name: str) -> None:
-        self.log = root / f"{name}.log"
-        env = {
-            **os.environ,
-            "TELEGRAM_BOT_TOKEN": api.token,
-            "DOCBOT_TELEGRAM_BASE_URL": api.base_url,
-            "DOCBOT_DOCUMENTS_DIR": str(root / "documents"),
-            "DOCBOT_INDEX_DIR": str(
-                root / "state" / "index"
-            ),  # not ./index: `python -m` puts cwd first on sys.path
-            "DOCBOT_FEEDBACK_FILE": str(root / "state" / "feedback.jsonl"),
-            "DOCBOT_TORCH_THREADS": "1",
-            "DOCBOT_INDEX_THREADS": "1",
-            "HF_HUB_OFFLINE": "1",
-            "TRANSFORMERS_OFFLINE": "1",
-        }
-        self._err = self.log.open("w")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "-v", "serve"],
-            cwd=root,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=self._err,
-            text=True,
-        )
-
-    def output(self) -> str:
-        if not self._err.closed:
-            self._err.flush()
-        return self.log.read_text(encoding="utf-8", errors="replace")
-
-    def stop(self, sig: int = signal.SIGTERM) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-        try:
-            code = self.process.wait(timeout=30)
-        finally:
-            if self.process.poll() is None:
-                self.process.kill()
-                self.process.wait()
-            self._err.close()
-        return code
-
-
 def test_sigkill_with_questions_queued_loses_none_and_repeats_none(
     fake_bot_api: FakeBotAPI, tmp_path: Path
 ) -> None:
@@ -119,7 +70,7 @@ def test_sigkill_with_questions_queued_loses_none_and_repeats_none(
         gate.wait(90)
         return Reset()  # never processed: the connection just drops
 
-    first = Serve(api, tmp_path, "first")
+    first = Serve(api.token, api.base_url, tmp_path, "first")
     second: Serve | None = None
     try:
         api.wait_for(lambda: api.calls_to("getUpdates") or first.process.poll() is not None, 120)
@@ -176,7 +127,7 @@ def test_sigkill_with_questions_queued_loses_none_and_repeats_none(
         gate.set()
         assert answers(api, 21) == [] and answers(api, 22) == []
 
-        second = Serve(api, tmp_path, "second")
+        second = Serve(api.token, api.base_url, tmp_path, "second")
         api.wait_for(
             lambda: (
                 (len(answers(api, 21)) >= 3 and answers(api, 22))
@@ -229,7 +180,7 @@ def assert_answered_once(api: FakeBotAPI, chat_id: int) -> None:
 def serve_until_answered(api: FakeBotAPI, root: Path, name: str, chats: dict[int, int]) -> str:
     """Start `docbot serve`, wait until each chat has its count of answers, stop it (SIGTERM);
     returns its log."""
-    serve = Serve(api, root, name)
+    serve = Serve(api.token, api.base_url, root, name)
     try:
         api.wait_for(
             lambda: (
@@ -292,7 +243,7 @@ def test_the_same_update_delivered_again_after_a_restart_is_answered_once(
     """Answered, then killed before Telegram was told: Telegram delivers it again."""
     api = fake_bot_api
     shutil.copytree(DOCUMENTS, tmp_path / "documents")
-    first = Serve(api, tmp_path, "first")
+    first = Serve(api.token, api.base_url, tmp_path, "first")
     try:
         ids = ask_all(api, 30)
         api.wait_for(lambda: len(answers(api, 30)) >= 3 or first.process.poll() is not None, 120)

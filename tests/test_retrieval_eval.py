@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import SEED_NAME, read_jsonl, shared_path
+from support.paths import SEED_NAME, read_jsonl, shared_path
 
 
 def test_seed_dev_expected_strings_in_top3(seed_index) -> None:  # type: ignore[no-untyped-def]

@@ -7,38 +7,23 @@ rejects (401) at startup, in process and as `docbot serve`."""
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DOCUMENTS
-from fakebotapi import (  # noqa: F401
-    ErrorReply,
-    FakeBotAPI,
-    Reset,
-    fail_calls,
-    fake_bot_api_fixture,
-    random_token,
-)
 from pydantic import SecretStr
-from test_telegram_e2e import (  # noqa: F401
-    ADMIN,
-    FAILED,
-    USER,
-    RunningBot,
-    bot_settings,
-    seed_engine,
-    texts,
-)
+from support.bots import ADMIN, USER, RunningBot, bot_settings, texts
+from support.fakebotapi import ErrorReply, FakeBotAPI, Reset, fail_calls, random_token
+from support.paths import DOCUMENTS
+from support.processes import SERVE, serve_env
 
 import bot.telegram.retry
 from bot.answering.answer import Answer
 from bot.answering.engine import Engine
 from bot.telegram.errors import TokenRejectedError
+from bot.telegram.replies import FAILED
 from index.errors import DocbotError
 
 pytestmark = pytest.mark.model
@@ -82,7 +67,7 @@ def files_under(root: Path) -> str:
 
 def test_failures_never_leak_the_token(
     fake_bot_api: FakeBotAPI,
-    seed_engine: Engine,  # noqa: F811
+    seed_engine: Engine,
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
@@ -124,7 +109,7 @@ def test_failures_never_leak_the_token(
 
 def test_rejected_token_at_startup(
     fake_bot_api: FakeBotAPI,
-    seed_engine: Engine,  # noqa: F811
+    seed_engine: Engine,
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -148,20 +133,10 @@ def test_serve_with_a_rejected_token_exits_cleanly(
     api = fake_bot_api
     shutil.copytree(DOCUMENTS, tmp_path / "documents")
     wrong = random_token()
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": wrong,
-        "DOCBOT_TELEGRAM_BASE_URL": api.base_url,
-        "DOCBOT_DOCUMENTS_DIR": str(tmp_path / "documents"),
-        "DOCBOT_INDEX_DIR": str(tmp_path / "state" / "index"),
-        "DOCBOT_FEEDBACK_FILE": str(tmp_path / "state" / "feedback.jsonl"),
-        "DOCBOT_TORCH_THREADS": "1",
-        "DOCBOT_INDEX_THREADS": "1",
-    }
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "-v", "serve"],
+        SERVE,
         cwd=tmp_path,
-        env=env,
+        env=serve_env(wrong, api.base_url, tmp_path),
         capture_output=True,
         text=True,
         timeout=180,

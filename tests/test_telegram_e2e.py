@@ -4,8 +4,6 @@ server saw."""
 
 from __future__ import annotations
 
-import asyncio
-import html
 import json
 import logging
 import os
@@ -14,7 +12,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -23,141 +20,29 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DOCUMENTS, SEED_NAME, read_jsonl, shared_path
-from fakebotapi import (  # noqa: F401
-    Call,
-    ErrorReply,
-    FakeBotAPI,
-    fail_calls,
-    fake_bot_api_fixture,
+from support.bots import (
+    ADMIN,
+    GROUP,
+    NEW_DOC,
+    USER,
+    RunningBot,
+    bot_settings,
+    button_data,
+    last_with_buttons,
+    settle,
+    texts,
+    visible,
 )
+from support.fakebotapi import ErrorReply, FakeBotAPI, fail_calls
+from support.paths import DOCUMENTS, SEED_NAME, read_jsonl, shared_path
+from support.processes import SERVE, serve_env
 
 from bot.answering.answer import Answer, Citation
 from bot.answering.engine import Engine
 from bot.settings import Settings
-from bot.telegram.app import run_bot
 from bot.telegram.replies import FAILED, FORGOTTEN, NOT_ADMIN, REFUSED
 
 pytestmark = pytest.mark.model
-
-ADMIN = 501
-USER = 777
-GROUP = -1001234
-
-
-def visible(text: str) -> str:
-    return html.unescape(re.sub(r"<[^>]+>", "", text))
-
-
-def texts(calls: list[Call]) -> list[str]:
-    return [visible(str(c.params["text"])) for c in calls]
-
-
-def engine_over_documents(root: Path, embedder: Any) -> Engine:
-    """An engine over a copy of the shipped documents in ``root``, indexed and loaded."""
-    shutil.copytree(DOCUMENTS, root / "documents")
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        documents_dir=root / "documents",
-        index_dir=root / "index",
-    )
-    engine = Engine(settings, embedder=embedder)
-    engine.reindex()
-    engine.index()
-    return engine
-
-
-@pytest.fixture(scope="session")
-def seed_engine(real_embedder: Any, tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    """One engine over a copy of the shipped documents, shared by the read-only tests."""
-    return engine_over_documents(tmp_path_factory.mktemp("bot-seed"), real_embedder)
-
-
-@pytest.fixture
-def own_engine(real_embedder: Any, tmp_path: Path) -> Engine:
-    """An engine over its own copy of the documents (for tests that change them)."""
-    return engine_over_documents(tmp_path, real_embedder)
-
-
-def bot_settings(api: FakeBotAPI, engine: Engine, tmp_path: Path, **extra: Any) -> Settings:
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        telegram_bot_token=api.token,  # type: ignore[arg-type]
-        telegram_base_url=api.base_url,
-        documents_dir=engine.settings.documents_dir,
-        index_dir=engine.settings.index_dir,
-        feedback_file=tmp_path / "feedback.jsonl",
-        admins=[ADMIN],
-        **extra,
-    )
-
-
-class RunningBot:
-    """``run_bot`` in a thread with its own event loop, stopped on exit (bounded in time)."""
-
-    def __init__(
-        self, settings: Settings, engine: Any, api: FakeBotAPI, ready: str = "getUpdates"
-    ) -> None:
-        self.settings, self.engine, self.api, self.ready = settings, engine, api, ready
-        self.app: Any = None
-        self.loop: asyncio.AbstractEventLoop | None = None
-        self.error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(loop)
-        self.loop = loop
-        try:
-            run_bot(self.settings, self.engine, on_app=self._got_app)
-        except BaseException as exc:
-            self.error = exc
-        finally:
-            loop.close()
-
-    def _got_app(self, app: Any) -> None:
-        self.app = app
-
-    def __enter__(self) -> RunningBot:
-        self._thread.start()
-        self.api.wait_for(
-            lambda: self.error is not None or self.api.calls_to(self.ready), timeout=30
-        )
-        if self.error is not None:
-            raise self.error
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.loop is not None and self.app is not None and not self.loop.is_closed():
-            self.loop.call_soon_threadsafe(self.app.stop_running)
-        self._thread.join(timeout=20)
-        assert not self._thread.is_alive(), "the bot did not stop within 20 s"
-        if self.error is not None:
-            raise self.error
-
-
-BARRIER_USER = 9999
-
-
-def settle(api: FakeBotAPI) -> None:
-    """Wait until the bot has handled everything pushed so far: a /help from another chat,
-    pushed last, is answered (ignored updates leave no trace to wait for), then quiet."""
-    count = len(api.sent(BARRIER_USER))
-    api.private_text(BARRIER_USER, "/help")
-    api.wait_sent(BARRIER_USER, count + 1)
-    api.wait_idle(quiet=0.3)
-
-
-def last_with_buttons(api: FakeBotAPI, chat_id: int) -> dict[str, Any]:
-    for message in reversed(api.messages):
-        if message["chat"]["id"] == chat_id and message.get("reply_markup"):
-            return message
-    raise AssertionError(f"no message with buttons in chat {chat_id}")
-
-
-def button_data(message: dict[str, Any]) -> dict[str, str]:
-    rows = message["reply_markup"]["inline_keyboard"]
-    return {b["text"]: b["callback_data"] for row in rows for b in row}
 
 
 # --- questions --------------------------------------------------------------------------------
@@ -369,14 +254,6 @@ def test_sources_button_and_feedback_votes(
 
 
 # --- admin: reload and upload ---------------------------------------------------------------------
-NEW_DOC = (
-    "The Zorblax Harvest Festival\n\n"
-    "The Zorblax Harvest Festival is held every autumn in the mountain town of Quentaria. "
-    "The festival was founded in 1987 by the beekeeper Marta Velikova. "
-    "Each year it draws about twelve thousand visitors who come to taste honey.\n"
-)
-
-
 def index_target(engine: Engine) -> str:
     return os.path.realpath(engine.settings.index_dir)
 
@@ -714,22 +591,10 @@ def test_docbot_serve_command(fake_bot_api: FakeBotAPI, tmp_path: Path) -> None:
     exit code 0, and never prints the token (even with -v)."""
     api = fake_bot_api
     shutil.copytree(DOCUMENTS, tmp_path / "documents")
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": api.token,
-        "DOCBOT_TELEGRAM_BASE_URL": api.base_url,
-        "DOCBOT_DOCUMENTS_DIR": str(tmp_path / "documents"),
-        "DOCBOT_INDEX_DIR": str(tmp_path / "index"),
-        "DOCBOT_FEEDBACK_FILE": str(tmp_path / "feedback.jsonl"),
-        "DOCBOT_TORCH_THREADS": "1",
-        "DOCBOT_INDEX_THREADS": "1",
-        "HF_HUB_OFFLINE": "1",
-        "TRANSFORMERS_OFFLINE": "1",
-    }
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "-v", "serve"],
+        SERVE,
         cwd=tmp_path,  # no stray .env
-        env=env,
+        env=serve_env(api.token, api.base_url, tmp_path),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -749,7 +614,7 @@ def test_docbot_serve_command(fake_bot_api: FakeBotAPI, tmp_path: Path) -> None:
     assert process.returncode == 0, err
     assert "building it from" in err and "starting the Telegram bot (long polling)" in err
     assert api.token not in out + err and api.token.split(":")[1] not in out + err
-    assert (tmp_path / "index").exists()
+    assert (tmp_path / "state" / "index").exists()
 
 
 def test_reindex_blocked_by_another_build_is_explained(

@@ -12,7 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from fakebotapi import Delay, ErrorReply, FakeBotAPI, Reset, fail_calls, fake_bot_api_fixture  # noqa: F401
+from support.fakebotapi import Delay, ErrorReply, FakeBotAPI, Reset, fail_calls
 
 from bot.answering.answer import Answer, Citation
 from bot.settings import Settings

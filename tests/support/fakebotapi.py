@@ -29,8 +29,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-import pytest
-
 # Fields the Bot API decodes as JSON when they come inside a form (the rest are scalars).
 JSON_FIELDS = frozenset(
     {
@@ -516,13 +514,6 @@ def running_fake_api(**fields: Any) -> Iterator[FakeBotAPI]:
     finally:
         api.stop()
     assert invalid_texts(api, telegram_html_problems) == []
-
-
-@pytest.fixture(name="fake_bot_api")
-def fake_bot_api_fixture() -> Iterator[FakeBotAPI]:
-    """A :func:`running_fake_api` for one test."""
-    with running_fake_api() as api:
-        yield api
 
 
 def _utf16_len(text: str) -> int:
