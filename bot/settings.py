@@ -58,7 +58,7 @@ class Settings(BaseSettings):
 
     # --- answers ---------------------------------------------------------------------------
     top_k: int = Field(5, ge=1, le=50)
-    min_answer_score: float = DEFAULT_MIN_SCORE  # calibrated: see bot/answer.py
+    min_answer_score: float = DEFAULT_MIN_SCORE  # calibrated: benchmarks/RESULTS.md
     conversation_turns: int = Field(6, ge=1)
     conversation_minutes: float = Field(30.0, gt=0)
 

@@ -62,8 +62,8 @@ def quiet_model_loaders() -> None:
     try:
         import transformers
 
-        transformers.utils.logging.disable_progress_bar()
-        transformers.utils.logging.set_verbosity_error()
+        transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+        transformers.utils.logging.set_verbosity_error()  # type: ignore[no-untyped-call]
     except Exception:  # pragma: no cover - transformers always present with sentence-transformers
         pass
 

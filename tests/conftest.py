@@ -25,6 +25,31 @@ from support.paths import DOCUMENTS
 from bot.answering.engine import Engine
 from index.retriever import Index
 
+# Fixtures that load the real model: a test using one is marked ``model`` here, so that
+# ``-m "not model and not subprocess"`` (``scripts/test --fast``) leaves it out.
+MODEL_FIXTURES = frozenset(
+    {"real_embedder", "seed_index", "seed_engine", "own_engine", "mixed_index"}
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.model)
+
+
+@pytest.fixture(autouse=True)
+def model_needs_its_marker(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test without the ``model`` marker cannot load a model: the fast loop stays fast."""
+    if request.node.get_closest_marker("model") is not None:
+        return
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError(f"{request.node.nodeid} loads a model: mark it @pytest.mark.model")
+
+    monkeypatch.setattr("index.embedding.load_embedder", refuse)
+    monkeypatch.setattr("bot.answering.engine.load_embedder", refuse)
+
 
 @pytest.fixture
 def fake_embedder() -> FakeEmbedder:

@@ -252,6 +252,7 @@ SLOW_BUILD = textwrap.dedent(
 )
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("delay", [0.0, 0.05, 0.3, 1.0])
 def test_kill_9_during_a_build_leaves_the_previous_index(
     docs_dir: Path, tmp_path: Path, delay: float

@@ -12,6 +12,8 @@ from support.paths import DOCUMENTS, SEED_NAME
 from bot.cli.main import main
 from index import store
 
+pytestmark = pytest.mark.model  # the real CLI loads the real model
+
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:

@@ -128,6 +128,7 @@ def _model_copy(tmp_path: Path, pooling: dict[str, bool]) -> Path:
     return folder
 
 
+@pytest.mark.model
 def test_other_pooling_falls_back_to_sentence_transformers(tmp_path: Path) -> None:
     mean = _model_copy(tmp_path / "a", {"pooling_mode_mean_tokens": True})
     cls = _model_copy(tmp_path / "b", {"pooling_mode_cls_token": True})
@@ -143,6 +144,8 @@ def test_other_pooling_falls_back_to_sentence_transformers(tmp_path: Path) -> No
     assert isinstance(forced, SentenceTransformerEmbedder)
 
 
+@pytest.mark.model
+@pytest.mark.subprocess
 def test_docbot_ask_does_not_import_sentence_transformers(tmp_path: Path) -> None:
     """The cold-start path: a fresh ``docbot ask`` loads torch, not sentence-transformers."""
     docs = tmp_path / "documents"

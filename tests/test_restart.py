@@ -24,7 +24,7 @@ from support.processes import Serve
 
 from bot.telegram.delivery import DeliveryJournal, bot_id_from_token
 
-pytestmark = pytest.mark.model
+pytestmark = [pytest.mark.model, pytest.mark.subprocess]
 
 Q_TENGRI = ("Who reported the story?", "Tengrinews")
 Q_AKIM = ("who manages regional commissions?", "Akim")

@@ -127,6 +127,7 @@ def test_rejected_token_at_startup(
     assert_no_token(wrong, caplog, str(raised.value))
 
 
+@pytest.mark.subprocess
 def test_serve_with_a_rejected_token_exits_cleanly(
     fake_bot_api: FakeBotAPI, tmp_path: Path
 ) -> None:

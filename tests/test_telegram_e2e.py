@@ -586,6 +586,7 @@ def test_group_uploads_need_a_mention(
 
 
 # --- the real command -----------------------------------------------------------------------------
+@pytest.mark.subprocess
 def test_docbot_serve_command(fake_bot_api: FakeBotAPI, tmp_path: Path) -> None:
     """`docbot serve` as a process: builds the missing index, answers, stops on SIGTERM with
     exit code 0, and never prints the token (even with -v)."""

@@ -21,7 +21,6 @@ from urllib.parse import urlsplit
 from telegram import BotCommand, Update
 from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
-    Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
@@ -41,6 +40,7 @@ from bot.telegram.commands import (
     start_command,
 )
 from bot.telegram.delivery import (
+    AnyApplication,
     DeliveryApplication,
     DeliveryJournal,
     JournalingRequest,
@@ -68,7 +68,7 @@ def file_url(settings: Settings) -> str:
     return f"{head}/file/bot{tail}" if sep else f"{base}/file/bot"
 
 
-def register(app: Application) -> None:
+def register(app: AnyApplication) -> None:
     """Every handler, in the order PTB tries them."""
     new = filters.UpdateType.MESSAGE
     app.add_handler(CommandHandler("start", start_command, filters=new))
@@ -106,14 +106,14 @@ def delivery_file(settings: Settings) -> Path:
     return Path(settings.feedback_file).parent / "delivery.jsonl"
 
 
-def build_application(settings: Settings, engine: BotEngine) -> Application:
+def build_application(settings: Settings, engine: BotEngine) -> AnyApplication:
     """The PTB application with every handler, ``setMyCommands`` at start."""
     if settings.telegram_bot_token is None:
         raise TokenMissingError()
     bot_id = bot_id_from_token(settings.telegram_bot_token.get_secret_value())
     journal = DeliveryJournal(delivery_file(settings), bot_id)
 
-    async def post_init(app: Application) -> None:
+    async def post_init(app: AnyApplication) -> None:
         await app.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
         pending = journal.pending()
         if pending:
@@ -151,7 +151,7 @@ def run_bot(
     settings: Settings,
     engine: BotEngine,
     stop_signals: Sequence[int] | None = None,
-    on_app: Callable[[Application], None] | None = None,
+    on_app: Callable[[AnyApplication], None] | None = None,
 ) -> None:
     """Run until stopped: long polling, or a webhook when ``settings.webhook_url`` is set.
     ``on_app`` receives the application before it runs (the tests use it to stop it)."""
@@ -179,7 +179,7 @@ def _run_bot(
     engine: BotEngine,
     token: str,
     stop_signals: Sequence[int] | None,
-    on_app: Callable[[Application], None] | None,
+    on_app: Callable[[AnyApplication], None] | None,
 ) -> None:
     with redacted_logs(token):
         app = build_application(settings, engine)

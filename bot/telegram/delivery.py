@@ -277,7 +277,10 @@ class JournalingRequest(HTTPXRequest):
         return status, payload
 
 
-class DeliveryApplication(Application):
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]  # PTB's, whatever its context types
+
+
+class DeliveryApplication(AnyApplication):
     """Skips updates already answered; marks each one done after its handlers ran.
 
     ``bot_data["journal"]`` is the :class:`DeliveryJournal`; ``bot_data["undelivered"]`` the

@@ -68,7 +68,9 @@ class FeedbackLog:
             self._salt = load_salt(self.path.with_name(self.path.name + ".salt"))
         return hashlib.sha256(self._salt + str(user_id).encode()).hexdigest()[:16]
 
-    def record(self, answer: Answer, vote: str, user_id: int, now: float | None = None) -> dict:
+    def record(
+        self, answer: Answer, vote: str, user_id: int, now: float | None = None
+    ) -> dict[str, object]:
         """Append the vote; returns the line written."""
         if vote not in VOTES:
             raise ValueError(f"vote must be 'up' or 'down', not {vote!r}")
