@@ -46,10 +46,6 @@ class Document:
     text: str
     pages: tuple[Page, ...] = ()  # PDFs only
 
-    @property
-    def is_paged(self) -> bool:
-        return bool(self.pages)
-
 
 @dataclass(frozen=True)
 class Skipped:

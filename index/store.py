@@ -22,7 +22,6 @@ Files in a build folder:
 from __future__ import annotations
 
 import contextlib
-import errno
 import fcntl
 import hashlib
 import json
@@ -231,7 +230,3 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
     except (OSError, ValueError) as exc:
         raise IndexCorruptError(path.parent, f"{path.name}: {exc}") from exc
     return rows
-
-
-def is_disk_full(exc: OSError) -> bool:
-    return exc.errno in (errno.ENOSPC, errno.EDQUOT)

@@ -51,8 +51,3 @@ def unit_spans(chunk: Chunk) -> list[tuple[int, int]]:
     sentence ``i``."""
     spans = sentence_spans(chunk)
     return [(spans[first][0], spans[last][1]) for first, last in unit_bounds(chunk)]
-
-
-def unit_texts(chunk: Chunk) -> list[str]:
-    """The text of each unit of ``chunk``; unit ``i`` ends with sentence ``i``."""
-    return [chunk.text[a:b] for a, b in unit_spans(chunk)]

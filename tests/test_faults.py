@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.bots import USER, RunningBot, bot_settings, settle, visible
+from support.bots import USER, RunningBot, answered, bot_settings, settle, visible
 from support.fakebotapi import Call, Delay, ErrorReply, FakeBotAPI, Fault, Reset, fail_calls
 
 import bot.telegram.retry
@@ -38,16 +38,6 @@ def delivered(api: FakeBotAPI, chat_id: int) -> list[str]:
         return [visible(str(m["text"])) for m in api.messages if m["chat"]["id"] == chat_id]
 
 
-def answers(api: FakeBotAPI, chat_id: int) -> list[str]:
-    """Accepted answers (the last part of each reply carries the buttons)."""
-    with api._cond:
-        return [
-            visible(str(m["text"]))
-            for m in api.messages
-            if m["chat"]["id"] == chat_id and m.get("reply_markup")
-        ]
-
-
 def ask_everyone(api: FakeBotAPI) -> None:
     for question, _ in QUESTIONS:
         for chat in CHATS:
@@ -55,10 +45,10 @@ def ask_everyone(api: FakeBotAPI) -> None:
 
 
 def assert_each_answered_once_in_order(api: FakeBotAPI) -> None:
-    api.wait_for(lambda: all(len(answers(api, c)) >= len(QUESTIONS) for c in CHATS), timeout=60)
+    api.wait_for(lambda: all(len(answered(api, c)) >= len(QUESTIONS) for c in CHATS), timeout=60)
     settle(api)
     for chat in CHATS:
-        got = answers(api, chat)
+        got = answered(api, chat)
         assert len(got) == len(QUESTIONS), (chat, got)  # none missing, none doubled
         for (question, expected), reply in zip(QUESTIONS, got, strict=True):
             assert expected in reply, (chat, question, reply)
@@ -175,11 +165,11 @@ def test_reply_lost_after_telegram_accepted_it_is_sent_again(
     api.faults.append(fail_calls("sendMessage", Reset(processed=True), 1))
     with RunningBot(bot_settings(api, seed_engine, tmp_path), seed_engine, api):
         api.private_text(USER, QUESTIONS[0][0])
-        api.wait_for(lambda: len(answers(api, USER)) >= 2)
+        api.wait_for(lambda: len(answered(api, USER)) >= 2)
         api.private_text(USER, QUESTIONS[1][0])
-        api.wait_for(lambda: len(answers(api, USER)) >= 3)
+        api.wait_for(lambda: len(answered(api, USER)) >= 3)
         settle(api)
-    first, again, second = answers(api, USER)
+    first, again, second = answered(api, USER)
     assert first == again and QUESTIONS[0][1] in first
     assert QUESTIONS[1][1] in second
 
@@ -202,9 +192,9 @@ def test_html_refused_with_400_is_resent_once_as_plain_text(
     with RunningBot(bot_settings(api, seed_engine, tmp_path), seed_engine, api):
         for question, _ in QUESTIONS:
             api.private_text(USER, question)
-        api.wait_for(lambda: len(answers(api, USER)) >= len(QUESTIONS))
+        api.wait_for(lambda: len(answered(api, USER)) >= len(QUESTIONS))
         settle(api)
-    got = answers(api, USER)
+    got = answered(api, USER)
     assert [e in a for (_, e), a in zip(QUESTIONS, got, strict=True)] == [True] * 3
     html_tries = [c for c in api.sent(USER) if c.params.get("parse_mode") == "HTML"]
     plain = [c for c in api.sent(USER) if "parse_mode" not in c.params]
@@ -229,9 +219,9 @@ def test_other_400_is_not_retried_and_reported(
         api.private_text(USER, QUESTIONS[0][0])
         api.wait_for(lambda: delivered(api, USER))
         api.private_text(USER, QUESTIONS[1][0])
-        api.wait_for(lambda: answers(api, USER))
+        api.wait_for(lambda: answered(api, USER))
         settle(api)
     assert delivered(api, USER)[0] == FAILED
-    assert QUESTIONS[1][1] in answers(api, USER)[0] and len(answers(api, USER)) == 1
+    assert QUESTIONS[1][1] in answered(api, USER)[0] and len(answered(api, USER)) == 1
     assert len(api.sent(USER)) == 3  # refused answer, notice, next answer: no retries
     assert "Chat not found" in caplog.text

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.bots import settle, visible
+from support.bots import answered, settle
 from support.fakebotapi import Call, FakeBotAPI, Reset, running_fake_api
 from support.paths import DOCUMENTS
 from support.processes import Serve
@@ -29,15 +29,6 @@ pytestmark = [pytest.mark.model, pytest.mark.subprocess]
 Q_TENGRI = ("Who reported the story?", "Tengrinews")
 Q_AKIM = ("who manages regional commissions?", "Akim")
 Q_42 = ("How many extremist groups were neutralized?", "42")
-
-
-def answers(api: FakeBotAPI, chat_id: int) -> list[str]:
-    with api._cond:
-        return [
-            visible(str(m["text"]))
-            for m in api.messages
-            if m["chat"]["id"] == chat_id and m.get("reply_markup")
-        ]
 
 
 def done_ids(journal: Path) -> set[int]:
@@ -78,7 +69,7 @@ def test_sigkill_with_questions_queued_loses_none_and_repeats_none(
 
         # 0. answered normally
         api.private_text(30, Q_TENGRI[0])
-        api.wait_for(lambda: answers(api, 30), 30)
+        api.wait_for(lambda: answered(api, 30), 30)
 
         # 1. fetched and confirmed, answers stuck: sends to chats 21 and 22 hang
         stuck = {21, 22}
@@ -116,7 +107,7 @@ def test_sigkill_with_questions_queued_loses_none_and_repeats_none(
             )
         )
         last += [api.private_text(11, Q_AKIM[0]), api.private_text(12, Q_TENGRI[0])]
-        api.wait_for(lambda: answers(api, 11) and answers(api, 12), 30)
+        api.wait_for(lambda: answered(api, 11) and answered(api, 12), 30)
         api.wait_for(lambda: set(last) <= done_ids(journal), 10)  # the bot recorded them
         assert any(c.method == "getUpdates" for c in held)
 
@@ -125,12 +116,12 @@ def test_sigkill_with_questions_queued_loses_none_and_repeats_none(
         first.stop()
         api.faults.clear()
         gate.set()
-        assert answers(api, 21) == [] and answers(api, 22) == []
+        assert answered(api, 21) == [] and answered(api, 22) == []
 
         second = Serve(api.token, api.base_url, tmp_path, "second")
         api.wait_for(
             lambda: (
-                (len(answers(api, 21)) >= 3 and answers(api, 22))
+                (len(answered(api, 21)) >= 3 and answered(api, 22))
                 or second.process.poll() is not None
             ),
             120,
@@ -147,13 +138,15 @@ def test_sigkill_with_questions_queued_loses_none_and_repeats_none(
             second.stop(signal.SIGKILL)
 
     # unanswered before the kill: answered after it, once each, in order
-    chat21 = answers(api, 21)
+    chat21 = answered(api, 21)
     assert len(chat21) == 3
     for (_, expected), reply in zip((Q_TENGRI, Q_AKIM, Q_42), chat21, strict=True):
         assert expected in reply, chat21
-    assert len(answers(api, 22)) == 1 and Q_42[1] in answers(api, 22)[0]
+    assert len(answered(api, 22)) == 1 and Q_42[1] in answered(api, 22)[0]
     # answered before the kill (and delivered again by Telegram): not answered twice
-    assert len(answers(api, 11)) == 1 and len(answers(api, 12)) == 1 and len(answers(api, 30)) == 1
+    assert (
+        len(answered(api, 11)) == 1 and len(answered(api, 12)) == 1 and len(answered(api, 30)) == 1
+    )
     assert "answering 4 update(s) left pending by the last run" in log
     assert "was answered already; skipped" in log
     assert api.token not in log and api.token not in first.output()
@@ -171,7 +164,7 @@ def ask_all(api: FakeBotAPI, chat_id: int) -> list[int]:
 
 def assert_answered_once(api: FakeBotAPI, chat_id: int) -> None:
     """Each of :data:`QUESTIONS` answered once, in order."""
-    got = answers(api, chat_id)
+    got = answered(api, chat_id)
     assert len(got) == len(QUESTIONS), got
     for (_, expected), reply in zip(QUESTIONS, got, strict=True):
         assert expected in reply, got
@@ -184,7 +177,7 @@ def serve_until_answered(api: FakeBotAPI, root: Path, name: str, chats: dict[int
     try:
         api.wait_for(
             lambda: (
-                all(len(answers(api, c)) >= n for c, n in chats.items())
+                all(len(answered(api, c)) >= n for c, n in chats.items())
                 or serve.process.poll() is not None
             ),
             120,
@@ -246,7 +239,7 @@ def test_the_same_update_delivered_again_after_a_restart_is_answered_once(
     first = Serve(api.token, api.base_url, tmp_path, "first")
     try:
         ids = ask_all(api, 30)
-        api.wait_for(lambda: len(answers(api, 30)) >= 3 or first.process.poll() is not None, 120)
+        api.wait_for(lambda: len(answered(api, 30)) >= 3 or first.process.poll() is not None, 120)
         api.wait_for(lambda: set(ids) <= done_ids(tmp_path / "state" / "delivery.jsonl"), 10)
     finally:
         first.stop(signal.SIGKILL)
@@ -275,7 +268,7 @@ def test_a_journal_of_an_older_version_keeps_its_pending_updates(
     journal.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
 
     log = serve_until_answered(api, tmp_path, "upgraded", {40: 2})
-    got = answers(api, 40)
+    got = answered(api, 40)
     assert len(got) == 2 and Q_AKIM[1] in got[0] and Q_42[1] in got[1], got
     assert "written by an older docbot" in log and "2 pending update(s) kept" in log
     first_line = json.loads(journal.read_text(encoding="utf-8").splitlines()[0])

@@ -10,44 +10,20 @@ import logging
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 from pydantic import SecretStr
-from support.bots import ADMIN, USER, RunningBot, bot_settings, texts
+from support.bots import ADMIN, USER, LeakingEngine, RunningBot, bot_settings, texts
 from support.fakebotapi import ErrorReply, FakeBotAPI, Reset, fail_calls, random_token
 from support.paths import DOCUMENTS
 from support.processes import SERVE, serve_env
 
 import bot.telegram.retry
-from bot.answering.answer import Answer
 from bot.answering.engine import Engine
 from bot.telegram.errors import TokenRejectedError
 from bot.telegram.replies import FAILED
-from index.errors import DocbotError
 
 pytestmark = pytest.mark.model
-
-
-class Leaky:
-    """The real engine, except that answers to "explode" and every re-index fail with the token
-    in the exception message (the worst case)."""
-
-    def __init__(self, engine: Engine, token: str) -> None:
-        self.engine, self.token, self.settings = engine, token, engine.settings
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.engine, name)
-
-    def ask(
-        self, question: str, conversation_id: str | None = None, k: int | None = None
-    ) -> Answer:
-        if "explode" in question:
-            raise RuntimeError(f"boom at https://api.telegram.org/bot{self.token}/sendMessage")
-        return self.engine.ask(question, conversation_id, k)
-
-    def reindex(self, *args: Any, **kwargs: Any) -> Any:
-        raise DocbotError(f"cannot reach https://api.telegram.org/bot{self.token}/getFile")
 
 
 def assert_no_token(token: str, caplog: pytest.LogCaptureFixture, *more: str) -> None:
@@ -76,7 +52,7 @@ def test_failures_never_leak_the_token(
     monkeypatch.setattr(bot.telegram.retry, "RETRY_PAUSES", (0.2, 0.4, 0.8))
     caplog.set_level(logging.DEBUG)
     settings = bot_settings(api, seed_engine, tmp_path)
-    with RunningBot(settings, Leaky(seed_engine, api.token), api):
+    with RunningBot(settings, LeakingEngine(seed_engine, api.token, trigger="explode"), api):
         for name in ("httpx", "httpcore", "telegram"):  # as chatty as it gets
             logging.getLogger(name).setLevel(logging.DEBUG)
         api.faults += [

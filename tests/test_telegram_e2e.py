@@ -25,6 +25,7 @@ from support.bots import (
     GROUP,
     NEW_DOC,
     USER,
+    LeakingEngine,
     RunningBot,
     bot_settings,
     button_data,
@@ -401,21 +402,6 @@ class LongAnswers:
 
 
 # --- errors and secrets ---------------------------------------------------------------------------
-class Exploding:
-    """An engine whose answers fail, with the token in the exception (worst case)."""
-
-    def __init__(self, engine: Engine, token: str) -> None:
-        self.engine, self.token, self.settings = engine, token, engine.settings
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.engine, name)
-
-    def ask(
-        self, question: str, conversation_id: str | None = None, k: int | None = None
-    ) -> Answer:
-        raise RuntimeError(f"boom while calling https://api.example/bot{self.token}/x")
-
-
 def test_errors_are_reported_briefly_and_the_token_is_never_logged(
     fake_bot_api: FakeBotAPI,
     seed_engine: Engine,
@@ -425,7 +411,7 @@ def test_errors_are_reported_briefly_and_the_token_is_never_logged(
     api = fake_bot_api
     caplog.set_level(logging.DEBUG)
     settings = bot_settings(api, seed_engine, tmp_path)
-    with RunningBot(settings, Exploding(seed_engine, api.token), api):
+    with RunningBot(settings, LeakingEngine(seed_engine, api.token), api):
         api.private_text(USER, "Who reported the story?")
         failed = texts(api.wait_sent(USER))[0]
         api.private_text(USER, "/start")

@@ -10,9 +10,11 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from bot.answering.answer import Answer
 from bot.answering.engine import Engine
 from bot.settings import Settings
 from bot.telegram.app import run_bot
+from index.errors import DocbotError
 
 from .fakebotapi import Call, FakeBotAPI
 
@@ -119,3 +121,41 @@ def last_with_buttons(api: FakeBotAPI, chat_id: int) -> dict[str, Any]:
 def button_data(message: dict[str, Any]) -> dict[str, str]:
     rows = message["reply_markup"]["inline_keyboard"]
     return {b["text"]: b["callback_data"] for row in rows for b in row}
+
+
+def answered(api: FakeBotAPI, chat_id: int) -> list[str]:
+    """The visible text of each answer the server accepted in a chat (the last part of each
+    reply carries the buttons)."""
+    with api._cond:
+        return [
+            visible(str(m["text"]))
+            for m in api.messages
+            if m["chat"]["id"] == chat_id and m.get("reply_markup")
+        ]
+
+
+class LeakingEngine:
+    """The real engine, except that questions containing ``trigger`` (every question when it
+    is empty) and every re-index fail with the token in the exception message (the worst
+    case for a log line or a reply)."""
+
+    def __init__(self, engine: Engine, token: str, trigger: str = "") -> None:
+        self.engine, self.token, self.trigger, self.settings = (
+            engine,
+            token,
+            trigger,
+            engine.settings,
+        )
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.engine, name)
+
+    def ask(
+        self, question: str, conversation_id: str | None = None, k: int | None = None
+    ) -> Answer:
+        if self.trigger in question:
+            raise RuntimeError(f"boom at https://api.telegram.org/bot{self.token}/sendMessage")
+        return self.engine.ask(question, conversation_id, k)
+
+    def reindex(self, *args: Any, **kwargs: Any) -> Any:
+        raise DocbotError(f"cannot reach https://api.telegram.org/bot{self.token}/getFile")
