@@ -126,6 +126,16 @@ class Index:
         a, b = int(self.unit_offsets[row]), int(self.unit_offsets[row + 1])
         return np.asarray(self.units[a:b], dtype=np.float32)
 
+    def neighbour(self, row: int, step: int) -> Chunk | None:
+        """The chunk ``step`` places after (negative: before) chunk ``row`` in the same file,
+        or None at the file's edge. Chunks are stored in reading order, file by file, so an
+        answer at a passage's boundary can read on without a search."""
+        other = row + step
+        if not (0 <= row < len(self.chunks) and 0 <= other < len(self.chunks)):
+            return None
+        chunk = self.chunks[other]
+        return chunk if chunk.source == self.chunks[row].source else None
+
     def search(self, queries: Sequence[str], k: int = 5) -> list[list[Hit]]:
         """Top ``k`` fused hits per query. One query is a batch of one."""
         if not queries:

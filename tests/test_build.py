@@ -298,3 +298,22 @@ def test_bot_keeps_answering_from_an_old_index_object(docs_dir: Path, tmp_path: 
         build(docs_dir, root, emb)
     assert old.search(["cats sleep"], k=1)[0][0].chunk.source == "cats.txt"
     assert len(load(root, emb)) == 6
+
+
+def test_neighbours_are_the_next_and_previous_chunks_of_the_same_file(
+    docs_dir: Path, tmp_path: Path
+) -> None:
+    sentences = [
+        f"Sentence number {i} talks about topic {i} at some length here." for i in range(60)
+    ]
+    _write(docs_dir, {"long.txt": " ".join(sentences), **ARTICLES})
+    build(docs_dir, tmp_path / "index", FakeEmbedder())
+    index = load(tmp_path / "index", FakeEmbedder())
+    rows = [i for i, c in enumerate(index.chunks) if c.source == "long.txt"]
+    assert len(rows) >= 3 and rows == list(range(rows[0], rows[-1] + 1))
+    middle = rows[1]
+    before, after = index.neighbour(middle, -1), index.neighbour(middle, 1)
+    assert before is index.chunks[rows[0]] and after is index.chunks[rows[2]]
+    assert before.end > index.chunks[middle].start  # windows overlap by a sentence
+    assert index.neighbour(rows[0], -1) is None and index.neighbour(rows[-1], 1) is None
+    assert index.neighbour(len(index.chunks) - 1, 1) is None and index.neighbour(-5, 1) is None
