@@ -1,7 +1,8 @@
 """Files to documents: walk the documents folder, read each supported file as plain text.
 
 A file that cannot be used is never fatal: it becomes a :class:`Skipped` with one clear reason,
-and everything else is still indexed.
+and everything else is still indexed. Markdown and HTML are read as the text a reader sees (see
+:mod:`index.markup`); every document gets a title, and headings give it sections.
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass
-from html.parser import HTMLParser
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from index.errors import DocumentsFolderError
 
@@ -38,6 +38,16 @@ class Page:
 
 
 @dataclass(frozen=True)
+class Section:
+    """Characters ``start``..``end`` of a document's text lie under ``heading`` (which is the
+    first paragraph of the section). Sections follow each other and do not nest."""
+
+    start: int
+    end: int
+    heading: str
+
+
+@dataclass(frozen=True)
 class Document:
     """The plain text of one file. Offsets elsewhere refer to ``text``."""
 
@@ -45,6 +55,19 @@ class Document:
     sha256: str
     text: str
     pages: tuple[Page, ...] = ()  # PDFs only
+    title: str = ""  # never empty once made: the file name stands in (see title_from_name)
+    sections: tuple[Section, ...] = ()  # Markdown and HTML headings; () without headings
+
+    def __post_init__(self) -> None:
+        if not self.title.strip():
+            object.__setattr__(self, "title", title_from_name(self.source))
+
+    def section_at(self, offset: int) -> str:
+        """The heading of the section that holds ``offset``, or "" outside every section."""
+        for section in self.sections:
+            if section.start <= offset < section.end:
+                return section.heading
+        return ""
 
 
 @dataclass(frozen=True)
@@ -146,15 +169,67 @@ def load(file: SourceFile) -> Document:
         raise SkipFile(f"unreadable: {exc.strerror or exc}") from exc
     digest = sha256_bytes(data)
     suffix = file.path.suffix.lower()
+    sections: tuple[Section, ...] = ()
+    pages: tuple[Page, ...] = ()
     if suffix == ".pdf":
-        text, pages = _pdf_text(data)
-    elif suffix in (".html", ".htm"):
-        text, pages = clean_text(html_to_text(decode_text(data))), ()
+        text, pages, title = _pdf_text(data)
+    elif suffix in (".html", ".htm", ".md", ".markdown"):
+        text, sections, title = _markup_text(decode_text(data), suffix)
     else:
-        text, pages = clean_text(decode_text(data)), ()
+        text = clean_text(decode_text(data))
+        title = ""
     if not text.strip():
         raise SkipFile("no text in it")
-    return Document(file.source, digest, text, pages)
+    title = title or title_from_first_line(text) or ""
+    return Document(file.source, digest, text, pages, title, sections)
+
+
+def _markup_text(source: str, suffix: str) -> tuple[str, tuple[Section, ...], str]:
+    """Text, sections and title of a Markdown or HTML file. The parsers are imported here: a
+    folder of plain text never loads them."""
+    from index import markup
+
+    read = markup.html_blocks if suffix in (".html", ".htm") else markup.markdown_blocks
+    try:
+        blocks = read(source)
+    except (ValueError, RuntimeError, RecursionError) as exc:  # garbage that defeats a parser
+        raise SkipFile(f"unreadable markup ({type(exc).__name__})") from exc
+    text, sections = blocks.assemble()
+    return text, sections, blocks.title or blocks.first_heading()
+
+
+# A title is one short phrase: no more than this, no sentence end inside or at its end.
+TITLE_MAX_WORDS = 15
+TITLE_MAX_CHARS = 150
+_SENTENCE_END = ".!?:;,…"
+_INNER_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s+[\"'“‘(\[]?[^\W_a-z]")
+
+
+def title_from_first_line(text: str) -> str | None:
+    """The first line when it reads as a title (a headline), else None.
+
+    It reads as a title when it is short (at most 15 words and 150 characters), has a letter,
+    does not end like a sentence (. ! ? : ; , …), holds no sentence end inside ("Soldiers at
+    work. Photo by X" is a caption, not a title) and is not the whole document. A rule, not a
+    guess tuned to a corpus: a BBC article's headline passes, an opening sentence does not.
+    """
+    stripped = text.strip()
+    first, _, rest = stripped.partition("\n")
+    first = first.strip()
+    if not rest.strip() or not any(c.isalpha() for c in first):
+        return None
+    if len(first) > TITLE_MAX_CHARS or len(first.split()) > TITLE_MAX_WORDS:
+        return None
+    if first.endswith(tuple(_SENTENCE_END)) or _INNER_SENTENCE_END.search(first):
+        return None
+    return first
+
+
+def title_from_name(source: str) -> str:
+    """The file name as a title: no folder, no extension, "_" and "-" read as spaces."""
+    stem = PurePosixPath(source).stem
+    words = re.sub(r"[_\-\s]+", " ", stem).strip()
+    return words or source
 
 
 def decode_text(data: bytes) -> str:
@@ -194,7 +269,8 @@ def clean_text(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
-def _pdf_text(data: bytes) -> tuple[str, tuple[Page, ...]]:
+def _pdf_text(data: bytes) -> tuple[str, tuple[Page, ...], str]:
+    """Text per page (wrapped lines joined), the pages, and the title in the PDF's metadata."""
     import io
     import logging
 
@@ -206,6 +282,7 @@ def _pdf_text(data: bytes) -> tuple[str, tuple[Page, ...]]:
         if reader.is_encrypted and not reader.decrypt(""):
             raise SkipFile("an encrypted PDF")
         texts = [page.extract_text() or "" for page in reader.pages]
+        title = pdf_title(reader.metadata.title if reader.metadata else None)
     except SkipFile:
         raise
     except Exception as exc:  # pypdf raises many kinds of errors on damaged files
@@ -227,60 +304,20 @@ def _pdf_text(data: bytes) -> tuple[str, tuple[Page, ...]]:
         pos += len(page_text)
     if not pages:
         raise SkipFile("a PDF with no text layer (scanned?); run OCR on it first")
-    return "".join(parts), tuple(pages)
+    return "".join(parts), tuple(pages), title
 
 
-_BLOCK_TAGS = {
-    "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table",
-    "section", "article", "header", "footer", "blockquote", "pre", "title", "dd", "dt",
-    "figcaption", "main", "aside", "nav", "hr", "form",
-}  # fmt: skip
-_INVISIBLE_TAGS = {"script", "style", "noscript", "template", "svg", "iframe", "object", "head"}
+_NOT_A_TITLE = re.compile(
+    r"^(untitled\b.*|microsoft \w+ - .*|.*\.(docx?|pdf|odt|rtf|txt|pptx?|xlsx?|tex|dvi|indd|qxd))$",
+    re.I,
+)
 
 
-class _TextExtractor(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.hidden = 0
-        self.title: list[str] = []
-        self.in_title = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "title":
-            self.in_title = True
-        elif tag in _INVISIBLE_TAGS:
-            self.hidden += 1
-        elif tag in _BLOCK_TAGS:
-            self.parts.append("\n\n")
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _BLOCK_TAGS:
-            self.parts.append("\n\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "title":
-            self.in_title = False
-        elif tag in _INVISIBLE_TAGS:
-            self.hidden = max(0, self.hidden - 1)
-        elif tag in _BLOCK_TAGS:
-            self.parts.append("\n\n")
-
-    def handle_data(self, data: str) -> None:
-        if self.in_title:
-            self.title.append(data)
-        elif not self.hidden:
-            self.parts.append(data.replace("\n", " "))
-
-
-def html_to_text(html: str) -> str:
-    """Visible text of an HTML page (title first); scripts, styles and markup dropped."""
-    parser = _TextExtractor()
-    try:
-        parser.feed(html)
-        parser.close()
-    except Exception as exc:  # html.parser is lenient; anything it raises means garbage
-        raise SkipFile(f"unparseable HTML ({type(exc).__name__})") from exc
-    title = " ".join("".join(parser.title).split())
-    body = "".join(parser.parts)
-    return f"{title}\n\n{body}" if title else body
+def pdf_title(raw: object) -> str:
+    """A PDF's metadata title when it is one: tools often write "Untitled", the file name or
+    "Microsoft Word - report.doc" there, which name no document."""
+    title = " ".join(raw.split()) if isinstance(raw, str) else ""
+    title = clean_text(title)
+    if not any(c.isalpha() for c in title) or _NOT_A_TITLE.match(title):
+        return ""
+    return title

@@ -9,7 +9,7 @@ import pytest
 from support.pdfgen import make_pdf
 
 from index.errors import DocumentsFolderError
-from index.loading import Document, SkipFile, clean_text, load, scan
+from index.loading import Document, SkipFile, clean_text, load, scan, title_from_first_line
 
 
 def _load_all(folder: Path) -> tuple[dict[str, Document], dict[str, str]]:
@@ -35,7 +35,7 @@ def test_txt_and_md_in_subfolders_hidden_ignored(docs_dir: Path) -> None:
     assert set(docs) == {"a.txt", "sub/deeper/b.md"}
     assert skipped == {}
     assert docs["a.txt"].text == "Alpha text.\n\nSecond paragraph."
-    assert "Some *markdown* here." in docs["sub/deeper/b.md"].text
+    assert docs["sub/deeper/b.md"].text == "Title\n\nSome markdown here."
 
 
 def test_pdf_text_per_page_with_page_numbers(docs_dir: Path) -> None:
@@ -73,7 +73,8 @@ def test_html_visible_text_only(docs_dir: Path) -> None:
     (docs_dir / "other.htm").write_text("<p>Plain <b>bold</b> words.</p>")
     docs, _ = _load_all(docs_dir)
     text = docs["page.html"].text
-    assert text.startswith("The Title")
+    assert docs["page.html"].title == "The Title"  # metadata, not a paragraph of the text
+    assert text.startswith("Heading\n\n")
     assert "First & visible paragraph." in text
     assert "Heading" in text and "Second" in text
     for hidden in ("secret", "color:red", "alert", "no script text", "<"):
@@ -131,3 +132,162 @@ def test_clean_text_drops_zero_width_and_control_characters() -> None:
     assert clean_text("red \x1b[31mwarning\x1b[0m here") == "red warning here"
     assert clean_text("שלום \u2067עולם\u2069") == "שלום עולם"
     assert clean_text("\ufeffBOM start") == "BOM start"
+
+
+MARKDOWN = """---
+title: "Python setup guide"
+tags: [setup]
+---
+# Python setup
+
+Use [`pyenv install`](COMMANDS.md#pyenv-install) to add a *version*. ![logo](img/logo.png)
+Read <b>this</b> first.
+
+<details>
+<summary>Why pyenv?</summary>
+
+It keeps **several** versions side by side.
+
+</details>
+
+----
+
+## Install additional Python versions
+
+1. Run `pyenv install 3.12`
+2. Check with [the list](https://example.com/list)
+
+- plain item
+
+```sh
+pyenv global 3.12
+```
+
+| Command | Effect |
+|---------|--------|
+| `pyenv local` | per folder |
+"""
+
+
+def test_markdown_reads_as_clean_text_with_title_and_sections(docs_dir: Path) -> None:
+    (docs_dir / "guide.md").write_text(MARKDOWN, encoding="utf-8")
+    doc = _load_all(docs_dir)[0]["guide.md"]
+    assert doc.title == "Python setup guide"  # front matter wins over the first heading
+    assert doc.text.split("\n\n") == [
+        "Python setup",
+        "Use pyenv install to add a version. Read this first.",
+        "Why pyenv?",
+        "It keeps several versions side by side.",
+        "Install additional Python versions",
+        "1) Run pyenv install 3.12\n2) Check with the list",
+        "- plain item",
+        "pyenv global 3.12",
+        "Command | Effect\npyenv local | per folder",
+    ]
+    assert [(s.heading, doc.text[s.start : s.end].split("\n\n")[0]) for s in doc.sections] == [
+        ("Python setup", "Python setup"),
+        ("Install additional Python versions", "Install additional Python versions"),
+    ]
+    assert doc.sections[0].end == doc.sections[1].start and doc.sections[1].end == len(doc.text)
+    for junk in ("http", "COMMANDS.md", "logo", "png", "<", "*", "`", "---", "tags", "]("):
+        assert junk not in doc.text
+
+
+def test_markdown_title_is_the_first_heading_else_the_first_line_else_the_name(
+    docs_dir: Path,
+) -> None:
+    (docs_dir / "headed.md").write_text("Intro text.\n\n## Second level first\n\nBody.")
+    (docs_dir / "plain.md").write_text("A Plain Headline\n\nThe body says things.")
+    (docs_dir / "my_notes-2024.markdown").write_text("Only one sentence here.")
+    docs, _ = _load_all(docs_dir)
+    assert docs["headed.md"].title == "Second level first"
+    assert docs["plain.md"].title == "A Plain Headline" and docs["plain.md"].sections == ()
+    assert docs["my_notes-2024.markdown"].title == "my notes 2024"
+
+
+def test_html_title_sections_and_no_hidden_text(docs_dir: Path) -> None:
+    (docs_dir / "page.html").write_text(
+        "<!doctype html><html><head><title> Harbour  news </title>"
+        "<script>var token = 'hidden';</script></head><body>"
+        "<nav><a href='/'>Home</a> <a href='/about'>About</a></nav>"
+        "<h1>The <em>harbour</em> reopens</h1><p>Boats <a href='https://x.org'>returned</a>."
+        "</p><!-- a comment --><ul><li>Nets</li><li>Ropes</li></ul>"
+        "<h2>Prices</h2><table><tr><th>Fish</th><th>Price</th></tr>"
+        "<tr><td>Cod</td><td>4</td></tr></table><svg><title>icon</title></svg></body></html>"
+    )
+    (docs_dir / "untitled.htm").write_text("<body><h1>Only a heading</h1><p>Text.</p></body>")
+    docs, _ = _load_all(docs_dir)
+    page = docs["page.html"]
+    assert page.title == "Harbour news"
+    assert page.text.split("\n\n") == [
+        "The harbour reopens",
+        "Boats returned.",
+        "Nets\nRopes",
+        "Prices",
+        "Fish | Price\nCod | 4",
+    ]
+    assert [s.heading for s in page.sections] == ["The harbour reopens", "Prices"]
+    assert page.section_at(page.text.index("Cod")) == "Prices"
+    for hidden in ("token", "Home", "About", "comment", "icon", "https"):
+        assert hidden not in page.text
+    assert docs["untitled.htm"].title == "Only a heading"
+
+
+def test_html_nested_absurdly_deep_is_skipped_quickly(docs_dir: Path) -> None:
+    (docs_dir / "deep.html").write_text("<div>" * 50_000 + "bottom" + "</div>" * 50_000)
+    (docs_dir / "fine.html").write_text("<div>" * 50 + "<p>Shallow enough.</p>" + "</div>" * 50)
+    docs, skipped = _load_all(docs_dir)
+    assert "nested more than" in skipped["deep.html"]
+    assert docs["fine.html"].text == "Shallow enough."
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("Ad sales boost Time Warner profit\n\nQuarterly profits at US media giant...", True),
+        ("Steam engine\n\nSteam engines are external combustion engines.", True),
+        ("The committee met on Monday.\n\nIt approved the budget.", False),
+        ("Soldiers at work. Photo by A. Person\n\nThe story.", False),  # a caption
+        ("What happened next?\n\nNobody knew.", False),
+        ("Ingredients:\n\nFlour, eggs.", False),
+        ("A headline with nothing after it", False),  # the whole document
+        (" ".join(["word"] * 16) + "\n\nBody.", False),  # too long
+        ("2011-2012\n\nNumbers only are no title.", False),
+    ],
+)
+def test_first_line_reads_as_a_title_only_when_it_is_a_headline(text: str, title: bool) -> None:
+    assert title_from_first_line(text) == (text.split("\n")[0].strip() if title else None)
+
+
+def test_txt_title_from_its_headline_else_its_file_name(docs_dir: Path) -> None:
+    (docs_dir / "news_item.txt").write_text("Harbour reopens after storm\n\nBoats returned.")
+    (docs_dir / "plain-notes.txt").write_text("Boats returned today.\n\nNets were mended.")
+    docs, _ = _load_all(docs_dir)
+    assert docs["news_item.txt"].title == "Harbour reopens after storm"
+    assert docs["news_item.txt"].text.startswith("Harbour reopens after storm\n\n")  # kept
+    assert docs["plain-notes.txt"].title == "plain notes"
+    assert docs["plain-notes.txt"].sections == ()
+    seed = Document(
+        "kazakhstan-national-security-commission-counter-terrorism-2011-2012.txt", "", "x"
+    )
+    assert seed.title == "kazakhstan national security commission counter terrorism 2011 2012"
+
+
+@pytest.mark.parametrize(
+    ("metadata", "title"),
+    [
+        ("Annual Fruit Report", "Annual Fruit Report"),
+        ("Untitled", "Annual fruit"),  # the first line is a title
+        ("Microsoft Word - fruit.doc", "Annual fruit"),
+        ("fruit_report.pdf", "Annual fruit"),
+        (None, "Annual fruit"),
+    ],
+)
+def test_pdf_title_from_metadata_when_it_is_a_real_title(
+    docs_dir: Path, metadata: str | None, title: str
+) -> None:
+    pages = [["Annual fruit"], ["Apples grew well this year."]]  # a cover page
+    (docs_dir / "fruit.pdf").write_bytes(make_pdf(pages, title=metadata))
+    doc = _load_all(docs_dir)[0]["fruit.pdf"]
+    assert doc.title == title
+    assert doc.sections == () and [p.number for p in doc.pages] == [1, 2]

@@ -7,8 +7,9 @@ def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
 
-def make_pdf(pages: list[list[str]]) -> bytes:
-    """One PDF page per item; each item is a list of text lines (empty list: no text layer)."""
+def make_pdf(pages: list[list[str]], title: str | None = None) -> bytes:
+    """One PDF page per item; each item is a list of text lines (empty list: no text layer).
+    ``title`` goes into the document information dictionary (the metadata title)."""
     objects: list[bytes] = []
     n_pages = len(pages)
     page_ids = [4 + 2 * i for i in range(n_pages)]
@@ -30,6 +31,10 @@ def make_pdf(pages: list[list[str]]) -> bytes:
         ops.append("ET")
         stream = "\n".join(ops).encode("latin-1") if lines else b""
         objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+    info = ""
+    if title is not None:
+        objects.append(f"<< /Title ({_escape(title)}) >>".encode("latin-1"))
+        info = f" /Info {len(objects)} 0 R"
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
@@ -39,7 +44,6 @@ def make_pdf(pages: list[list[str]]) -> bytes:
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
     for off in offsets:
         out += f"{off:010d} 00000 n \n".encode()
-    out += (
-        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    )
+    trailer = f"<< /Size {len(objects) + 1} /Root 1 0 R{info} >>"
+    out += f"trailer\n{trailer}\nstartxref\n{xref}\n%%EOF\n".encode()
     return bytes(out)
