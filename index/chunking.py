@@ -31,7 +31,7 @@ class ChunkerSettings:
     max_words: int = 120
     overlap_sentences: int = 1
     duplicate_threshold: float = 0.8  # share of a chunk's text already kept elsewhere
-    version: int = 2  # bump when the algorithm changes, so old indexes are rebuilt
+    version: int = 3  # bump when the algorithm changes, so old indexes are rebuilt
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -50,6 +50,8 @@ class Chunk:
     # Per sentence: (start, end) inside ``text`` and its paragraph number (1-based, 0 = unknown).
     sentences: tuple[tuple[int, int], ...] = field(default=())
     paragraphs: tuple[int, ...] = field(default=())
+    title: str = ""  # the document's title
+    section: str = ""  # the heading of the section the first sentence is in ("" for none)
 
     @property
     def content_hash(self) -> str:
@@ -62,7 +64,16 @@ class Chunk:
         return known[0] if known else None
 
     def location(self, sentence: int | None = None) -> str:
-        """Human-readable place: "page 3", "paragraph 4", "paragraphs 4-5"."""
+        """Human-readable place: "page 3", "paragraph 4", "paragraphs 4-5", and, in a document
+        with headings, its section first: '"Install Python", paragraph 4'. Paragraphs are
+        counted from the top of the document, not of the section."""
+        place = self._place(sentence)
+        if not self.section:
+            return place
+        named = f'"{_shorten(self.section, SECTION_CHARS)}"'
+        return f"{named}, {place}" if place else named
+
+    def _place(self, sentence: int | None) -> str:
         if self.page is not None:
             return f"page {self.page}"
         if (
@@ -91,6 +102,8 @@ class Chunk:
             "page": self.page,
             "sentences": [list(s) for s in self.sentences],
             "paragraphs": list(self.paragraphs),
+            "title": self.title,
+            "section": self.section,
         }
 
     @classmethod
@@ -104,7 +117,16 @@ class Chunk:
             page=row.get("page"),
             sentences=tuple((int(a), int(b)) for a, b in row.get("sentences", ())),
             paragraphs=tuple(int(p) for p in row.get("paragraphs", ())),
+            title=str(row.get("title") or ""),
+            section=str(row.get("section") or ""),
         )
+
+
+SECTION_CHARS = 80  # a longer heading is cut in locations (a hostile file's 5 MB "heading")
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
 
 
 def chunk_id(source: str, text: str) -> str:
@@ -316,6 +338,8 @@ def _make_chunk(doc: Document, window: list[_Sentence]) -> Chunk:
         page=page,
         sentences=tuple((s.start - start, s.end - start) for s in window),
         paragraphs=tuple(s.paragraph for s in window),
+        title=doc.title,
+        section=doc.section_at(start),
     )
 
 

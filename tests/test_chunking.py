@@ -6,8 +6,8 @@ import itertools
 
 from support.paths import DOCUMENTS, SEED_NAME
 
-from index.chunking import ChunkerSettings, chunk_document, deduplicate, split_sentences
-from index.loading import Document, Page, clean_text
+from index.chunking import Chunk, ChunkerSettings, chunk_document, deduplicate, split_sentences
+from index.loading import Document, Page, Section, clean_text, title_from_first_line
 
 
 def _doc(text: str, source: str = "doc.txt", pages: tuple[Page, ...] = ()) -> Document:
@@ -110,3 +110,48 @@ def test_no_sentence_is_lost_to_deduplication() -> None:
     kept_text = " ".join(c.text for c in kept)
     for sentence in _sentences(text):
         assert sentence in kept_text
+
+
+def test_chunks_carry_title_and_the_section_of_their_first_sentence() -> None:
+    intro, heading = "An opening line here.", "Install additional Python versions"
+    body = "Run pyenv install. It downloads the source. Then it builds Python."
+    text = f"{intro}\n\n{heading}\n\n{body}"
+    start = text.index(heading)
+    doc = Document(
+        "guide.md", "hash", text, title="Python guide",
+        sections=(Section(start, len(text), heading),),
+    )  # fmt: skip
+    chunks = chunk_document(doc, ChunkerSettings(max_words=5, overlap_sentences=0))
+    first, *_, last = chunks
+    assert (first.section, first.title, first.location()) == ("", "Python guide", "paragraph 1")
+    assert chunks[1].text == heading and chunks[1].section == heading
+    assert last.section == heading
+    assert last.location() == '"Install additional Python versions", paragraph 3'
+    assert Chunk.from_json(last.to_json()) == last
+
+
+def test_location_with_a_section_keeps_the_place_and_cuts_a_long_heading() -> None:
+    chunk = Chunk("id", "a.md", "Text.", 0, 5, paragraphs=(4, 5), section="Setup")
+    assert chunk.location() == '"Setup", paragraphs 4-5'
+    assert chunk.location(1) == '"Setup", paragraph 5'
+    assert Chunk("id", "a.md", "T.", 0, 2, section="Setup").location() == '"Setup"'
+    long = Chunk("id", "a.md", "T.", 0, 2, paragraphs=(1,), section="word " * 100)
+    assert len(long.location()) < 100 and long.location().endswith('…", paragraph 1')
+
+
+def test_old_chunk_rows_without_title_or_section_still_load() -> None:
+    row = {"id": "x", "source": "a.txt", "text": "Hi.", "start": 0, "end": 3, "page": None}
+    chunk = Chunk.from_json(row)
+    assert (chunk.title, chunk.section, chunk.location()) == ("", "", "")
+    assert Chunk.from_json(chunk.to_json()) == chunk
+
+
+def test_seed_chunks_carry_its_file_name_as_title() -> None:
+    """The seed's first line is a photo caption ("... operation. Photo by ..."), not a title."""
+    text = clean_text((DOCUMENTS / SEED_NAME).read_text(encoding="utf-8"))
+    assert title_from_first_line(text) is None
+    chunks = chunk_document(_doc(text, SEED_NAME))
+    assert {c.title for c in chunks} == {
+        "kazakhstan national security commission counter terrorism 2011 2012"
+    }
+    assert {c.section for c in chunks} == {""}

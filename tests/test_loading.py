@@ -6,8 +6,11 @@ import os
 from pathlib import Path
 
 import pytest
+from support.fakes import FakeEmbedder
 from support.pdfgen import make_pdf
 
+import index
+from index import build
 from index.errors import DocumentsFolderError
 from index.loading import Document, SkipFile, clean_text, load, scan, title_from_first_line
 
@@ -291,3 +294,17 @@ def test_pdf_title_from_metadata_when_it_is_a_real_title(
     doc = _load_all(docs_dir)[0]["fruit.pdf"]
     assert doc.title == title
     assert doc.sections == () and [p.number for p in doc.pages] == [1, 2]
+
+
+def test_markdown_index_keeps_link_text_and_no_url_in_any_chunk(
+    docs_dir: Path, tmp_path: Path
+) -> None:
+    (docs_dir / "guide.md").write_text(MARKDOWN, encoding="utf-8")
+    build(docs_dir, tmp_path / "index", FakeEmbedder())
+    chunks = index.load(tmp_path / "index", FakeEmbedder()).chunks
+    joined = "\n".join(c.text for c in chunks)
+    assert "Use pyenv install to add a version." in joined and "the list" in joined
+    assert not any(mark in joined for mark in ("http", ".md#", "](", "png"))
+    assert {c.title for c in chunks} == {"Python setup guide"}
+    assert chunks[0].section == "Python setup"  # one window: its first sentence's section
+    assert chunks[0].location().startswith('"Python setup", paragraph')
