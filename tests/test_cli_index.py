@@ -76,8 +76,12 @@ def test_search_json_builds_first_and_reports_each_query(
         assert set(line) == {"query", "hits"}
         assert [h["rank"] for h in line["hits"]] == [1, 2]
         for hit in line["hits"]:
-            assert set(hit) == {"rank", "source", "location", "text", "score"}
+            assert set(hit) == {"rank", "source", "title", "location", "text", "score"}
             assert hit["source"] == SEED_NAME
+            assert (
+                hit["title"]
+                == "kazakhstan national security commission counter terrorism 2011 2012"
+            )
             assert hit["location"].startswith("paragraph")
             assert hit["text"] in (workdir / "documents" / SEED_NAME).read_text()
             assert isinstance(hit["score"], float)

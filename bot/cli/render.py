@@ -63,6 +63,7 @@ def hit_json(hit: Hit) -> dict[str, object]:
     return {
         "rank": hit.rank,
         "source": hit.chunk.source,
+        "title": hit.chunk.title,
         "location": hit.chunk.location(),
         "text": hit.chunk.text,
         "score": round(hit.score, 4),
