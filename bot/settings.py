@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     fusion: Literal["blend", "rrf"] = "blend"
     fusion_weight: float = Field(IndexSettings.fusion_param, ge=0, le=1)
     rrf_k: float = Field(10.0, gt=0)  # best RRF k on SciFact train (benchmarks/RESULTS.md)
+    search_titles: bool = IndexSettings.titles  # passages searched with their document's title
     # full: check every index file's checksum on load; size: only sizes (benchmarks/RESULTS.md)
     verify_index: Literal["full", "size"] = "full"
 
@@ -98,6 +99,7 @@ class Settings(BaseSettings):
             fusion_param=self.rrf_k if self.fusion == "rrf" else self.fusion_weight,
             max_file_bytes=int(self.max_file_mb * 1024 * 1024),
             verify=self.verify_index,
+            titles=self.search_titles,
         )
 
     def build_threads(self) -> int:

@@ -9,6 +9,7 @@ chunks). The result is written to a new folder and swapped in atomically (see ``
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -130,9 +131,10 @@ def _read_previous(
             prev.chunks_by_source.setdefault(chunk.source, []).append(chunk)
         for chunks in prev.chunks_by_source.values():
             chunks.sort(key=lambda c: (c.start, c.end))
+    titled = bool(manifest.get("titles", False))  # builds before titles searched text only
     if vectors is not None and len(vectors) == len(rows):
         for i, row in enumerate(rows):
-            prev.vectors[Chunk.from_json(row).content_hash] = np.asarray(vectors[i])
+            prev.vectors[_reuse_key(Chunk.from_json(row), titled)] = np.asarray(vectors[i])
     same_units = manifest.get("units_version") == UNITS_VERSION and manifest.get(
         "unit_pooling", "separate"
     ) == unit_pooling(embedder)
@@ -145,7 +147,7 @@ def _read_previous(
         if units is not None and offsets is not None and len(offsets) == len(rows) + 1:
             for i, row in enumerate(rows):
                 block = np.asarray(units[offsets[i] : offsets[i + 1]])
-                prev.units[Chunk.from_json(row).content_hash] = block
+                prev.units[_reuse_key(Chunk.from_json(row), titled)] = block
     return prev
 
 
@@ -203,7 +205,7 @@ def build(
             raise NoDocumentsError(documents, detail)
         kept, dropped = deduplicate(read.chunks, settings.chunker.duplicate_threshold)
         _count_chunks(read.files, kept, dropped)
-        embedded = _embed(kept, prev, embedder, progress)
+        embedded = _embed(kept, prev, embedder, progress, settings.titles)
         manifest = _manifest(documents, embedder, settings, read, kept, dropped, embedded)
         folder = _write_build(root, kept, dropped, embedded, manifest, settings)
         final = store.publish(root, folder)
@@ -295,6 +297,7 @@ def _manifest(
         "dimension": embedder.dimension,
         "chunker": settings.chunker.as_dict(),
         "dense_kind": settings.dense_kind,
+        "titles": settings.titles,
         "units_version": UNITS_VERSION,
         "unit_pooling": unit_pooling(embedder),
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -341,6 +344,20 @@ def _chunk_file(f: SourceFile, settings: IndexSettings) -> tuple[list[Chunk], st
     return chunk_document(doc, settings.chunker), doc.sha256
 
 
+def _text_key(text: str) -> str:
+    """What vectors are reused by: the text the model read."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def _reuse_key(chunk: Chunk, titled: bool) -> str:
+    return _text_key(chunk.search_text(titled))
+
+
+def _shifted(spans: list[tuple[int, int]], by: int) -> list[tuple[int, int]]:
+    """Unit spans of a chunk's text, moved to where the text sits in its search text."""
+    return [(a + by, b + by) for a, b in spans]
+
+
 @dataclass(frozen=True)
 class _Embedded:
     vectors: np.ndarray  # one row per kept chunk
@@ -350,32 +367,37 @@ class _Embedded:
     units_embedded: int
 
 
-def _embed(kept: list[Chunk], prev: _Previous, embedder: Embedder, progress: Progress) -> _Embedded:
+def _embed(
+    kept: list[Chunk], prev: _Previous, embedder: Embedder, progress: Progress, titles: bool
+) -> _Embedded:
     """Chunk vectors, float16 answer-unit vectors (chunk after chunk) with each chunk's first
     unit row, and how many chunks and units were embedded.
 
-    A chunk whose text the previous build had reuses its vectors; each other distinct text is
-    embedded once, its units pooled from the same forward pass where the embedder can
-    (``encode_spans``), else encoded on their own.
+    A chunk whose search text (``Chunk.search_text``) the previous build had reuses its
+    vectors; each other distinct text is embedded once, its units pooled from the same forward
+    pass where the embedder can (``encode_spans``), else encoded on their own.
     """
-    spans = [unit_spans(chunk) for chunk in kept]
+    searched = [chunk.search_text(titles) for chunk in kept]
+    spans = [
+        _shifted(unit_spans(c), len(t) - len(c.text)) for c, t in zip(kept, searched, strict=True)
+    ]
     offsets = np.zeros(len(kept) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum([len(s) for s in spans])
     vectors = np.zeros((len(kept), embedder.dimension), dtype=np.float32)
     units = np.zeros((int(offsets[-1]), embedder.dimension), dtype=np.float16)
     todo: dict[str, list[int]] = {}
-    for i, chunk in enumerate(kept):
-        vector = prev.vectors.get(chunk.content_hash)
-        block = prev.units.get(chunk.content_hash)
+    for i, text in enumerate(searched):
+        key = _text_key(text)
+        vector, block = prev.vectors.get(key), prev.units.get(key)
         if vector is not None and block is not None and len(block) == len(spans[i]):
             vectors[i] = vector
             units[offsets[i] : offsets[i + 1]] = block
         else:
-            todo.setdefault(chunk.content_hash, []).append(i)
+            todo.setdefault(key, []).append(i)
     if not todo:
         return _Embedded(vectors, units, offsets, 0, 0)
     rows = [positions[0] for positions in todo.values()]
-    texts = [kept[i].text for i in rows]
+    texts = [searched[i] for i in rows]
     row_spans = [spans[i] for i in rows]
     with progress("embedding", len(rows)) as advance:
         new, pooled = encode_with_spans(embedder, texts, row_spans, advance)
@@ -405,4 +427,4 @@ def _write(
     DenseIndex.build(vectors, settings.dense_kind).save(folder / store.DENSE)
     sparse_folder = folder / store.SPARSE
     sparse_folder.mkdir()
-    SparseIndex.build([c.text for c in kept]).save(sparse_folder)
+    SparseIndex.build([c.search_text(settings.titles) for c in kept]).save(sparse_folder)

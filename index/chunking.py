@@ -53,6 +53,14 @@ class Chunk:
     title: str = ""  # the document's title
     section: str = ""  # the heading of the section the first sentence is in ("" for none)
 
+    def search_text(self, with_title: bool) -> str:
+        """What BM25 and the embedding read for this passage: its text, after its document's
+        title when ``with_title`` (once: a passage that opens with the title keeps it as is),
+        so a passage is found with what its document is about (benchmarks/RESULTS.md)."""
+        if not with_title or not self.title or self.text.startswith(self.title):
+            return self.text
+        return f"{self.title}\n{self.text}"
+
     @property
     def content_hash(self) -> str:
         """Key for reusing vectors: depends on the text only."""

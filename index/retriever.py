@@ -28,7 +28,10 @@ class IndexSettings:
     # (k 10/30/60) by ~0.01 nDCG@10 at every chunk size; with 120-word chunks the dense weight
     # 0.7 scored best (0.735; 0.5: 0.731, 0.3: 0.716); candidate depths 50/100/200 tied.
     fusion: str = "blend"
-    fusion_param: float = 0.7  # blend: weight of the dense score; rrf: its k
+    # blend: weight of the dense score; rrf: its k. 0.5 was best over news, Wikipedia and
+    # SciFact train together (benchmarks/RESULTS.md, issue 12); 0.7 suited SciFact alone.
+    fusion_param: float = 0.5
+    titles: bool = True  # passages are searched with their document's title (Chunk.search_text)
     candidates: int = 100  # per retriever, before fusion
     max_file_bytes: int = 20 * 1024 * 1024
     verify: str = "full"  # on load: "full" checks every file's checksum, "size" only sizes

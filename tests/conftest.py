@@ -20,7 +20,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 from support.engines import built_index, engine_over_documents, mixed_collection
 from support.fakebotapi import FakeBotAPI, running_fake_api
 from support.fakes import FakeEmbedder
-from support.paths import DOCUMENTS
+from support.paths import DOCUMENTS, shared_path
 
 from bot.answering.engine import Engine
 from index.retriever import Index
@@ -28,7 +28,7 @@ from index.retriever import Index
 # Fixtures that load the real model: a test using one is marked ``model`` here, so that
 # ``-m "not model and not subprocess"`` (``scripts/test --fast``) leaves it out.
 MODEL_FIXTURES = frozenset(
-    {"real_embedder", "seed_index", "seed_engine", "own_engine", "mixed_index"}
+    {"real_embedder", "seed_index", "seed_engine", "own_engine", "mixed_index", "squad_index"}
 )
 
 
@@ -111,6 +111,13 @@ def mixed_index(
 ) -> Index:
     """The mixed collection indexed with the real model (about a minute; read-only for tests)."""
     return built_index(mixed_documents, real_embedder, tmp_path_factory.mktemp("mixed-index"))
+
+
+@pytest.fixture(scope="session")
+def squad_index(real_embedder: Any, tmp_path_factory: pytest.TempPathFactory) -> Index:
+    """The six SQuAD 2.0 Wikipedia articles of ../shared, indexed with the real model."""
+    documents = shared_path("corpora", "squad2-dev6", "documents")
+    return built_index(documents, real_embedder, tmp_path_factory.mktemp("squad-index"))
 
 
 @pytest.fixture

@@ -81,15 +81,23 @@ def test_first_build_then_incremental_add_change_delete(docs_dir: Path, tmp_path
     assert full.embedded == full.chunks == 3 and full.full
 
 
-def test_renamed_file_reuses_its_vectors(docs_dir: Path, tmp_path: Path) -> None:
+HEADLINED = "Cats at home\n\n" + ARTICLES["cats.txt"]  # its title comes from its text
+
+
+def test_renamed_file_reuses_its_vectors_unless_its_name_is_its_title(
+    docs_dir: Path, tmp_path: Path
+) -> None:
     root = tmp_path / "index"
     emb = FakeEmbedder()
-    _write(docs_dir, ARTICLES)
+    _write(docs_dir, {**ARTICLES, "cats.txt": HEADLINED})
     build(docs_dir, root, emb)
     (docs_dir / "cats.txt").rename(docs_dir / "felines.txt")
     report = build(docs_dir, root, emb)
     assert report.added == ["felines.txt"] and report.removed == ["cats.txt"]
-    assert report.embedded == 0
+    assert report.embedded == 0  # same title, same text: same vectors
+    (docs_dir / "news" / "rain.txt").rename(docs_dir / "news" / "storm.txt")
+    report = build(docs_dir, root, emb)
+    assert report.embedded == 1  # titled by its file name ("rain" -> "storm"): searched anew
 
 
 def test_index_folder_has_manifest_and_plain_files(docs_dir: Path, tmp_path: Path) -> None:
@@ -133,8 +141,7 @@ def test_index_folder_has_manifest_and_plain_files(docs_dir: Path, tmp_path: Pat
 def test_duplicates_across_files_are_dropped_and_come_back(docs_dir: Path, tmp_path: Path) -> None:
     root = tmp_path / "index"
     emb = FakeEmbedder()
-    _write(docs_dir, ARTICLES)
-    _write(docs_dir, {"zz-copy.txt": ARTICLES["cats.txt"]})
+    _write(docs_dir, {**ARTICLES, "cats.txt": HEADLINED, "zz-copy.txt": HEADLINED})
     report = build(docs_dir, root, emb)
     assert report.duplicates == 1 and report.chunks == 3
     assert _sources(root, emb, "cats sleep mice purrs").count("zz-copy.txt") == 0
@@ -317,3 +324,24 @@ def test_neighbours_are_the_next_and_previous_chunks_of_the_same_file(
     assert before.end > index.chunks[middle].start  # windows overlap by a sentence
     assert index.neighbour(rows[0], -1) is None and index.neighbour(rows[-1], 1) is None
     assert index.neighbour(len(index.chunks) - 1, 1) is None and index.neighbour(-5, 1) is None
+
+
+def test_passages_are_searched_with_their_documents_title(docs_dir: Path, tmp_path: Path) -> None:
+    body = " ".join(
+        f"Sentence {i} says something plain about the weather today." for i in range(40)
+    )
+    _write(docs_dir, {"zorblax-festival.txt": body, **ARTICLES})
+    root, emb = tmp_path / "index", FakeEmbedder()
+    build(docs_dir, root, emb)  # titles on by default
+    index = load(root, emb)
+    festival = [c for c in index.chunks if c.source == "zorblax-festival.txt"]
+    assert len(festival) >= 3 and {c.title for c in festival} == {"zorblax festival"}
+    assert index.manifest["titles"] is True
+    [hits] = index.search(["zorblax"], k=len(index.chunks))
+    assert {h.chunk.id for h in hits if h.sparse > 0} == {c.id for c in festival}
+
+    report = build(docs_dir, root, emb, IndexSettings(titles=False))
+    assert report.embedded == report.chunks  # what the model reads changed: all re-embedded
+    plain = load(root, emb)
+    [hits] = plain.search(["zorblax"], k=len(plain.chunks))
+    assert all(h.sparse == 0 for h in hits) and plain.manifest["titles"] is False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from support.paths import SEED_NAME, read_jsonl, shared_path
+from support.paths import ROOT, SEED_NAME, read_jsonl, shared_path
 
 
 def test_seed_dev_expected_strings_in_top3(seed_index) -> None:  # type: ignore[no-untyped-def]
@@ -44,7 +44,7 @@ def test_mixed_collection_named_file_in_top3(mixed_index) -> None:  # type: igno
     for case, hits in zip(cases, results, strict=True):
         expected = SEED_NAME if case["source"] == "SEED" else f"bbc/{case['source']}"
         found += any(h.chunk.source == expected for h in hits)
-    assert found >= 5, f"named file in the top 3 for only {found} of {len(cases)} questions"
+    assert found == len(cases), f"named file in the top 3 for only {found} of {len(cases)}"
 
 
 def test_seed_still_on_top_among_bbc(mixed_index) -> None:  # type: ignore[no-untyped-def]
@@ -52,3 +52,32 @@ def test_seed_still_on_top_among_bbc(mixed_index) -> None:  # type: ignore[no-un
     results = mixed_index.search([c["question"] for c in cases], k=3)
     in_top3 = sum(any(h.chunk.source == SEED_NAME for h in hits) for hits in results)
     assert in_top3 >= len(cases) - 1
+
+
+def _top3_holds(index, cases) -> float:  # type: ignore[no-untyped-def]
+    """Share of cases with a passage of their file holding an expected string in the top 3."""
+    results = index.search([c["question"] for c in cases], k=3)
+    found = 0
+    for case, hits in zip(cases, results, strict=True):
+        wanted = [e.lower() for e in case["expect"]]
+        source = case.get("source", SEED_NAME)
+        found += any(
+            h.chunk.source == source and any(e in h.chunk.text.lower() for e in wanted)
+            for h in hits
+        )
+    return found / len(cases)
+
+
+def test_squad_six_articles_answer_passage_in_top3(squad_index) -> None:  # type: ignore[no-untyped-def]
+    """Wikipedia articles: a passage of the right article holding a gold answer, in the top 3
+    (1,302 answerable SQuAD 2.0 questions; benchmarks/RESULTS.md has them among all BBC)."""
+    cases = [c for c in read_jsonl(shared_path("evals", "squad2_dev6.jsonl")) if c.get("expect")]
+    rate = _top3_holds(squad_index, cases)
+    assert rate >= 0.96, f"top 3 {rate:.4f}"  # 0.9616 measured with titles and blend 0.5
+
+
+def test_paraphrased_seed_questions_among_bbc(mixed_index) -> None:  # type: ignore[no-untyped-def]
+    """Short questions that name nothing of the seed's topic, among ~300 news articles."""
+    cases = read_jsonl(ROOT / "tests" / "evals" / "seed_paraphrased.jsonl")
+    found = round(_top3_holds(mixed_index, cases) * len(cases))
+    assert found >= 12, f"{found} of {len(cases)}"  # 13 of 18 measured (titles, blend 0.5)

@@ -61,7 +61,7 @@ def test_fusion_parameter_follows_the_method(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    assert Settings().index_settings().fusion_param == 0.7
+    assert Settings().index_settings().fusion_param == 0.5
     monkeypatch.setenv("DOCBOT_FUSION", "rrf")
     assert Settings().index_settings().fusion_param == 10.0
     monkeypatch.setenv("DOCBOT_FUSION_WEIGHT", "1.5")
