@@ -263,7 +263,8 @@ def test_index_statistics_match_the_chunks(seed_index) -> None:  # type: ignore[
     from bot.answering.answer import stats_of
     from index.sparse import tokenize
 
-    from_index, from_chunks = stats_of(seed_index), collection_stats(seed_index.chunks)
+    titled = seed_index.manifest["titles"]
+    from_index, from_chunks = stats_of(seed_index), collection_stats(seed_index.chunks, titled)
     source = seed_index.chunks[0].source
     terms = {t for c in seed_index.chunks for t in tokenize(c.text)} | {"uzbekistan", "zzz"}
     for term in terms:

@@ -188,14 +188,15 @@ def stats_of(index: Index) -> Stats:
         return stats
 
 
-def collection_stats(chunks: Iterable[Chunk]) -> Stats:
-    """The same statistics computed from chunks (for passages not in an index)."""
+def collection_stats(chunks: Iterable[Chunk], titles: bool = False) -> Stats:
+    """The same statistics computed from chunks (for passages not in an index), over what
+    BM25 reads (``Chunk.search_text``: with the document's title when ``titles``)."""
     df: dict[str, int] = {}
     per_source: dict[str, set[str]] = {}
     n = 0
     for chunk in chunks:
         n += 1
-        terms = set(tokenize(chunk.text))
+        terms = set(tokenize(chunk.search_text(titles)))
         per_source.setdefault(chunk.source, set()).update(terms)
         for term in terms:
             df[term] = df.get(term, 0) + 1
