@@ -232,7 +232,7 @@ def run_set(
     embedder: CachingEmbedder,
 ) -> list[dict[str, Any]]:
     """Every variant x fusion over one collection: one result row each."""
-    settings = IndexSettings()
+    settings = IndexSettings(chunker=replace(IndexSettings().chunker, max_words=args.max_words))
     built = chunk_folder(docs, settings)
     print(
         f"{name}: {len(built.chunks)} chunks ({built.seconds:.0f} s to read and chunk)",
@@ -325,6 +325,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--squad-limit", type=int, default=None, help="first N answerable questions"
     )
+    parser.add_argument("--max-words", type=int, default=IndexSettings().chunker.max_words)
     parser.add_argument("--bbc-limit", type=int, default=None, help="about N BBC files (a try)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", type=Path, default=None, help="write the rows as JSON lines")
