@@ -9,7 +9,6 @@ chunks). The result is written to a new folder and swapped in atomically (see ``
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -134,7 +133,7 @@ def _read_previous(
     titled = bool(manifest.get("titles", False))  # builds before titles searched text only
     if vectors is not None and len(vectors) == len(rows):
         for i, row in enumerate(rows):
-            prev.vectors[_reuse_key(Chunk.from_json(row), titled)] = np.asarray(vectors[i])
+            prev.vectors[Chunk.from_json(row).search_key(titled)] = np.asarray(vectors[i])
     same_units = manifest.get("units_version") == UNITS_VERSION and manifest.get(
         "unit_pooling", "separate"
     ) == unit_pooling(embedder)
@@ -147,7 +146,7 @@ def _read_previous(
         if units is not None and offsets is not None and len(offsets) == len(rows) + 1:
             for i, row in enumerate(rows):
                 block = np.asarray(units[offsets[i] : offsets[i + 1]])
-                prev.units[_reuse_key(Chunk.from_json(row), titled)] = block
+                prev.units[Chunk.from_json(row).search_key(titled)] = block
     return prev
 
 
@@ -344,15 +343,6 @@ def _chunk_file(f: SourceFile, settings: IndexSettings) -> tuple[list[Chunk], st
     return chunk_document(doc, settings.chunker), doc.sha256
 
 
-def _text_key(text: str) -> str:
-    """What vectors are reused by: the text the model read."""
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()
-
-
-def _reuse_key(chunk: Chunk, titled: bool) -> str:
-    return _text_key(chunk.search_text(titled))
-
-
 def _shifted(spans: list[tuple[int, int]], by: int) -> list[tuple[int, int]]:
     """Unit spans of a chunk's text, moved to where the text sits in its search text."""
     return [(a + by, b + by) for a, b in spans]
@@ -386,8 +376,8 @@ def _embed(
     vectors = np.zeros((len(kept), embedder.dimension), dtype=np.float32)
     units = np.zeros((int(offsets[-1]), embedder.dimension), dtype=np.float16)
     todo: dict[str, list[int]] = {}
-    for i, text in enumerate(searched):
-        key = _text_key(text)
+    for i, chunk in enumerate(kept):
+        key = chunk.search_key(titles)
         vector, block = prev.vectors.get(key), prev.units.get(key)
         if vector is not None and block is not None and len(block) == len(spans[i]):
             vectors[i] = vector

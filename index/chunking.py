@@ -61,10 +61,9 @@ class Chunk:
             return self.text
         return f"{self.title}\n{self.text}"
 
-    @property
-    def content_hash(self) -> str:
-        """Key for reusing vectors: depends on the text only."""
-        return hashlib.sha1(self.text.encode("utf-8")).hexdigest()
+    def search_key(self, with_title: bool) -> str:
+        """Key for reusing vectors: a hash of exactly what the model read (``search_text``)."""
+        return hashlib.sha1(self.search_text(with_title).encode("utf-8")).hexdigest()
 
     @property
     def paragraph(self) -> int | None:

@@ -55,7 +55,9 @@ def test_ids_are_stable_and_depend_on_source_and_text() -> None:
     a = chunk_document(_doc(text, "a.txt"))
     assert [c.id for c in a] == [c.id for c in chunk_document(_doc(text, "a.txt"))]
     assert [c.id for c in a] != [c.id for c in chunk_document(_doc(text, "b.txt"))]
-    assert a[0].content_hash == chunk_document(_doc(text, "b.txt"))[0].content_hash
+    b = chunk_document(_doc(text, "b.txt"))
+    assert a[0].search_key(False) == b[0].search_key(False)  # same text: same vector
+    assert a[0].search_key(True) != b[0].search_key(True)  # titled by their names: "a" vs "b"
 
 
 def test_pdf_chunks_carry_pages_and_never_cross_them() -> None:
