@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     # --- answers ---------------------------------------------------------------------------
     top_k: int = Field(5, ge=1, le=50)
     min_answer_score: float = DEFAULT_MIN_SCORE  # calibrated: benchmarks/RESULTS.md
+    # the answerability probability an answer needs; unset: the learned model's own threshold
+    answer_threshold: float | None = Field(None, ge=0, le=1)
     conversation_turns: int = Field(6, ge=1)
     conversation_minutes: float = Field(30.0, gt=0)
 
@@ -84,9 +86,9 @@ class Settings(BaseSettings):
     def _ids(cls, value: object) -> list[int]:
         return _id_list(value)
 
-    @field_validator("telegram_bot_token", "webhook_secret", mode="before")
+    @field_validator("telegram_bot_token", "webhook_secret", "answer_threshold", mode="before")
     @classmethod
-    def _blank_token(cls, value: object) -> object:
+    def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
     def index_settings(self) -> IndexSettings:

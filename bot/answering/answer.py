@@ -88,10 +88,26 @@ class Citation:
     highlight: tuple[int, int]
     score: float
     chunk_id: str
+    title: str = ""  # the document's title, as retrieval used it
 
     @property
     def cited(self) -> str:
         return self.quote[self.highlight[0] : self.highlight[1]]
+
+
+@dataclass(frozen=True)
+class ShortAnswer:
+    """The phrase that answers, quoted: ``citations[n - 1].quote[start:end] == text``, inside
+    the text that citation highlights."""
+
+    text: str
+    n: int
+    start: int
+    end: int
+    confidence: float = 0.0  # the phrase model's probability
+
+    def to_json(self) -> dict[str, object]:
+        return {"text": self.text, "n": self.n, "start": self.start, "end": self.end}
 
 
 @dataclass(frozen=True)
@@ -103,6 +119,8 @@ class Answer:
     citations: tuple[Citation, ...] = ()
     related: tuple[str, ...] = field(default=())  # closest topics when not found
     score: float = 0.0  # the best unit's score, compared with ``min_answer_score``
+    short: ShortAnswer | None = None  # the answering phrase, when the question asks for one
+    confidence: float | None = None  # the answerability model's probability, when it ran
 
 
 @dataclass(frozen=True)
@@ -324,6 +342,32 @@ def score_units(
     ]
 
 
+@dataclass(frozen=True)
+class Choice:
+    """What composition found among the hits: every candidate unit (best score first) and the
+    unit(s) it would quote (best first; empty when none reaches ``min_score``)."""
+
+    scored: tuple[Unit, ...]
+    chosen: tuple[Unit, ...]
+
+    @property
+    def score(self) -> float:
+        return self.scored[0].score if self.scored else 0.0
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the learned readers made of a choice (``bot.answering.reading``): the answering
+    phrase as offsets into the best unit's cited text, and whether the passage answers."""
+
+    phrase: tuple[int, int, float] | None  # start, end, the phrase model's probability
+    confidence: float  # the answerability model's probability
+    answers: bool  # confidence reached the threshold
+
+
+Read = Callable[[str, Choice, "Stats", Sequence["Hit"]], Reading]
+
+
 def compose(
     question: str,
     resolved: str,
@@ -335,8 +379,35 @@ def compose(
     avoid: Iterable[str] = (),
     cache: VectorCache | None = None,
     stored: Callable[[int], np.ndarray | None] | None = None,
+    read: Read | None = None,
 ) -> Answer:
-    """The answer to ``resolved`` from ``hits``: the best-scoring unit(s), cited, or not found.
+    """The answer to ``resolved`` from ``hits``: the best unit(s) (:func:`choose`), cited, or
+    "not in the documents". With ``read``, the short answer comes from it, and the answer is
+    refused when it judges that the chosen passage does not answer."""
+    choice = choose(
+        question, resolved, hits, query_vector, embedder, stats, min_score, avoid, cache, stored
+    )
+    if not choice.chosen:
+        return not_found(question, resolved, hits, choice.score)
+    reading = read(resolved, choice, stats, hits) if read is not None else None
+    if reading is not None and not reading.answers:
+        return not_found(question, resolved, hits, choice.score, reading.confidence)
+    return cite(question, resolved, choice.chosen, choice.score, reading)
+
+
+def choose(
+    question: str,
+    resolved: str,
+    hits: Sequence[Hit],
+    query_vector: np.ndarray,
+    embedder: Embedder,
+    stats: Stats,
+    min_score: float = DEFAULT_MIN_SCORE,
+    avoid: Iterable[str] = (),
+    cache: VectorCache | None = None,
+    stored: Callable[[int], np.ndarray | None] | None = None,
+) -> Choice:
+    """The best-scoring unit(s) of ``hits`` for ``resolved``.
 
     A unit from a file that never mentions a name the question uses ("... in Uzbekistan?")
     cannot answer. ``avoid`` holds texts already given as answers in this conversation; a unit
@@ -346,7 +417,7 @@ def compose(
     missing = {h.chunk.source: stats.names_missing(names, h.chunk.source) for h in hits}
     units = [u for u in candidate_units(hits) if not missing[u.hit.chunk.source]]
     if not units:
-        return not_found(question, resolved, hits)
+        return Choice((), ())
     vectors = unit_vectors(units, embedder, cache, stored)
     scored = sorted(
         score_units(units, resolved, query_vector, vectors, stats.idf), key=lambda u: -u.score
@@ -356,7 +427,7 @@ def compose(
     pool = fresh if fresh and fresh[0].score >= min_score else scored
     eligible = [u for u in pool if u.score >= min_score]
     if not eligible:
-        return not_found(question, resolved, hits, pool[0].score)
+        return Choice(tuple(pool), ())
     ranked = sorted(eligible, key=lambda u: -rank_score(u, resolved))
     best = ranked[0]
     chosen = [continued(best)]
@@ -368,7 +439,7 @@ def compose(
             continue
         chosen.append(continued(u))
         break
-    return cite(question, resolved, chosen, scored[0].score)
+    return Choice(tuple(pool), tuple(chosen))
 
 
 def rank_score(unit: Unit, question: str) -> float:
@@ -431,7 +502,13 @@ def _same_text(unit: Unit, chosen: Sequence[Unit]) -> bool:
     return False
 
 
-def cite(question: str, resolved: str, units: Sequence[Unit], score: float) -> Answer:
+def cite(
+    question: str,
+    resolved: str,
+    units: Sequence[Unit],
+    score: float,
+    reading: Reading | None = None,
+) -> Answer:
     parts: list[str] = []
     citations: list[Citation] = []
     for n, unit in enumerate(units, start=1):
@@ -445,9 +522,21 @@ def cite(question: str, resolved: str, units: Sequence[Unit], score: float) -> A
         found=True,
         citations=tuple(citations),
         score=round(score, 4),
+        short=short_answer(citations[0], reading),
+        confidence=None if reading is None else round(reading.confidence, 4),
     )
     check(answer)
     return answer
+
+
+def short_answer(citation: Citation, reading: Reading | None) -> ShortAnswer | None:
+    """The reading's phrase placed in citation's quote (its offsets are into the cited text)."""
+    if reading is None or reading.phrase is None:
+        return None
+    start, end, probability = reading.phrase
+    a = citation.highlight[0]
+    text = citation.quote[a + start : a + end]
+    return ShortAnswer(text, citation.n, a + start, a + end, round(probability, 4))
 
 
 def quote(unit: Unit, n: int) -> Citation:
@@ -475,10 +564,17 @@ def quote(unit: Unit, n: int) -> Citation:
         highlight=(start - q0, end - q0),
         score=round(unit.score, 4),
         chunk_id=chunk.id,
+        title=chunk.title,
     )
 
 
-def not_found(question: str, resolved: str, hits: Sequence[Hit], score: float = 0.0) -> Answer:
+def not_found(
+    question: str,
+    resolved: str,
+    hits: Sequence[Hit],
+    score: float = 0.0,
+    confidence: float | None = None,
+) -> Answer:
     """The documents do not answer: cite nothing, offer the closest passages as related."""
     related: list[str] = []
     for hit in hits:
@@ -494,6 +590,7 @@ def not_found(question: str, resolved: str, hits: Sequence[Hit], score: float = 
         found=False,
         related=tuple(related),
         score=round(score, 4),
+        confidence=None if confidence is None else round(confidence, 4),
     )
     check(answer)
     return answer
@@ -504,7 +601,7 @@ def check(answer: Answer) -> None:
     text cited before that marker, and every citation is cited."""
     markers = list(_MARKER.finditer(answer.text))
     if not answer.found:
-        if answer.citations or markers:
+        if answer.citations or markers or answer.short:
             raise AnswerCheckError(answer.question, "a not-found answer cites sources")
         return
     if not answer.citations or not markers:
@@ -533,3 +630,16 @@ def check(answer: Answer) -> None:
         raise AnswerCheckError(answer.question, "the answer ends with uncited text")
     if used != set(by_n):
         raise AnswerCheckError(answer.question, "a citation is listed but never cited")
+    if answer.short is not None:
+        _check_short(answer, answer.short, by_n)
+
+
+def _check_short(answer: Answer, short: ShortAnswer, by_n: dict[int, Citation]) -> None:
+    citation = by_n.get(short.n)
+    if citation is None:
+        raise AnswerCheckError(answer.question, f"the short answer cites [{short.n}], not listed")
+    a, b = citation.highlight
+    if not (a <= short.start < short.end <= b):
+        raise AnswerCheckError(answer.question, "the short answer lies outside its cited text")
+    if citation.quote[short.start : short.end] != short.text:
+        raise AnswerCheckError(answer.question, "the short answer is not quoted verbatim")

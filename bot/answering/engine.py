@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from bot.answering.answer import Answer, VectorCache, compose, stats_of
 from bot.answering.batching import QuestionBatcher
 from bot.answering.conversation import ConversationStore, MemoryConversationStore, Turn, resolve
+from bot.answering.reading import Reader
 from bot.settings import Settings
 from index import build as build_index
 from index.build import BuildReport, Progress, no_progress
@@ -38,6 +39,7 @@ class Engine:
             turns=settings.conversation_turns, max_age=settings.conversation_minutes * 60
         )
         self._vectors = VectorCache()
+        self.reader = Reader(settings.answer_threshold)
         self._questions: QuestionBatcher | None = None
         self._embedder = embedder
         self._index: Index | None = None
@@ -165,6 +167,7 @@ class Engine:
             avoid=resolution.avoid,
             cache=self._vectors,
             stored=index.unit_vectors,
+            read=self.reader,
         )
         if conversation_id:
             cited = tuple(c.cited for c in answer.citations)

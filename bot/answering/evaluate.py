@@ -21,10 +21,12 @@ from typing import Any
 from bot.answering.answer import Answer
 from bot.answering.engine import Engine
 from bot.answering.errors import EvalFileError
+from bot.answering.matching import exact_match
+from bot.answering.matching import f1 as token_f1
 from index.chunking import Chunk
 from index.metrics import hit_at_k, mean, mrr_at_k, ndcg_at_k, recall_at_k
 
-FIGURES = ("hit", "mrr", "ndcg", "answer", "notfound")
+FIGURES = ("hit", "mrr", "ndcg", "answer", "notfound", "exact", "f1", "accuracy")
 DEPTH = 10  # MRR@10 and nDCG@10
 
 
@@ -45,6 +47,8 @@ class Outcome:
     case: Case
     answer: Answer
     ok: bool  # contains an expected string / not found, as the case asks
+    exact: float | None = None  # the short answer against ``expect`` (SQuAD exact match), 0 if none
+    f1: float | None = None  # and SQuAD token F1
     hit: float | None = None
     mrr: float | None = None
     ndcg: float | None = None
@@ -64,6 +68,9 @@ class Figures:
     recall: float | None
     answer: float | None
     notfound: float | None
+    exact: float | None = None  # short answer exact match, answerable questions
+    f1: float | None = None  # short answer F1, answerable questions
+    accuracy: float | None = None  # answerable answered with an expected string + others refused
     no_relevant: int = 0  # answerable questions with no relevant passage in the index
     misses: list[dict[str, object]] = field(default_factory=list)
 
@@ -147,12 +154,17 @@ def evaluate(engine: Engine, cases: Sequence[Case], k: int, file: str = "") -> F
 
 def _scored(case: Case, answer: Answer, ranked: list[str], relevant: set[str], k: int) -> Outcome:
     ok = contains_expected(case, answer)
+    short = answer.short.text if answer.short and answer.found else ""
+    exact = exact_match(short, case.expect) if short else 0.0
+    f1 = token_f1(short, case.expect) if short else 0.0
     if not relevant:
-        return Outcome(case, answer, ok)
+        return Outcome(case, answer, ok, exact, f1)
     return Outcome(
         case,
         answer,
         ok,
+        exact,
+        f1,
         hit=hit_at_k(ranked, relevant, k),
         mrr=mrr_at_k(ranked, relevant, DEPTH),
         ndcg=ndcg_at_k(ranked, relevant, DEPTH),
@@ -181,6 +193,9 @@ def summarize(outcomes: Sequence[Outcome], k: int, file: str = "") -> Figures:
         recall=avg("recall"),
         answer=_round(mean(1.0 if o.ok else 0.0 for o in on)),
         notfound=_round(mean(1.0 if o.ok else 0.0 for o in off)),
+        exact=avg("exact"),
+        f1=avg("f1"),
+        accuracy=_round(mean(1.0 if o.ok else 0.0 for o in outcomes)),
         no_relevant=sum(1 for o in on if o.hit is None),
         misses=[_miss(o) for o in outcomes if not o.ok],
     )
@@ -224,6 +239,9 @@ def label(name: str, k: int) -> str:
         "recall": f"recall@{k}",
         "answer": "answer-contains",
         "notfound": "not-found accuracy",
+        "exact": "short exact match",
+        "f1": "short F1",
+        "accuracy": "overall accuracy",
     }[name]
 
 

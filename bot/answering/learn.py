@@ -1,0 +1,329 @@
+"""Trains the two learned parts of answering and writes their weights:
+
+- ``weights/phrase.json``: which phrase of the cited sentence answers (``bot.answering.phrase``);
+- ``weights/answerable.json``: whether the chosen passage answers at all, with its threshold
+  (``bot.answering.answerable``).
+
+    python -m bot.answering.learn [--shared ../shared] [--out bot/answering/weights]
+
+Data: SQuAD 2.0 questions over six Wikipedia articles (``evals/squad2_dev6.jsonl``, half of
+them unanswerable) asked through the real pipeline (index, retrieval, composition), plus the
+seed article's dev and off-topic questions and the project's own (``tests/evals``). Everything is
+deterministic (fixed order, lbfgs,
+no sampling), so the command reproduces the committed files byte for byte; it also prints the
+6-fold (leave-one-article-out) figures that ``benchmarks/RESULTS.md`` reports."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bot.answering import answerable, phrase
+from bot.answering.answer import DEFAULT_MIN_SCORE, choose, stats_of
+from bot.answering.asking import NO_PHRASE, Asked, asked
+from bot.answering.language import parse
+from bot.answering.linear import WEIGHTS, LinearModel
+from bot.answering.matching import contains, exact_match, f1
+from index import build, load
+from index.embedding import Embedder, load_embedder
+from index.retriever import Index
+
+SEED_GROUP = "seed"
+SEED_SETS = ("seed_dev.jsonl", "offtopic_dev.jsonl")  # in ../shared/evals
+_OWN = Path(__file__).parents[2] / "tests" / "evals"  # the project's own questions on the seed
+OWN_SETS = [_OWN / f for f in ("seed_more.jsonl", "seed_paraphrased.jsonl", "offtopic_more.jsonl")]
+C_PHRASE = 0.15
+C_ANSWERABLE = 1.0
+TOP_K = 5
+LABEL_F1 = 1.0  # a candidate is a positive example from this F1 with a gold answer
+
+
+@dataclass
+class Record:
+    """One question asked through the pipeline, with what the models learn from."""
+
+    group: str  # the article (cross-validation folds by it), or "seed"
+    question: Asked
+    golds: tuple[str, ...]  # empty: unanswerable
+    cited: str = ""  # the text the best unit cites ("" when nothing reaches the floor)
+    gold_text: str = ""  # else a sentence of the article with a gold answer (phrase training)
+    base: dict[str, float] = field(default_factory=dict)  # answerable features but the phrase's
+    phrase: phrase.Phrase | None = None
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.golds)
+
+    @property
+    def reply_holds_gold(self) -> bool:
+        return self.answerable and bool(self.cited) and contains(self.cited, self.golds)
+
+    @property
+    def phrase_text(self) -> str:
+        """The text the phrase model learns from: the cited text when it holds a gold answer,
+        else the article's sentence that does."""
+        return self.cited if self.reply_holds_gold else self.gold_text
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def ask_all(
+    index: Index, embedder: Embedder, rows: Sequence[dict[str, Any]], group: Any
+) -> list[Record]:
+    """Every question through retrieval and composition (threshold floor as the bot's)."""
+    stats = stats_of(index)
+    vectors = embedder.encode([r["question"] for r in rows])
+    hits_all = index.search_encoded([r["question"] for r in rows], vectors, TOP_K)
+    out: list[Record] = []
+    for row, vector, hits in zip(rows, vectors, hits_all, strict=True):
+        q = row["question"]
+        record = Record(group(row), asked(q), tuple(row.get("expect") or ()))
+        choice = choose(
+            q, q, hits, vector, embedder, stats, DEFAULT_MIN_SCORE, stored=index.unit_vectors
+        )
+        if choice.chosen:
+            record.cited = answerable.cited_text(choice)
+            record.base = answerable.features(record.question, choice, None, stats, hits)
+        out.append(record)
+    return out
+
+
+def collect(shared: Path, work: Path, embedder: Embedder, documents: Path) -> list[Record]:
+    squad_docs = shared / "corpora" / "squad2-dev6" / "documents"
+    evals = shared / "evals"
+    records: list[Record] = []
+    for name, docs, files, group in (
+        ("squad", squad_docs, [evals / "squad2_dev6.jsonl"], lambda r: r["source"]),
+        ("seed", documents, [evals / f for f in SEED_SETS] + OWN_SETS, lambda r: SEED_GROUP),
+    ):
+        build(docs, work / name, embedder)
+        index = load(work / name, embedder)
+        rows = [r for f in files for r in read_jsonl(f)]
+        asked_here = ask_all(index, embedder, rows, group)
+        add_gold_sentences(asked_here, docs)
+        records += asked_here
+        print(f"asked {len(rows)} questions over {name}", file=sys.stderr)
+    return records
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
+
+
+def add_gold_sentences(records: Sequence[Record], documents: Path) -> None:
+    """For answerable questions whose cited text misses the answer: the sentence of their
+    article holding a gold answer that shares most words with the question."""
+    for r in records:
+        path = documents / r.group
+        if r.reply_holds_gold or not r.answerable or not path.is_file():
+            continue
+        words = {w.lower() for w in re.findall(r"\w+", r.question.text)}
+        sentences = [
+            s for s in _SENTENCE_END.split(path.read_text(encoding="utf-8")) if contains(s, r.golds)
+        ]
+        if sentences:
+            r.gold_text = max(
+                sentences, key=lambda s: len(words & {w.lower() for w in re.findall(r"\w+", s)})
+            ).strip()
+
+
+# --- the phrase model ------------------------------------------------------------------------
+
+
+def phrase_rows(records: Sequence[Record]) -> tuple[list[dict[str, float]], list[int]]:
+    """Every candidate phrase of every cited text that holds a gold answer, labelled by exact
+    match with one."""
+    xs: list[dict[str, float]] = []
+    ys: list[int] = []
+    for r in records:
+        if not r.phrase_text or r.question.kind in NO_PHRASE:
+            continue
+        doc = parse(r.phrase_text)
+        spans = phrase.candidates(doc, r.question)
+        rows = phrase.all_features(spans, r.question, phrase.matches(doc, r.question))
+        for span, row in zip(spans, rows, strict=True):
+            xs.append(row)
+            ys.append(int(f1(span.text, r.golds) >= LABEL_F1))
+    return xs, ys
+
+
+def fit(
+    name: str,
+    xs: Sequence[dict[str, float]],
+    ys: Sequence[int],
+    c: float,
+    about: dict[str, object] | None = None,
+) -> LinearModel:
+    """Logistic regression (lbfgs, L2 of strength ``1 / c``) over named features."""
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    vec = DictVectorizer(sparse=True, sort=True)
+    x = vec.fit_transform(xs)
+    lr = LogisticRegression(C=c, max_iter=5000, solver="lbfgs")
+    lr.fit(x, np.asarray(ys))
+    names = list(vec.get_feature_names_out())
+    return LinearModel(
+        name,
+        dict(zip(names, (float(v) for v in lr.coef_[0]), strict=True)),
+        float(lr.intercept_[0]),
+        0.5,
+        about or {},
+    )
+
+
+def with_phrases(records: Sequence[Record], chooser: LinearModel) -> None:
+    for r in records:
+        r.phrase = phrase.best_phrase(r.question, r.cited, chooser) if r.cited else None
+
+
+def phrase_scores(records: Sequence[Record]) -> dict[str, float]:
+    on = [r for r in records if r.answerable]
+    em = [exact_match(r.phrase.text, r.golds) if r.phrase else 0.0 for r in on]
+    f = [f1(r.phrase.text, r.golds) if r.phrase else 0.0 for r in on]
+    return {"em": float(np.mean(em)), "f1": float(np.mean(f)), "n": len(on)}
+
+
+def groups(records: Sequence[Record]) -> list[str]:
+    return sorted({r.group for r in records if r.group != SEED_GROUP})
+
+
+def out_of_fold_phrases(records: Sequence[Record], c: float = C_PHRASE) -> None:
+    """Each article's phrases chosen by a model trained without it."""
+    for g in groups(records):
+        train = [r for r in records if r.group != g]
+        chooser = fit("phrase", *phrase_rows(train), c)
+        with_phrases([r for r in records if r.group == g], chooser)
+
+
+# --- the answerability model -------------------------------------------------------------------
+
+
+def answerable_row(r: Record) -> dict[str, float]:
+    row = dict(r.base)
+    del row["no_phrase"]
+    if r.phrase is not None:
+        row["phrase"] = r.phrase.probability
+    else:
+        row["no_phrase"] = 1.0
+    return row
+
+
+def answerable_rows(records: Sequence[Record]) -> tuple[list[dict[str, float]], list[int]]:
+    """Questions that reached composition's floor, labelled 1 when the reply holds a gold answer
+    (an answerable question answered wrongly is as well refused)."""
+    kept = [r for r in records if r.cited]
+    return [answerable_row(r) for r in kept], [int(r.reply_holds_gold) for r in kept]
+
+
+def out_of_fold_answerable(records: Sequence[Record], c: float = C_ANSWERABLE) -> list[float]:
+    """Each article's probabilities from a model trained without it (0 below the floor)."""
+    probs = [0.0] * len(records)
+    for g in groups(records):
+        model = fit("answerable", *answerable_rows([r for r in records if r.group != g]), c)
+        for i, r in enumerate(records):
+            if r.group == g and r.cited:
+                probs[i] = model.probability(answerable_row(r))
+    return probs
+
+
+def outcome(
+    records: Sequence[Record], probs: Sequence[float], threshold: float
+) -> dict[str, float]:
+    """The figures the issue asks for, refusing below ``threshold``."""
+    on = [(r, p) for r, p in zip(records, probs, strict=True) if r.answerable]
+    off = [(r, p) for r, p in zip(records, probs, strict=True) if not r.answerable]
+    right = sum(1 for r, p in on if p >= threshold and r.reply_holds_gold)
+    refused = sum(1 for r, p in off if not r.cited or p < threshold)
+    return {
+        "threshold": threshold,
+        "reply_contains": sum(r.reply_holds_gold for r, _ in on) / len(on),
+        "answered_right": right / len(on),
+        "unanswerable_refused": refused / len(off),
+        "accuracy": (right + refused) / len(records),
+    }
+
+
+def best_threshold(records: Sequence[Record], probs: Sequence[float]) -> float:
+    """The threshold of highest accuracy over answerable and unanswerable questions alike."""
+    grid = [round(t, 2) for t in np.arange(0.05, 0.951, 0.01)]
+    return max(grid, key=lambda t: (outcome(records, probs, t)["accuracy"], -t))
+
+
+# --- the command -------------------------------------------------------------------------------
+
+# Refusing a question the documents answer costs four times answering one they do not:
+# a wrong refusal hides an answer; a wrong answer still shows its quote for the reader to judge.
+REFUSAL_COST = 4.0
+
+
+def choose_threshold(records: Sequence[Record], probs: Sequence[float]) -> float:
+    """The threshold of least cost on out-of-fold probabilities (``REFUSAL_COST``)."""
+    grid = [round(float(t), 2) for t in np.arange(0.05, 0.951, 0.01)]
+
+    def cost(t: float) -> float:
+        o = outcome(records, probs, t)
+        return REFUSAL_COST * (o["reply_contains"] - o["answered_right"]) + (
+            1 - o["unanswerable_refused"]
+        )
+
+    return min(grid, key=lambda t: (cost(t), t))
+
+
+def train(records: list[Record]) -> tuple[LinearModel, LinearModel, dict[str, Any]]:
+    """Both models and their cross-validated figures (squad articles, leave one out)."""
+    out_of_fold_phrases(records, C_PHRASE)
+    squad = [r for r in records if r.group != SEED_GROUP]
+    figures: dict[str, Any] = {"phrase": phrase_scores(squad)}
+    probs = out_of_fold_answerable(records, C_ANSWERABLE)
+    squad_probs = [p for r, p in zip(records, probs, strict=True) if r.group != SEED_GROUP]
+    threshold = choose_threshold(squad, squad_probs)
+    figures["answerable"] = outcome(squad, squad_probs, threshold)
+    figures["curve"] = [outcome(squad, squad_probs, t / 100) for t in range(10, 46, 3)]
+    figures["per_article"] = {g: _article(records, probs, g, threshold) for g in groups(records)}
+    about: dict[str, object] = {
+        "trained_on": "squad2_dev6, seed_dev, offtopic_dev and tests/evals",
+        "command": "python -m bot.answering.learn",
+    }
+    chooser = fit("phrase", *phrase_rows(records), c=C_PHRASE, about=about)
+    judge = fit("answerable", *answerable_rows(records), c=C_ANSWERABLE, about=about)
+    return chooser, replace(judge, threshold=threshold), figures
+
+
+def _article(
+    records: Sequence[Record], probs: Sequence[float], group: str, threshold: float
+) -> dict[str, float]:
+    pairs = [(r, p) for r, p in zip(records, probs, strict=True) if r.group == group]
+    return outcome([r for r, _ in pairs], [p for _, p in pairs], threshold)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.answering.learn", description=__doc__)
+    parser.add_argument("--shared", type=Path, default=Path(__file__).parents[3] / "shared")
+    parser.add_argument("--documents", type=Path, default=Path(__file__).parents[2] / "documents")
+    parser.add_argument("--out", type=Path, default=WEIGHTS)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args(argv)
+    embedder = load_embedder(threads=args.threads)
+    with tempfile.TemporaryDirectory() as work:
+        records = collect(args.shared, Path(work), embedder, args.documents)
+    chooser, judge, figures = train(records)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "phrase.json").write_text(chooser.to_json(), encoding="utf-8")
+    (args.out / "answerable.json").write_text(judge.to_json(), encoding="utf-8")
+    print(json.dumps(figures, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
