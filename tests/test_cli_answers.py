@@ -1,5 +1,6 @@
 """`docbot ask`, `docbot chat` and `docbot eval` through the real CLI entry point, in-process,
-with the real model (loaded once per session) and every path under tmp_path."""
+with the real model (loaded once per session) and every path under tmp_path; and how answers
+built by hand are rendered (JSON and text), without a model."""
 
 from __future__ import annotations
 
@@ -9,14 +10,18 @@ import shutil
 from pathlib import Path
 
 import pytest
+from support.answers import AKIMS_PHRASE, AKIMS_SENTENCE, AKIMS_TITLE, akims
 from support.paths import DOCUMENTS, ROOT, SEED_NAME, shared_path
 
 import bot.cli.commands
-from bot.answering.answer import NOT_FOUND_TEXT
+from bot.answering.answer import NOT_FOUND_TEXT, Answer
 from bot.answering.engine import Engine
+from bot.cli.chat import chat
 from bot.cli.main import main
+from bot.cli.render import answer_json, answer_text
 
-pytestmark = pytest.mark.model
+# The tests through the CLI use ``workdir``, which needs the real model: conftest marks them
+# ``model``. The rendering tests below it build their answers by hand and stay fast.
 
 
 @pytest.fixture
@@ -46,12 +51,17 @@ def test_ask_json_contract_field_by_field(
     assert len(lines) == 2
     found, missing = (json.loads(line) for line in lines)
 
-    assert set(found) == {"question", "answer", "found", "citations"}
+    assert set(found) == {"question", "answer", "found", "citations", "short_answer"}
     assert found["question"] == questions[0]
     assert found["found"] is True
     assert found["answer"].endswith("They will be managed by oblast Akims (Governors). [1]")
     [c] = found["citations"]
-    assert set(c) == {"n", "source", "location", "text", "score"}
+    assert set(c) == {"n", "source", "title", "location", "text", "score"}
+    assert isinstance(c["title"], str)
+    short = found["short_answer"]
+    if short is not None:  # the phrase, when the engine finds one, is quoted from citation n
+        assert set(short) == {"text", "n", "start", "end"} and short["n"] == 1
+        assert c["text"][short["start"] : short["end"]] == short["text"]
     assert c["n"] == 1
     assert c["source"] == SEED_NAME  # relative to the documents folder
     assert c["location"] == "paragraph 6"
@@ -66,6 +76,7 @@ def test_ask_json_contract_field_by_field(
         "answer": NOT_FOUND_TEXT,
         "found": False,
         "citations": [],
+        "short_answer": None,
     }
 
 
@@ -192,3 +203,62 @@ def test_eval_turns_feedback_into_candidate_cases(
         "\n".join(json.dumps(c) for c in cases[:2]) + "\n", encoding="utf-8"
     )
     assert main(["eval", str(workdir / "cases.jsonl"), "--min-answer", "1"]) == 0
+
+
+# --- rendering answers built by hand (no model) ------------------------------------------------
+def test_answer_json_has_the_short_answer_and_titles() -> None:
+    row = json.loads(json.dumps(answer_json(akims()), ensure_ascii=False))
+    [c] = row["citations"]
+    assert c["title"] == AKIMS_TITLE and c["source"] == "seed.txt"
+    short = row["short_answer"]
+    assert short == {
+        "text": AKIMS_PHRASE,
+        "n": 1,
+        "start": c["text"].index(AKIMS_PHRASE),
+        "end": c["text"].index(AKIMS_PHRASE) + len(AKIMS_PHRASE),
+    }
+    assert c["text"][short["start"] : short["end"]] == short["text"]
+    assert AKIMS_SENTENCE in row["answer"]  # the answer stays the supporting sentence
+    assert set(row) == {"question", "answer", "found", "citations", "short_answer"}
+
+    assert answer_json(akims(short=False))["short_answer"] is None
+    assert answer_json(akims(title=""))["citations"][0]["title"] == ""  # type: ignore[index]
+    missing = answer_json(Answer("q", "q", NOT_FOUND_TEXT, False))
+    assert missing["short_answer"] is None and missing["citations"] == []
+
+
+def test_answer_text_leads_with_the_short_answer() -> None:
+    lines = answer_text(akims()).splitlines()
+    assert lines[0] == f"{AKIMS_PHRASE} [1]"
+    assert lines[1] == f"{AKIMS_SENTENCE} [1]"
+    assert lines[2] == ""
+    assert lines[3] == f"[1] {AKIMS_TITLE} — seed.txt, paragraph 1"
+    assert f"»{AKIMS_SENTENCE}«" in " ".join(lines[4:])
+
+    plain = answer_text(akims(short=False, title="seed")).splitlines()
+    assert plain[0] == f"{AKIMS_SENTENCE} [1]"
+    assert plain[2] == "[1] seed.txt, paragraph 1"  # a title that is only the file name
+    missing = Answer("q", "q", NOT_FOUND_TEXT, False, related=("a.txt, paragraph 2",))
+    assert answer_text(missing).splitlines() == [
+        NOT_FOUND_TEXT,
+        "Closest passages (not an answer): a.txt, paragraph 2",
+    ]
+
+
+class _Answers:
+    """Stands in for the engine: the same hand-built answer to every question."""
+
+    def __init__(self, answer: Answer) -> None:
+        self.answer = answer
+
+    def ask(
+        self, question: str, conversation_id: str | None = None, k: int | None = None
+    ) -> Answer:
+        return self.answer
+
+
+def test_terminal_chat_shows_the_short_answer_first(capsys: pytest.CaptureFixture[str]) -> None:
+    engine = _Answers(akims())
+    assert chat(engine, stdin=io.StringIO("q?\nexit\n")) == 0  # type: ignore[arg-type]
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:3] == ["? q?", f"{AKIMS_PHRASE} [1]", f"{AKIMS_SENTENCE} [1]"]

@@ -7,10 +7,20 @@ import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.answers import (
+    AKIMS_PHRASE,
+    AKIMS_SENTENCE,
+    AKIMS_TITLE,
+    akims,
+    answer_of,
+    cite,
+    short_in,
+)
 
-from bot.answering.answer import Answer, Citation
+from bot.answering.answer import Answer, Citation, ShortAnswer
 from bot.telegram.formatting import (
     MAX_MESSAGE,
+    distinct_title,
     escape,
     format_answer,
     format_sources,
@@ -82,6 +92,95 @@ def test_sources_show_every_quoted_passage() -> None:
     assert "One & two. Three." in visible_text(out)
     assert "Four <five>." in visible_text(out)
     assert out.count("<blockquote>") == 2
+
+
+def test_short_answer_leads_in_bold_and_says_the_sentence_once() -> None:
+    answer = akims()
+    out = format_answer(answer)
+    assert telegram_html_problems(out) == []
+    first, _, rest = out.partition("\n")
+    assert first == f"<b>{AKIMS_PHRASE}</b> [1]"
+    # the answering sentence once, inside the quote: underlined, the phrase in bold inside it
+    assert visible_text(out).count(AKIMS_SENTENCE) == 1
+    assert "<u>They will be managed by <b>oblast Akims (Governors)</b>.</u>" in rest
+    assert rest.count("<b>") == 2  # the phrase in the quote, and the Sources heading
+    # the quote shown open (not collapsed, or the sentence could be hidden), then the sources
+    assert "expandable" not in out
+    quote_at, sources_at = out.index("<blockquote>[1] "), out.index("<b>Sources</b>")
+    assert quote_at < sources_at
+    assert out[sources_at:].endswith(f"\n[1] {AKIMS_TITLE} — seed.txt, paragraph 1")
+    assert split_html(out) == [out]
+
+
+def test_short_answer_is_escaped_and_nested_inside_the_sentence() -> None:
+    quote = f"Before <x>. The {NASTY} answer & more. After."
+    citation = cite(1, quote, f"The {NASTY} answer & more.", source="a<b>&c.txt", title=NASTY)
+    answer = answer_of(citation, short=short_in(citation, f"{NASTY} answer &"))
+    out = format_answer(answer)
+    assert telegram_html_problems(out) == []
+    assert out.startswith(f"<b>{escape(NASTY)} answer &amp;</b> [1]\n")
+    assert f"<u>The <b>{escape(NASTY)} answer &amp;</b> more.</u>" in out
+    assert f"[1] {escape(NASTY)} — a&lt;b&gt;&amp;c.txt, paragraph 1" in out
+    assert visible_text(out).count(f"The {NASTY} answer & more.") == 1
+
+
+def test_short_answer_in_a_second_citation() -> None:
+    one = cite(1, "Alpha is first. Beta follows.", "Alpha is first.")
+    two = cite(2, "Gamma. The answer is Delta here.", "The answer is Delta here.", title="Two")
+    out = format_answer(answer_of(one, two, short=short_in(two, "Delta")))
+    assert telegram_html_problems(out) == []
+    assert out.startswith("<b>Delta</b> [2]\n")
+    assert "[1] <u>Alpha is first.</u> Beta follows." in out  # cited, no phrase in it
+    assert "[2] Gamma. <u>The answer is <b>Delta</b> here.</u>" in out
+    assert "[1] seed.txt, paragraph 1\n[2] Two — seed.txt, paragraph 2" in out
+
+
+def test_without_a_usable_short_answer_the_layout_is_the_sentences() -> None:
+    plain = akims(short=False)
+    out = format_answer(plain)
+    assert out.startswith(escape(plain.text) + "\n\n<b>Sources</b>")
+    assert f"<b>{AKIMS_SENTENCE}</b>" in out and "<blockquote expandable>" in out
+    assert "<u>" not in out
+    # a short answer naming no listed citation is ignored rather than shown unquoted
+    stray = Answer("q?", "q?", plain.text, True, plain.citations, short=ShortAnswer("x", 7, 0, 1))
+    assert format_answer(stray) == out
+
+
+def test_titles_are_shown_when_they_say_more_than_the_file_name() -> None:
+    def title(title: str, source: str = "annual_report-2012.txt") -> str:
+        return distinct_title(cite(1, "A.", "A.", source=source, title=title))
+
+    assert title("") == ""
+    assert title("annual report 2012") == ""  # what a document without a title is called
+    assert title("Annual_Report-2012") == ""
+    assert title("annual_report-2012.txt") == ""
+    assert title("  Annual   report of\nthe board ") == "Annual report of the board"
+    assert title("notes", source="2012/notes.md") == ""
+    assert title("x" * 200).endswith("…") and len(title("x" * 200)) == 80
+    out = format_answer(akims(title="seed"))
+    assert "\n[1] seed.txt, paragraph 1" in out and "—" not in out
+
+
+def test_sources_button_shows_titles_and_the_short_answer() -> None:
+    out = format_sources(akims())
+    assert telegram_html_problems(out) == []
+    assert out.startswith(f"<b>[1]</b> {AKIMS_TITLE} — seed.txt, paragraph 1\n<blockquote>")
+    assert f"<u>They will be managed by <b>{AKIMS_PHRASE}</b>.</u>" in out
+    assert f"<b>{AKIMS_SENTENCE}</b>" in format_sources(akims(short=False))
+
+
+def test_long_short_answer_splits_into_valid_parts_and_leads_with_the_phrase() -> None:
+    para = "Sentence & one <x>. " * 40
+    cits = [cite(i, f"{para}The answer {i} is here. {para}", f"The answer {i} is here.")
+            for i in range(1, 9)]  # fmt: skip
+    out = format_answer(answer_of(*cits, short=short_in(cits[4], "answer 5")))
+    parts = split_html(out)
+    assert len(parts) >= 3 and parts[0].startswith("<b>answer 5</b> [5]\n")
+    for part in parts:
+        assert telegram_html_problems(part) == [], part[:200]
+    assert all(p.startswith("<blockquote>") for p in parts[1:-1])
+    assert "<u>The <b>answer 5</b> is here.</u>" in "".join(parts)
+    assert parts[-1].rstrip().endswith("[8] seed.txt, paragraph 8")
 
 
 def test_short_text_is_not_split() -> None:
@@ -160,13 +259,21 @@ _TEXT = st.lists(_ALPHABET, min_size=1, max_size=400).map("".join)
     quotes=st.lists(_TEXT, min_size=1, max_size=6),
     repeat=st.integers(min_value=1, max_value=25),
     limit=st.sampled_from([MAX_MESSAGE, 700, 97]),
+    short=st.booleans(),
 )
-def test_any_answer_formats_into_valid_parts(quotes: list[str], repeat: int, limit: int) -> None:
+def test_any_answer_formats_into_valid_parts(
+    quotes: list[str], repeat: int, limit: int, short: bool
+) -> None:
     pairs = []
     for q in quotes:
         q = f"Start {q * repeat} end."
         pairs.append((q, q[6:20] if q[6:20].strip() else q))
     answer = answer_with(pairs)
+    first = answer.citations[0]
+    a, b = first.highlight
+    phrase = first.quote[a + 1 : b - 1] if first.quote[a + 1 : b - 1].strip() else first.cited
+    if short:
+        answer = answer_of(*answer.citations, short=short_in(first, phrase))
     for out in (format_answer(answer), format_sources(answer)):
         assert telegram_html_problems(out, limit=10**9) == []
         parts = split_html(out, limit=limit)

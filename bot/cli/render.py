@@ -11,6 +11,7 @@ from typing import TextIO
 
 from bot.answering.answer import Answer
 from bot.answering.evaluate import Figures, label
+from bot.telegram.formatting import distinct_title
 from index.build import BuildReport, Progress
 from index.retriever import Hit
 
@@ -90,28 +91,37 @@ def answer_json(answer: Answer) -> dict[str, object]:
             {
                 "n": c.n,
                 "source": c.source,
+                "title": c.title,
                 "location": c.location,
                 "text": c.quote,
                 "score": c.score,
             }
             for c in answer.citations
         ],
+        "short_answer": answer.short.to_json() if answer.short else None,
     }
 
 
 def answer_text(answer: Answer, width: int = 100) -> str:
-    """The answer, then each numbered source with its quote, the cited text marked »like this«."""
-    lines = textwrap.wrap(answer.text, width) or [answer.text]
+    """The short answer with its [n] marker when there is one, then the answer sentence(s), then
+    each numbered source (its title too, when that says more than the file name) with its quote,
+    the cited text marked »like this«."""
+    lines: list[str] = []
+    if answer.found and answer.short is not None and answer.short.text.strip():
+        phrase = " ".join(answer.short.text.split())
+        lines.extend(textwrap.wrap(f"{phrase} [{answer.short.n}]", width))
+    lines.extend(textwrap.wrap(answer.text, width) or [answer.text])
     if not answer.found:
         if answer.related:
             lines.append("Closest passages (not an answer): " + "; ".join(answer.related))
         return "\n".join(lines)
     lines.append("")
     for c in answer.citations:
+        title = distinct_title(c)
         where = ", ".join(p for p in (c.source, c.location) if p)
         a, b = c.highlight
         marked = " ".join(f"{c.quote[:a]}»{c.quote[a:b]}«{c.quote[b:]}".split())
-        lines.append(f"[{c.n}] {where}")
+        lines.append(f"[{c.n}] {title} — {where}" if title else f"[{c.n}] {where}")
         lines.extend(textwrap.wrap(marked, width, initial_indent="    ", subsequent_indent="    "))
     return "\n".join(lines)
 
@@ -125,7 +135,7 @@ def print_figures(f: Figures) -> None:
     def show(x: float | None) -> str:
         return "n/a" if x is None else f"{x:.3f}"
 
-    for name in ("hit", "mrr", "ndcg", "recall", "answer", "notfound"):
+    for name in ("hit", "mrr", "ndcg", "recall", "answer", "notfound", "exact", "f1", "accuracy"):
         print(f"  {label(name, f.k):<20} {show(getattr(f, name))}")
     if f.no_relevant:
         print(f"  ({f.no_relevant} answerable question(s) have no relevant passage in the index)")

@@ -10,12 +10,14 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
-from bot.answering.answer import Answer, Citation
+from bot.answering.answer import Answer, Citation, ShortAnswer
 
 MAX_MESSAGE = 4096
 MAX_RELATED = 3
 MAX_RELATED_CHARS = 60
+MAX_TITLE_CHARS = 80  # a document's title in the sources (PDF metadata can run long)
 
 # Telegram's HTML subset: tag -> allowed attributes (and the only values some may take).
 ALLOWED_TAGS: dict[str, frozenset[str]] = {
@@ -51,31 +53,79 @@ def utf16_len(text: str) -> int:
 
 
 # --- the reply layout ---------------------------------------------------------------------------
-def _quote_html(citation: Citation) -> str:
-    """The quoted passage, with the cited sentence(s) in bold."""
+def _quote_html(citation: Citation, short: ShortAnswer | None = None) -> str:
+    """The quoted passage with the cited sentence(s) marked: in bold, or, when ``short`` is the
+    answering phrase and lies in this citation, underlined with the phrase in bold inside."""
     quote = citation.quote
     start, end = citation.highlight
-    if 0 <= start < end <= len(quote) and quote[start:end].strip():
-        cited = quote[start:end]
-        return f"{escape(quote[:start])}<b>{escape(cited)}</b>{escape(quote[end:])}".strip()
-    return escape(quote).strip()
+    if not (0 <= start < end <= len(quote) and quote[start:end].strip()):
+        return escape(quote).strip()
+    before, after = escape(quote[:start]), escape(quote[end:])
+    if short is None:
+        return f"{before}<b>{escape(quote[start:end])}</b>{after}".strip()
+    s, e = short.start, short.end
+    if short.n == citation.n and start <= s < e <= end and quote[s:e].strip():
+        cited = f"{escape(quote[start:s])}<b>{escape(quote[s:e])}</b>{escape(quote[e:end])}"
+    else:
+        cited = escape(quote[start:end])
+    return f"{before}<u>{cited}</u>{after}".strip()
+
+
+def distinct_title(citation: Citation) -> str:
+    """The document's title when it tells more than its file name, else "" (a document without
+    a title of its own is titled after its file: "annual_report.txt" -> "annual report"); cut
+    to ``MAX_TITLE_CHARS``."""
+    title = " ".join(citation.title.split())
+    path = PurePosixPath(citation.source.replace("\\", "/"))
+
+    def words(text: str) -> str:
+        return " ".join(re.sub(r"[\W_]+", " ", text).casefold().split())
+
+    if not words(title) or words(title) in {words(citation.source), words(path.stem)}:
+        return ""
+    if len(title) > MAX_TITLE_CHARS:
+        title = title[: MAX_TITLE_CHARS - 1].rstrip() + "…"
+    return title
 
 
 def _where(citation: Citation) -> str:
-    where = escape(citation.source)
+    """Where a citation is from: "Title — file.txt, paragraph 4", or just the file and place
+    when the title says nothing more than the file name."""
+    title = distinct_title(citation)
+    where = f"{escape(title)} — " if title else ""
+    where += escape(citation.source)
     if citation.location:
         where += f", {escape(citation.location)}"
     return where
 
 
+def _short_of(answer: Answer) -> ShortAnswer | None:
+    """The answering phrase, when there is one and it names a listed citation."""
+    short = answer.short
+    if short is None or not short.text.strip():
+        return None
+    if not any(c.n == short.n for c in answer.citations):
+        return None
+    return short
+
+
 def format_answer(answer: Answer) -> str:
-    """The reply to a question: the answer with its [n] markers, the numbered sources and
-    the quoted passages in an expandable blockquote; a plain short line when not found."""
+    """The reply to a question; a plain short line when not found.
+
+    With a short answer: the phrase in bold with its [n] marker, then the quoted passages with
+    the answering sentence underlined (the phrase in bold inside it), each said once, then the
+    numbered sources. Without: the answer sentence(s) with their [n] markers, the numbered
+    sources and the quoted passages in an expandable blockquote."""
     if not answer.found or not answer.citations:
         return format_not_found(answer)
-    parts = [escape(answer.text.strip())]
-    parts.append("\n".join(["<b>Sources</b>"] + [f"[{c.n}] {_where(c)}" for c in answer.citations]))
+    sources = "\n".join(["<b>Sources</b>"] + [f"[{c.n}] {_where(c)}" for c in answer.citations])
+    short = _short_of(answer)
+    if short is not None:
+        quotes = "\n\n".join(f"[{c.n}] {_quote_html(c, short)}" for c in answer.citations)
+        phrase = f"<b>{escape(' '.join(short.text.split()))}</b> [{short.n}]"
+        return "\n\n".join([phrase, f"<blockquote>{quotes}</blockquote>", sources])
     quotes = "\n\n".join(f"[{c.n}] {_quote_html(c)}" for c in answer.citations)
+    parts = [escape(answer.text.strip()), sources]
     parts.append(f"<blockquote expandable>{quotes}</blockquote>")
     return "\n\n".join(parts)
 
@@ -114,8 +164,9 @@ def format_sources(answer: Answer) -> str:
     """The quoted passages in full, one blockquote each (the "Sources" button)."""
     if not answer.citations:
         return escape("This answer cites no passages.")
+    short = _short_of(answer)
     blocks = [
-        f"<b>[{c.n}]</b> {_where(c)}\n<blockquote>{_quote_html(c)}</blockquote>"
+        f"<b>[{c.n}]</b> {_where(c)}\n<blockquote>{_quote_html(c, short)}</blockquote>"
         for c in answer.citations
     ]
     return "\n".join(blocks)
