@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from bot.answering.evaluate import FIGURES
 from bot.cli.commands import (
     cmd_ask,
     cmd_chat,
@@ -69,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.add_argument("--from-feedback", action="store_true",
                    help="print Telegram feedback FILE as candidate question-set lines")  # fmt: skip
-    for name in ("hit", "mrr", "ndcg", "answer", "notfound"):
+    for name in FIGURES:
         p.add_argument(f"--min-{name}", type=float, default=None, metavar="X",
                        help=f"exit non-zero when {name} falls under X")  # fmt: skip
     p.set_defaults(func=cmd_eval)
