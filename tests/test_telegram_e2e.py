@@ -243,6 +243,7 @@ def test_sources_button_and_feedback_votes(
     for line in lines:
         assert line["question"] == question and "Akims" in line["answer"]
         assert line["sources"][0]["source"] == SEED_NAME and "Akims" in line["sources"][0]["text"]
+        assert "Akims" in line["short_answer"]["text"] and 0 < line["confidence"] <= 1
         assert str(USER) not in json.dumps(line["user"]) and len(line["user"]) == 16
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", line["time"])
     assert lines[0]["user"] == lines[1]["user"]

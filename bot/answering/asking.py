@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.answering.language import parse
+from bot.answering.language import parse_once
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
@@ -65,7 +65,7 @@ def kind_of(question: str) -> str:
 
 
 def asked(question: str) -> Asked:
-    doc = parse(question)
+    doc = parse_once(question)
     names = tuple(t.text for t in doc if t.pos_ == "PROPN" and t.lower_ not in _WH)
     return Asked(question, kind_of(question), _wh_noun(doc), frozenset(content_lemmas(doc)), names)
 

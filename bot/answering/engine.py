@@ -97,6 +97,11 @@ class Engine:
         for line in index.notes:
             self._note(line)
 
+    def load_readers(self) -> None:
+        """Load what reads questions and answers (spaCy, the learned models) now, so the first
+        question does not wait for it and a missing package fails at start, not per question."""
+        self.reader.load()
+
     def has_index(self) -> bool:
         from index import store
 

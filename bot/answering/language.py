@@ -38,6 +38,13 @@ def pipeline() -> Language:
         return _nlp
 
 
+def parse_once(text: str) -> Doc:
+    """``text`` parsed and not kept (questions: they rarely repeat, and are not retained)."""
+    nlp = pipeline()
+    with _parse_lock:
+        return nlp(text)
+
+
 @lru_cache(maxsize=2048)
 def parse(text: str) -> Doc:
     """``text`` tagged, parsed and with its entities (cached: the same passages come back).

@@ -254,12 +254,6 @@ def outcome(
     }
 
 
-def best_threshold(records: Sequence[Record], probs: Sequence[float]) -> float:
-    """The threshold of highest accuracy over answerable and unanswerable questions alike."""
-    grid = [round(t, 2) for t in np.arange(0.05, 0.951, 0.01)]
-    return max(grid, key=lambda t: (outcome(records, probs, t)["accuracy"], -t))
-
-
 # --- the command -------------------------------------------------------------------------------
 
 # Refusing a question the documents answer costs four times answering one they do not:

@@ -121,6 +121,9 @@ def build_application(settings: Settings, engine: BotEngine) -> AnyApplication:
         for raw in pending:
             await app.update_queue.put(Update.de_json(raw, app.bot))
         index = await asyncio.to_thread(engine.index)
+        load_readers = getattr(engine, "load_readers", None)
+        if load_readers is not None:  # the language pipeline and the models, before any question
+            await asyncio.to_thread(load_readers)
         logger.info(
             "@%s is answering from %d document(s), %d passages",
             app.bot.username,

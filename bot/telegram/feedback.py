@@ -80,6 +80,8 @@ class FeedbackLog:
             "resolved": answer.resolved,
             "answer": answer.text,
             "found": answer.found,
+            "short_answer": answer.short.to_json() if answer.short else None,
+            "confidence": answer.confidence,
             "sources": [
                 {"n": c.n, "source": c.source, "location": c.location, "text": c.quote}
                 for c in answer.citations
