@@ -236,8 +236,9 @@ def test_sources_button_and_feedback_votes(
     assert len(api.sent(USER)) == 2  # the answer and the sources, nothing for the forged taps
     notices = [c.params.get("text") for c in api.calls_to("answerCallbackQuery")]
     assert notices[1:3] == ["Thanks for the feedback!"] * 2
-    assert notices[3:5] == [FORGOTTEN, FORGOTTEN]
-    assert all(n and n != FORGOTTEN for n in notices[5:])
+    # the forged taps may be answered in any order: the two with an unknown answer key are
+    # "too old", the others a short notice of their own
+    assert notices[3:].count(FORGOTTEN) == 2 and all(notices[3:])
     lines = read_jsonl(settings.feedback_file)
     assert [line["vote"] for line in lines] == ["up", "down"]
     for line in lines:
