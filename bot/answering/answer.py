@@ -148,6 +148,13 @@ class Unit:
     def key(self) -> str:
         return normalize(self.text)
 
+    @property
+    def cited_text(self) -> str:
+        """What quoting this unit cites: its sentences with those it continues into."""
+        chunk = self.hit.chunk
+        spans = sentence_spans(chunk)
+        return chunk.text[spans[self.first][0] : spans[self.end][1]]
+
 
 def normalize(text: str) -> str:
     return " ".join(text.split())
@@ -365,7 +372,7 @@ class Reading:
     answers: bool  # confidence reached the threshold
 
 
-Read = Callable[[str, Choice, "Stats", Sequence["Hit"]], Reading]
+Read = Callable[[str, Choice], Reading]
 
 
 def compose(
@@ -389,7 +396,7 @@ def compose(
     )
     if not choice.chosen:
         return not_found(question, resolved, hits, choice.score)
-    reading = read(resolved, choice, stats, hits) if read is not None else None
+    reading = read(resolved, choice) if read is not None else None
     if reading is not None and not reading.answers:
         return not_found(question, resolved, hits, choice.score, reading.confidence)
     return cite(question, resolved, choice.chosen, choice.score, reading)
@@ -495,8 +502,7 @@ def _repeats(unit: Unit, avoided: set[str]) -> bool:
 def _same_text(unit: Unit, chosen: Sequence[Unit]) -> bool:
     """True when ``unit`` repeats (part of) what a chosen unit, with its continuation, cites."""
     for c in chosen:
-        spans = sentence_spans(c.hit.chunk)
-        cited = normalize(c.hit.chunk.text[spans[c.first][0] : spans[c.end][1]])
+        cited = normalize(c.cited_text)
         if unit.key in cited or cited in unit.key:
             return True
     return False

@@ -14,17 +14,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
-from bot.answering.answer import Choice, Stats
+from bot.answering.answer import Choice
 from bot.answering.asking import Asked
 from bot.answering.linear import WEIGHTS, LinearModel
 from bot.answering.phrase import Phrase
 from index.sparse import tokenize
-from index.units import sentence_spans
-
-if TYPE_CHECKING:
-    from index.retriever import Hit
 
 _NEGATION = re.compile(r"\b(not|never|no|none|nor|without)\b|n't\b", re.IGNORECASE)
 _NUMBER = re.compile(r"\d[\d,.]*")
@@ -35,25 +30,21 @@ def model() -> LinearModel:
     return LinearModel.load(WEIGHTS / "answerable.json")
 
 
-def cited_text(choice: Choice) -> str:
-    """The text the best chosen unit cites (with the sentences it continues into)."""
-    unit = choice.chosen[0]
-    chunk = unit.hit.chunk
-    spans = sentence_spans(chunk)
-    return chunk.text[spans[unit.first][0] : spans[unit.end][1]]
+def features(question: Asked, choice: Choice, phrase: Phrase | None) -> dict[str, float]:
+    """What the model reads: :func:`passage_features`, then the phrase model's confidence."""
+    return with_phrase(passage_features(question, choice), phrase)
 
 
-def features(
-    question: Asked, choice: Choice, phrase: Phrase | None, stats: Stats, hits: Sequence[Hit]
-) -> dict[str, float]:
-    """What the model reads. Deliberately none of the absolute scores (cosine, term overlap,
-    the rarest missing term's IDF): their level depends on the collection and on how the
-    question is worded (SQuAD's questions repeat their paragraph's words; a chat question
-    paraphrases), and with them the model refused half of the seed's paraphrased questions."""
+def passage_features(question: Asked, choice: Choice) -> dict[str, float]:
+    """What the question and the chosen passage say. Deliberately none of the absolute scores
+    (cosine, term overlap, the rarest missing term's IDF): their level depends on the
+    collection and on how the question is worded (SQuAD's questions repeat their paragraph's
+    words; a chat question paraphrases), and with them the model refused 14 of the seed's 35
+    correctly answered own questions."""
     best = choice.chosen[0]
     second = choice.scored[1].score if len(choice.scored) > 1 else 0.0
     passage = best.hit.chunk.text
-    f: dict[str, float] = {
+    return {
         "margin": choice.score - second,
         "names_missing": _names_missing(question.names, passage),
         "numbers_missing": _numbers_missing(question.text, passage),
@@ -61,11 +52,12 @@ def features(
         f"kind={question.kind}": 1.0,
         "terms": min(len(question.lemmas), 12) / 12,
     }
-    if phrase is not None:
-        f["phrase"] = phrase.probability
-    else:
-        f["no_phrase"] = 1.0
-    return f
+
+
+def with_phrase(passage: dict[str, float], phrase: Phrase | None) -> dict[str, float]:
+    """``passage`` features plus how sure the phrase model is of its best phrase."""
+    extra = {"phrase": phrase.probability} if phrase is not None else {"no_phrase": 1.0}
+    return passage | extra
 
 
 def _names_missing(names: Sequence[str], passage: str) -> float:

@@ -30,6 +30,7 @@ import numpy as np
 from bot.answering import answerable, phrase
 from bot.answering.answer import DEFAULT_MIN_SCORE, choose, stats_of
 from bot.answering.asking import NO_PHRASE, Asked, asked
+from bot.answering.evaluate import Case, read_cases
 from bot.answering.language import parse
 from bot.answering.linear import WEIGHTS, LinearModel
 from bot.answering.matching import contains, exact_match, f1
@@ -56,7 +57,7 @@ class Record:
     golds: tuple[str, ...]  # empty: unanswerable
     cited: str = ""  # the text the best unit cites ("" when nothing reaches the floor)
     gold_text: str = ""  # else a sentence of the article with a gold answer (phrase training)
-    base: dict[str, float] = field(default_factory=dict)  # answerable features but the phrase's
+    base: dict[str, float] = field(default_factory=dict)  # answerable.passage_features
     phrase: phrase.Phrase | None = None
 
     @property
@@ -74,27 +75,25 @@ class Record:
         return self.cited if self.reply_holds_gold else self.gold_text
 
 
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
-
-
 def ask_all(
-    index: Index, embedder: Embedder, rows: Sequence[dict[str, Any]], group: Any
+    index: Index, embedder: Embedder, cases: Sequence[Case], group: str | None
 ) -> list[Record]:
-    """Every question through retrieval and composition (threshold floor as the bot's)."""
+    """Every question through retrieval and composition (threshold floor as the bot's); each
+    record is grouped by ``group``, or by its case's source file when None."""
     stats = stats_of(index)
-    vectors = embedder.encode([r["question"] for r in rows])
-    hits_all = index.search_encoded([r["question"] for r in rows], vectors, TOP_K)
+    questions = [c.question for c in cases]
+    vectors = embedder.encode(questions)
+    hits_all = index.search_encoded(questions, vectors, TOP_K)
     out: list[Record] = []
-    for row, vector, hits in zip(rows, vectors, hits_all, strict=True):
-        q = row["question"]
-        record = Record(group(row), asked(q), tuple(row.get("expect") or ()))
+    for case, vector, hits in zip(cases, vectors, hits_all, strict=True):
+        q = case.question
+        record = Record(group or case.source or "", asked(q), case.expect)
         choice = choose(
             q, q, hits, vector, embedder, stats, DEFAULT_MIN_SCORE, stored=index.unit_vectors
         )
         if choice.chosen:
-            record.cited = answerable.cited_text(choice)
-            record.base = answerable.features(record.question, choice, None, stats, hits)
+            record.cited = choice.chosen[0].cited_text
+            record.base = answerable.passage_features(record.question, choice)
         out.append(record)
     return out
 
@@ -104,16 +103,16 @@ def collect(shared: Path, work: Path, embedder: Embedder, documents: Path) -> li
     evals = shared / "evals"
     records: list[Record] = []
     for name, docs, files, group in (
-        ("squad", squad_docs, [evals / "squad2_dev6.jsonl"], lambda r: r["source"]),
-        ("seed", documents, [evals / f for f in SEED_SETS] + OWN_SETS, lambda r: SEED_GROUP),
+        ("squad", squad_docs, [evals / "squad2_dev6.jsonl"], None),
+        ("seed", documents, [evals / f for f in SEED_SETS] + OWN_SETS, SEED_GROUP),
     ):
         build(docs, work / name, embedder)
         index = load(work / name, embedder)
-        rows = [r for f in files for r in read_jsonl(f)]
-        asked_here = ask_all(index, embedder, rows, group)
+        cases = [c for f in files for c in read_cases(f)]
+        asked_here = ask_all(index, embedder, cases, group)
         add_gold_sentences(asked_here, docs)
         records += asked_here
-        print(f"asked {len(rows)} questions over {name}", file=sys.stderr)
+        print(f"asked {len(cases)} questions over {name}", file=sys.stderr)
     return records
 
 
@@ -210,13 +209,7 @@ def out_of_fold_phrases(records: Sequence[Record], c: float = C_PHRASE) -> None:
 
 
 def answerable_row(r: Record) -> dict[str, float]:
-    row = dict(r.base)
-    del row["no_phrase"]
-    if r.phrase is not None:
-        row["phrase"] = r.phrase.probability
-    else:
-        row["no_phrase"] = 1.0
-    return row
+    return answerable.with_phrase(r.base, r.phrase)
 
 
 def answerable_rows(records: Sequence[Record]) -> tuple[list[dict[str, float]], list[int]]:

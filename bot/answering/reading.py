@@ -5,16 +5,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
-
 from bot.answering import answerable, phrase
-from bot.answering.answer import Choice, Reading, Stats
+from bot.answering.answer import Choice, Reading
 from bot.answering.asking import asked
 from bot.answering.language import pipeline
-
-if TYPE_CHECKING:
-    from index.retriever import Hit
 
 
 class Reader:
@@ -30,12 +24,11 @@ class Reader:
         phrase.model()
         answerable.model()
 
-    def __call__(self, question: str, choice: Choice, stats: Stats, hits: Sequence[Hit]) -> Reading:
+    def __call__(self, question: str, choice: Choice) -> Reading:
         q = asked(question)
-        cited = answerable.cited_text(choice)
-        best = phrase.best_phrase(q, cited)
+        best = phrase.best_phrase(q, choice.chosen[0].cited_text)
         model = answerable.model()
-        confidence = model.probability(answerable.features(q, choice, best, stats, hits))
+        confidence = model.probability(answerable.features(q, choice, best))
         threshold = model.threshold if self.threshold is None else self.threshold
         span = None if best is None else (best.start, best.end, best.probability)
         return Reading(span, confidence, confidence >= threshold)
