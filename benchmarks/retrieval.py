@@ -209,6 +209,19 @@ def hit_rates(index: Index, qset: QuestionSet, qvecs: np.ndarray) -> dict[str, f
     return out
 
 
+def evaluator(sets: Sequence[QuestionSet]) -> Callable[[Index, np.ndarray], dict[str, Any]]:
+    """Hit rates of each set, given the vectors of all their questions in order."""
+
+    def evaluate(index: Index, qvecs: np.ndarray) -> dict[str, Any]:
+        out, at = {}, 0
+        for s in sets:
+            out[s.name] = hit_rates(index, s, qvecs[at : at + len(s.questions)])
+            at += len(s.questions)
+        return out
+
+    return evaluate
+
+
 def scifact_ndcg(
     index: Index, split: Any, qvecs: np.ndarray, chunk_k: int = 50
 ) -> dict[str, float]:
@@ -271,15 +284,7 @@ def news(tmp: Path, args: argparse.Namespace, embedder: CachingEmbedder) -> list
     copy_bbc(docs, args.bbc_limit)
     sets = news_sets(seed_name())
     questions = [q.text for s in sets for q in s.questions]
-
-    def evaluate(index: Index, qvecs: np.ndarray) -> dict[str, dict[str, float]]:
-        out, at = {}, 0
-        for s in sets:
-            out[s.name] = hit_rates(index, s, qvecs[at : at + len(s.questions)])
-            at += len(s.questions)
-        return out
-
-    return run_set("news", docs, evaluate, questions, args, embedder)
+    return run_set("news", docs, evaluator(sets), questions, args, embedder)
 
 
 def wiki(tmp: Path, args: argparse.Namespace, embedder: CachingEmbedder) -> list[dict[str, Any]]:

@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     fusion_weight: float = Field(IndexSettings.fusion_param, ge=0, le=1)
     rrf_k: float = Field(10.0, gt=0)  # best RRF k on SciFact train (benchmarks/RESULTS.md)
     search_titles: bool = IndexSettings.titles  # passages searched with their document's title
+    # the top fused passages re-ranked by their best sentence (index/rerank.py); 0: off
+    rerank_depth: int = Field(IndexSettings.rerank_depth, ge=0, le=100)
     # full: check every index file's checksum on load; size: only sizes (benchmarks/RESULTS.md)
     verify_index: Literal["full", "size"] = "full"
 
@@ -102,6 +104,7 @@ class Settings(BaseSettings):
             max_file_bytes=int(self.max_file_mb * 1024 * 1024),
             verify=self.verify_index,
             titles=self.search_titles,
+            rerank_depth=self.rerank_depth,
         )
 
     def build_threads(self) -> int:

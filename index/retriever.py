@@ -15,6 +15,7 @@ from index.dense import DenseIndex
 from index.embedding import Embedder
 from index.errors import IndexCorruptError, IndexIncompatibleError
 from index.fusion import fuse
+from index.rerank import Candidate, Question, Sources, UnitTerms, rerank
 from index.sparse import SparseIndex
 
 
@@ -33,6 +34,10 @@ class IndexSettings:
     fusion_param: float = 0.5
     titles: bool = True  # passages are searched with their document's title (Chunk.search_text)
     candidates: int = 100  # per retriever, before fusion
+    # fused candidates re-ranked by their best answer unit (index.rerank); 0: off
+    rerank_depth: int = 15
+    rerank_cosine: float = 1.0  # weight of a unit's cosine in its score (index.rerank)
+    rerank_overlap: float = 0.8  # weight of its share of the question's terms
     max_file_bytes: int = 20 * 1024 * 1024
     verify: str = "full"  # on load: "full" checks every file's checksum, "size" only sizes
 
@@ -77,6 +82,8 @@ class Index:
         self.units = units
         self.unit_offsets = unit_offsets
         self.notes = notes  # for the operator, e.g. an index written before checksums
+        self._sources: Sources | None = None
+        self.unit_terms = UnitTerms()
 
     @classmethod
     def load(cls, root: Path, embedder: Embedder, settings: IndexSettings | None = None) -> Index:
@@ -139,6 +146,29 @@ class Index:
         chunk = self.chunks[other]
         return chunk if chunk.source == self.chunks[row].source else None
 
+    @property
+    def sources_of_rows(self) -> Sources:
+        """Each row's document (built on first use; the re-ranker's per-document counts)."""
+        if self._sources is None:
+            self._sources = Sources(self.chunks)
+        return self._sources
+
+    def _reranked(
+        self,
+        query: str,
+        vector: np.ndarray,
+        rows: np.ndarray,
+        fused: np.ndarray,
+        dense: np.ndarray,
+    ) -> np.ndarray:
+        candidates = [
+            Candidate(int(r), self.chunks[int(r)], float(f), float(d), self.unit_vectors(int(r)))
+            for r, f, d in zip(rows, fused, dense, strict=True)
+        ]
+        asked = Question(query, self.sparse.rows_with, len(self.chunks), self.sources_of_rows)
+        weights = (self.settings.rerank_cosine, self.settings.rerank_overlap)
+        return rerank(asked, vector, candidates, self.unit_terms, weights)
+
     def search(self, queries: Sequence[str], k: int = 5) -> list[list[Hit]]:
         """Top ``k`` fused hits per query. One query is a batch of one."""
         if not queries:
@@ -168,7 +198,16 @@ class Index:
             fused = fuse(
                 dense_scores, sparse_scores, self.settings.fusion, self.settings.fusion_param
             )
-            order = np.lexsort((ids, -fused))[:k]
+            order = np.lexsort((ids, -fused))[: max(k, self.settings.rerank_depth)]
+            reranked = min(self.settings.rerank_depth, len(order))
+            if reranked > 0:
+                head, rest = order[:reranked], order[reranked:]
+                fused[head] = self._reranked(
+                    query, vectors[qi], ids[head], fused[head], dense_scores[head]
+                )
+                if len(rest):  # the rest stays below the re-ranked head, in fused order
+                    fused[rest] -= max(0.0, float(fused[rest].max() - fused[head].min()) + 1e-6)
+                order = np.concatenate([head[np.lexsort((ids[head], -fused[head]))], rest])
             results.append(
                 [
                     Hit(
@@ -179,7 +218,7 @@ class Index:
                         rank=rank,
                         row=int(ids[j]),
                     )
-                    for rank, j in enumerate(order, start=1)
+                    for rank, j in enumerate(order[:k], start=1)
                 ]
             )
         return results

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,17 @@ def tokenize(text: str) -> list[str]:
     stop = _stopwords()
     words = [w for w in _TOKEN.findall(text.lower()) if w not in stop and len(w) < 40]
     return list(_stemmer().stemWords(words))
+
+
+def terms_by_span(text: str, spans: Sequence[tuple[int, int]]) -> list[frozenset[str]]:
+    """The distinct :func:`tokenize` terms of each span of ``text``, stemmed in one call."""
+    stop = _stopwords()
+    per_span = [
+        [w for w in _TOKEN.findall(text[a:b].lower()) if w not in stop and len(w) < 40]
+        for a, b in spans
+    ]
+    stems = iter(_stemmer().stemWords([w for words in per_span for w in words]))
+    return [frozenset(next(stems) for _ in words) for words in per_span]
 
 
 class SparseIndex:

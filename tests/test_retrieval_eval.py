@@ -54,9 +54,9 @@ def test_seed_still_on_top_among_bbc(mixed_index) -> None:  # type: ignore[no-un
     assert in_top3 >= len(cases) - 1
 
 
-def _top3_holds(index, cases) -> float:  # type: ignore[no-untyped-def]
-    """Share of cases with a passage of their file holding an expected string in the top 3."""
-    results = index.search([c["question"] for c in cases], k=3)
+def _holds_in_top(index, cases, k: int = 3) -> float:  # type: ignore[no-untyped-def]
+    """Share of cases with a passage of their file holding an expected string in the top k."""
+    results = index.search([c["question"] for c in cases], k=k)
     found = 0
     for case, hits in zip(cases, results, strict=True):
         wanted = [e.lower() for e in case["expect"]]
@@ -68,16 +68,20 @@ def _top3_holds(index, cases) -> float:  # type: ignore[no-untyped-def]
     return found / len(cases)
 
 
-def test_squad_six_articles_answer_passage_in_top3(squad_index) -> None:  # type: ignore[no-untyped-def]
-    """Wikipedia articles: a passage of the right article holding a gold answer, in the top 3
-    (1,302 answerable SQuAD 2.0 questions; benchmarks/RESULTS.md has them among all BBC)."""
+def test_squad_six_articles_answer_passage_in_top1_and_top3(squad_index) -> None:  # type: ignore[no-untyped-def]
+    """Wikipedia articles: a passage of the right article holding a gold answer, first and in
+    the top 3 (1,302 answerable SQuAD 2.0 questions; benchmarks/RESULTS.md has them among all
+    BBC). Measured with the sentence re-ranker: top 1 0.9025, top 3 0.9670 (fusion alone:
+    0.8802 / 0.9616)."""
     cases = [c for c in read_jsonl(shared_path("evals", "squad2_dev6.jsonl")) if c.get("expect")]
-    rate = _top3_holds(squad_index, cases)
-    assert rate >= 0.96, f"top 3 {rate:.4f}"  # 0.9616 measured with titles and blend 0.5
+    top1 = _holds_in_top(squad_index, cases, k=1)
+    top3 = _holds_in_top(squad_index, cases)
+    assert top1 >= 0.895, f"top 1 {top1:.4f}"
+    assert top3 >= 0.965, f"top 3 {top3:.4f}"
 
 
 def test_paraphrased_seed_questions_among_bbc(mixed_index) -> None:  # type: ignore[no-untyped-def]
     """Short questions that name nothing of the seed's topic, among ~300 news articles."""
     cases = read_jsonl(ROOT / "tests" / "evals" / "seed_paraphrased.jsonl")
-    found = round(_top3_holds(mixed_index, cases) * len(cases))
-    assert found >= 12, f"{found} of {len(cases)}"  # 13 of 18 measured (titles, blend 0.5)
+    found = round(_holds_in_top(mixed_index, cases) * len(cases))
+    assert found >= 12, f"{found} of {len(cases)}"  # 12 of 18 measured (13 by fusion alone)

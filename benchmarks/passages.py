@@ -1,0 +1,183 @@
+"""Passage re-ranking by the best answer unit (``index.rerank``), through real product indexes.
+
+One command gives the re-ranking figures of issue 12 (``benchmarks/RESULTS.md``)::
+
+    .venv/bin/python -m benchmarks.passages                       # all collections, the grid
+    .venv/bin/python -m benchmarks.passages --sets wiki --depth 0 15 --overlap 0.8 --cosine 1
+
+Unlike ``benchmarks.retrieval`` (in-memory variants of what a chunk is searched by), each
+collection here is built with ``index.build`` exactly as ``docbot index`` builds it (titles,
+answer units pooled from the chunk's forward pass), into ``--cache`` (default
+``$DOCBOT_BENCH_CACHE/passages``, else a folder under /tmp), so a second run reuses every
+vector. The collections and question sets are those of ``benchmarks.retrieval``: **news** (the
+seed + all BBC: ``bbc_dev``, ``seed_dev``, the paraphrased seed questions), **wiki** (the six
+SQuAD 2.0 articles + all BBC: a passage of the right article holding a gold answer in the top
+1 / 3 / 5) and **scifact** (``--scifact-split``, nDCG@10 of documents ranked by their best
+chunk). Each row is one re-ranking setting: depth (0 = fusion alone), the unit cosine's weight
+and the term overlap's weight. ``--timing`` adds search p50 (query encoding included) with the
+re-ranker off and on, in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks.retrieval import (
+    ROOT,
+    SQUAD,
+    QuestionSet,
+    copy_bbc,
+    evaluator,
+    news_sets,
+    scifact_ndcg,
+    seed_name,
+    wiki_sets,
+)
+from benchmarks.scifact import load_split, write_corpus
+from index import build
+from index.embedding import Embedder, load_embedder
+from index.retriever import Index, IndexSettings
+
+Evaluate = Callable[[Index, np.ndarray], dict[str, dict[str, float]]]
+
+
+def default_cache() -> Path:
+    base = os.environ.get("DOCBOT_BENCH_CACHE")
+    return Path(base) / "passages" if base else Path(tempfile.gettempdir()) / "docbot-passages"
+
+
+def documents(cache: Path, name: str) -> Path:
+    """The collection's files, written once under ``cache``."""
+    docs = cache / name / "documents"
+    if docs.exists():
+        return docs
+    partial = docs.with_name("documents.partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    if name == "news":
+        shutil.copytree(ROOT / "documents", partial)
+        copy_bbc(partial)
+    elif name == "wiki":
+        shutil.copytree(SQUAD, partial)
+        copy_bbc(partial)
+    else:
+        partial.mkdir(parents=True)
+        write_corpus(partial)
+    partial.rename(docs)
+    return docs
+
+
+def built(cache: Path, name: str, embedder: Embedder) -> Index:
+    """The collection's product index (incremental: unchanged files reuse their vectors)."""
+    root = cache / name / "index"
+    started = time.monotonic()
+    report = build(documents(cache, name), root, embedder)
+    print(
+        f"{name}: {report.chunks} chunks, {report.embedded} embedded, "
+        f"{time.monotonic() - started:.0f} s",
+        file=sys.stderr,
+        flush=True,
+    )
+    return Index.load(root, embedder)
+
+
+def question_sets(name: str, split: str) -> tuple[list[str], Evaluate]:
+    if name == "scifact":
+        data = load_split(split)
+        return list(data.queries.values()), lambda index, qvecs: {
+            f"scifact_{split}": scifact_ndcg(index, data, qvecs)
+        }
+    sets: list[QuestionSet] = news_sets(seed_name()) if name == "news" else wiki_sets(None)
+    return [q.text for s in sets for q in s.questions], evaluator(sets)
+
+
+def settings_grid(args: argparse.Namespace) -> Iterator[tuple[int, float, float]]:
+    for depth in args.depth:
+        if depth == 0:
+            yield 0, 0.0, 0.0
+            continue
+        for cosine in args.cosine:
+            for overlap in args.overlap:
+                yield depth, cosine, overlap
+
+
+def search_p50(index: Index, questions: Sequence[str], repeat: int = 3) -> float:
+    """Median seconds of one ``Index.search`` (encoding the question included)."""
+    index.search([questions[0]], 5)
+    times = []
+    for _ in range(repeat):
+        for q in questions:
+            started = time.perf_counter()
+            index.search([q], 5)
+            times.append(time.perf_counter() - started)
+    return float(np.median(times))
+
+
+def run(name: str, args: argparse.Namespace, embedder: Embedder) -> list[dict[str, Any]]:
+    index = built(args.cache, name, embedder)
+    base = index.settings
+    questions, evaluate = question_sets(name, args.scifact_split)
+    qvecs = embedder.encode(questions)
+    rows = []
+    for depth, cosine, overlap in settings_grid(args):
+        index.settings = replace(
+            base, rerank_depth=depth, rerank_cosine=cosine, rerank_overlap=overlap
+        )
+        for qset, figures in evaluate(index, qvecs).items():
+            row = {"collection": name, "set": qset, "depth": depth, "cosine": cosine}
+            row |= {"overlap": overlap, **figures}
+            rows.append(row)
+            print("  ", json.dumps(row), file=sys.stderr, flush=True)
+    if args.timing:
+        sample = questions[:: max(1, len(questions) // 100)][:100]
+        off = search_p50(replace_settings(index, base, 0), sample)
+        on = search_p50(replace_settings(index, base, base.rerank_depth), sample)
+        row = {"collection": name, "set": "timing", "questions": len(sample)}
+        row |= {"p50_off_ms": off * 1000, "p50_on_ms": on * 1000, "ratio": on / off}
+        rows.append(row)
+        print("  ", json.dumps(row), file=sys.stderr, flush=True)
+    return rows
+
+
+def replace_settings(index: Index, base: IndexSettings, depth: int) -> Index:
+    index.settings = replace(base, rerank_depth=depth)
+    return index
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--sets",
+        nargs="+",
+        choices=["news", "wiki", "scifact"],
+        default=["news", "wiki", "scifact"],
+    )
+    parser.add_argument("--depth", type=int, nargs="+", default=[0, 10, 15, 30])
+    parser.add_argument("--cosine", type=float, nargs="+", default=[0.5, 1.0, 1.5])
+    parser.add_argument("--overlap", type=float, nargs="+", default=[0.4, 0.8, 1.2])
+    parser.add_argument("--scifact-split", choices=("train", "test"), default="train")
+    parser.add_argument("--cache", type=Path, default=default_cache())
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--timing", action="store_true", help="search p50, re-ranker off/on")
+    parser.add_argument("--out", type=Path, default=None, help="write the rows as JSON lines")
+    args = parser.parse_args(argv)
+    embedder = load_embedder("", threads=args.threads)
+    rows = [row for name in args.sets for row in run(name, args, embedder)]
+    if args.out:
+        args.out.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
