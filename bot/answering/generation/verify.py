@@ -1,8 +1,10 @@
 """Every sentence of a model's reply checked against the passages it cites.
 
 A sentence is kept only when it cites at least one passage ([n]), every passage it cites was
-given, every number and name it uses appears verbatim in the cited passage(s), and its support
-reaches ``THRESHOLD``:
+given, every number and name it uses appears verbatim in the cited passage(s) (a name: a
+capitalised word after the first, or a first word spaCy tags as a proper noun), it says "not"
+(or "never", "without", "failed", ...) only when a cited passage does so too, and drops none
+that the passage sentence most like it says, and its support reaches ``THRESHOLD``:
 
     support = LEXICAL_WEIGHT * lexical + (1 - LEXICAL_WEIGHT) * semantic
 
@@ -27,8 +29,8 @@ from index.sparse import tokenize
 from index.units import WORD
 
 # Calibrated (benchmarks/RESULTS.md, "Generative answers: sentence verification (issue 16)").
-LEXICAL_WEIGHT = 0.5
-THRESHOLD = 0.7
+LEXICAL_WEIGHT = 1.0
+THRESHOLD = 0.87
 
 Encode = Callable[[Sequence[str]], np.ndarray]  # texts -> L2-normalised rows
 
@@ -38,6 +40,9 @@ _MARKER_RUN = re.compile(r"(?:\s*\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\])+")
 _AFTER_STOP = re.compile(r"([.!?…])((?:\s*\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\])+)")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _POSSESSIVE = re.compile(r"['’]s$")
+NEGATIONS = frozenset(
+    "not n't no never without nothing none neither nor cannot failed fail fails unable".split()
+)
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,7 @@ class Support:
     missing_names: tuple[str, ...] = ()
     # per cited passage: (n, first, last), its sentence(s) most like the sentence
     best: tuple[tuple[int, int, int], ...] = ()
+    polarity: str = ""  # "": agrees; else which side negates what the other does not
 
     def score(self, weight: float = LEXICAL_WEIGHT) -> float:
         return weight * self.lexical + (1 - weight) * self.semantic
@@ -82,7 +88,7 @@ class Dropped:
         return {"sentence": self.sentence, "reason": self.reason, "detail": self.detail}
 
 
-REASONS = ("no_marker", "unknown_passage", "number", "name", "unsupported")
+REASONS = ("no_marker", "unknown_passage", "number", "name", "negation", "unsupported")
 
 
 @dataclass(frozen=True)
@@ -123,13 +129,34 @@ def numbers_of(text: str) -> set[str]:
 
 
 def names_of(sentence: str) -> list[str]:
-    """Capitalised words after the first ("Akims", "Tengrinews", "FBI"), possessives cut."""
-    words = WORD.findall(sentence)[1:]
-    return [
-        _POSSESSIVE.sub("", w.strip("'’-"))
-        for w in words
-        if w[:1].isupper() and w not in ("I",) and not w[:1].isdigit()
-    ]
+    """Capitalised words after the first ("Akims", "Tengrinews", "FBI"), and the first when
+    spaCy tags it a proper noun ("Reuters reported ..."); possessives cut."""
+    words = WORD.findall(sentence)
+    later = [w for w in words[1:] if w[:1].isupper() and w != "I" and not w[:1].isdigit()]
+    if words and words[0][:1].isupper() and _proper_noun_first(sentence):
+        later.insert(0, words[0])
+    return [_POSSESSIVE.sub("", w.strip("'’-")) for w in later]
+
+
+def _proper_noun_first(sentence: str) -> bool:
+    from bot.answering.language import parse
+
+    doc = parse(sentence)
+    return len(doc) > 0 and doc[0].pos_ == "PROPN"
+
+
+def negated(text: str) -> bool:
+    return any(w in NEGATIONS or w.endswith("n't") for w in WORD.findall(text.lower()))
+
+
+def _polarity(sentence: str, cited_text: str, closest: str) -> str:
+    """Why negation disagrees: the sentence negates and no cited passage does, or the cited
+    sentence most like it negates and the sentence does not ("" when they agree)."""
+    if negated(sentence) and not negated(cited_text):
+        return "the sentence negates, the cited passage does not"
+    if not negated(sentence) and negated(closest):
+        return "the cited sentence negates, the sentence does not"
+    return ""
 
 
 def _word_set(text: str) -> set[str]:
@@ -164,7 +191,10 @@ def support_of(sentence: str, cited: Sequence[Passage], encode: Encode) -> Suppo
     cosines = vectors[1:] @ vectors[0] if texts else np.zeros(0)
     semantic = float(cosines.max()) if len(cosines) else 0.0
     best = _best_per_passage(windows, cosines)
-    return Support(lexical, semantic, tuple(numbers), tuple(dict.fromkeys(names)), best)
+    single = [i for i, (_, a, b) in enumerate(windows) if a == b]
+    closest = texts[max(single, key=lambda i: float(cosines[i]))] if single else ""
+    polarity = _polarity(sentence, text, closest)
+    return Support(lexical, semantic, tuple(numbers), tuple(dict.fromkeys(names)), best, polarity)
 
 
 def _named_in(name: str, words: set[str]) -> bool:
@@ -203,6 +233,8 @@ def judge(
     if support.missing_names:
         missing = ", ".join(support.missing_names)
         return Dropped(drafted.text, "name", f"{missing} not in the cited passage")
+    if support.polarity:
+        return Dropped(drafted.text, "negation", support.polarity)
     if support.score(weight) < threshold:
         detail = (
             f"support {support.score(weight):.2f} < {threshold} "
