@@ -174,7 +174,7 @@ def test_nothing_surviving_gives_the_extractive_answer(
 # --- faults -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("fault", ["empty", "500", "hang", "malformed", "stall"])
+@pytest.mark.parametrize("fault", ["empty", "500", "hang", "malformed", "stall", "trickle"])
 def test_server_faults_give_the_extractive_answer_in_time(  # type: ignore[no-untyped-def]
     fault, fake, stream, hits, extractive, caplog
 ) -> None:

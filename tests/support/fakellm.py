@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-FAULTS = ("500", "hang", "malformed", "empty", "stall")
+FAULTS = ("500", "hang", "malformed", "empty", "stall", "trickle")
 Reply = str | Callable[[str], str]  # a text, a fault, or the text made from the user's prompt
 
 
@@ -32,7 +32,7 @@ class FakeLLM:
     text (or a function of the last message's content that returns it), or one of ``FAULTS``:
     "500" (an HTTP error), "hang" (no answer until released),
     "malformed" (a body that is not JSON), "empty" (an empty content), "stall" (a stream that
-    starts, then hangs)."""
+    starts, then hangs), "trickle" (a stream of one word every 0.3 s that never ends)."""
 
     script: list[Reply] = field(default_factory=lambda: ["I do not know."])
     requests: list[Recorded] = field(default_factory=list)
@@ -80,6 +80,8 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
                 fake.released.wait(30)
             elif reply == "malformed":
                 self._send(200, "application/json", b'{"choices": [{"message": {"content": "x')
+            elif reply == "trickle":
+                self._trickle()
             elif stream:
                 self._stream("" if reply == "empty" else reply, stall=reply == "stall")
             else:
@@ -112,6 +114,14 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
             )
             self._event("[DONE]")
             self.close_connection = True
+
+        def _trickle(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            while not fake.released.wait(0.3):
+                self._event(json.dumps(chunk("word ")))
 
         def _event(self, data: str) -> None:
             self.wfile.write(f"data: {data}\n\n".encode())
