@@ -86,6 +86,8 @@ def test_ask_json_contract_field_by_field(
         "found": False,
         "citations": [],
         "short_answer": None,
+        "generated": False,
+        "dropped": [],
     }
 
 
