@@ -306,3 +306,14 @@ def test_passages_are_distinct_and_limited(hits, extractive) -> None:  # type: i
     passages = passages_of([*hits, hits[0]], 3)
     assert [p.n for p in passages] == [1, 2, 3]
     assert len(messages("q?", passages, extractive)) == 2
+
+
+def test_numbers_match_with_or_without_thousands_separators() -> None:
+    from bot.answering.generation.passages import Passage
+    from bot.answering.generation.verify import support_of
+
+    passage = [Passage.of_text(1, "The city had 1,000 inhabitants in 1816 and 2 mills.")]
+    encode = FakeEmbedder().encode
+    assert support_of("It had 1000 inhabitants in 1816.", passage, encode).missing_numbers == ()
+    assert support_of("It had 1,000 inhabitants.", passage, encode).missing_numbers == ()
+    assert support_of("It had 3 mills in 1861.", passage, encode).missing_numbers == ("1861", "3")

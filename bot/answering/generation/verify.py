@@ -172,11 +172,30 @@ def support_of(sentence: str, cited: Sequence[Passage], encode: Encode) -> Suppo
     """What the cited passages say for ``sentence`` (see the module's docstring)."""
     text = " ".join(p.text for p in cited)
     stems = set(tokenize(sentence))
-    have = set(tokenize(text))
-    lexical = len(stems & have) / len(stems) if stems else 0.0
-    numbers = sorted(n for n in set(_NUMBER.findall(sentence)) if n not in numbers_of(text))
+    lexical = len(stems & set(tokenize(text))) / len(stems) if stems else 0.0
+    written = numbers_of(text)
+    numbers = sorted(n for n in set(_NUMBER.findall(sentence)) if not numbers_of(n) & written)
     words = _word_set(text)
     names = [n for n in names_of(sentence) if not _named_in(n, words)]
+    windows, texts = _windows(cited)
+    vectors = encode([sentence, *texts])
+    cosines = vectors[1:] @ vectors[0] if texts else np.zeros(0)
+    semantic = float(cosines.max()) if len(cosines) else 0.0
+    single = [i for i, (_, a, b) in enumerate(windows) if a == b]
+    closest = texts[max(single, key=lambda i: float(cosines[i]))] if single else ""
+    return Support(
+        lexical,
+        semantic,
+        tuple(numbers),
+        tuple(dict.fromkeys(names)),
+        _best_per_passage(windows, cosines),
+        _polarity(sentence, text, closest),
+    )
+
+
+def _windows(cited: Sequence[Passage]) -> tuple[list[tuple[int, int, int]], list[str]]:
+    """Each cited sentence, and each two neighbouring ones together, as (n, first, last) and
+    text: what a sentence of the reply is compared with."""
     windows: list[tuple[int, int, int]] = []
     texts: list[str] = []
     for p in cited:
@@ -187,14 +206,7 @@ def support_of(sentence: str, cited: Sequence[Passage], encode: Encode) -> Suppo
         for i in range(len(sentences) - 1):
             windows.append((p.n, i, i + 1))
             texts.append(f"{sentences[i]} {sentences[i + 1]}")
-    vectors = encode([sentence, *texts])
-    cosines = vectors[1:] @ vectors[0] if texts else np.zeros(0)
-    semantic = float(cosines.max()) if len(cosines) else 0.0
-    best = _best_per_passage(windows, cosines)
-    single = [i for i, (_, a, b) in enumerate(windows) if a == b]
-    closest = texts[max(single, key=lambda i: float(cosines[i]))] if single else ""
-    polarity = _polarity(sentence, text, closest)
-    return Support(lexical, semantic, tuple(numbers), tuple(dict.fromkeys(names)), best, polarity)
+    return windows, texts
 
 
 def _named_in(name: str, words: set[str]) -> bool:
