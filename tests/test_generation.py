@@ -20,9 +20,9 @@ from bot.answering.answer import Answer, Citation, ShortAnswer
 from bot.answering.generation import CheckedAnswer, Generator, generation_of
 from bot.answering.generation.client import ChatClient, ServerConfig, completions_url
 from bot.answering.generation.errors import GenerationError
-from bot.answering.generation.passages import passages_of
+from bot.answering.generation.passages import Passage, passages_of
 from bot.answering.generation.prompt import messages
-from bot.answering.generation.verify import split_reply
+from bot.answering.generation.verify import split_reply, support_of
 from bot.cli.render import answer_json, answer_text
 from bot.telegram.formatting import format_answer, telegram_html_problems
 from index.chunking import Chunk, split_sentences
@@ -309,9 +309,6 @@ def test_passages_are_distinct_and_limited(hits, extractive) -> None:  # type: i
 
 
 def test_numbers_match_with_or_without_thousands_separators() -> None:
-    from bot.answering.generation.passages import Passage
-    from bot.answering.generation.verify import support_of
-
     passage = [Passage.of_text(1, "The city had 1,000 inhabitants in 1816 and 2 mills.")]
     encode = FakeEmbedder().encode
     assert support_of("It had 1000 inhabitants in 1816.", passage, encode).missing_numbers == ()
