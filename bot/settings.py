@@ -67,6 +67,14 @@ class Settings(BaseSettings):
     conversation_turns: int = Field(6, ge=1)
     conversation_minutes: float = Field(30.0, gt=0)
 
+    # --- generative answers (optional; README, "Generative answers (optional)") -------------
+    llm_url: str = ""  # an OpenAI-compatible server's base URL; empty: extractive answers only
+    llm_model: str = ""
+    llm_api_key: SecretStr | None = None  # sent only as "Authorization: Bearer ..."
+    llm_timeout_s: float = Field(8.0, gt=0)  # the whole call; then the extractive answer
+    llm_max_tokens: int = Field(300, ge=16)
+    llm_stream: bool = True
+
     # --- Telegram --------------------------------------------------------------------------
     telegram_bot_token: SecretStr | None = Field(
         None, validation_alias=AliasChoices("TELEGRAM_BOT_TOKEN", "DOCBOT_TELEGRAM_BOT_TOKEN")
@@ -88,7 +96,9 @@ class Settings(BaseSettings):
     def _ids(cls, value: object) -> list[int]:
         return _id_list(value)
 
-    @field_validator("telegram_bot_token", "webhook_secret", "answer_threshold", mode="before")
+    @field_validator(
+        "telegram_bot_token", "webhook_secret", "answer_threshold", "llm_api_key", mode="before"
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

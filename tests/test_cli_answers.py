@@ -51,7 +51,16 @@ def test_ask_json_contract_field_by_field(
     assert len(lines) == 2
     found, missing = (json.loads(line) for line in lines)
 
-    assert set(found) == {"question", "answer", "found", "citations", "short_answer"}
+    assert set(found) == {
+        "question",
+        "answer",
+        "found",
+        "citations",
+        "short_answer",
+        "generated",
+        "dropped",
+    }
+    assert found["generated"] is False and found["dropped"] == []  # DOCBOT_LLM_URL unset
     assert found["question"] == questions[0]
     assert found["found"] is True
     assert found["answer"].endswith("They will be managed by oblast Akims (Governors). [1]")
@@ -77,6 +86,8 @@ def test_ask_json_contract_field_by_field(
         "found": False,
         "citations": [],
         "short_answer": None,
+        "generated": False,
+        "dropped": [],
     }
 
 
@@ -219,7 +230,13 @@ def test_answer_json_has_the_short_answer_and_titles() -> None:
     }
     assert c["text"][short["start"] : short["end"]] == short["text"]
     assert AKIMS_SENTENCE in row["answer"]  # the answer stays the supporting sentence
-    assert set(row) == {"question", "answer", "found", "citations", "short_answer"}
+    assert set(row) - {"generated", "dropped"} == {
+        "question",
+        "answer",
+        "found",
+        "citations",
+        "short_answer",
+    }
 
     assert answer_json(akims(short=False))["short_answer"] is None
     assert answer_json(akims(title=""))["citations"][0]["title"] == ""  # type: ignore[index]

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from bot.answering.answer import Answer, VectorCache, compose, stats_of
 from bot.answering.batching import QuestionBatcher
 from bot.answering.conversation import ConversationStore, MemoryConversationStore, Turn, resolve
+from bot.answering.generation import Generator
 from bot.answering.reading import Reader
 from bot.settings import Settings
 from index import build as build_index
@@ -46,6 +47,7 @@ class Engine:
         self._loaded_from: str | None = None
         self._refused: str | None = None  # a build folder that failed to load
         self._lock = threading.Lock()
+        self.generator = Generator.from_settings(settings)  # None unless DOCBOT_LLM_URL is set
 
     @property
     def embedder(self) -> Embedder:
@@ -186,4 +188,7 @@ class Engine:
                 follow_up=resolution.follow_up,
             )
             self.conversations.add(conversation_id, turn)
+        if self.generator is not None:
+            vectors, embedder = self._vectors, index.embedder
+            return self.generator.answer(answer, hits, lambda t: vectors.encode(embedder, t))
         return answer

@@ -11,6 +11,7 @@ from typing import TextIO
 
 from bot.answering.answer import Answer
 from bot.answering.evaluate import Figures, label
+from bot.answering.generation import generation_of
 from bot.telegram.formatting import distinct_title
 from index.build import BuildReport, Progress
 from index.retriever import Hit
@@ -82,7 +83,10 @@ def print_hits(query: str, hits: list[Hit]) -> None:
 
 
 def answer_json(answer: Answer) -> dict[str, object]:
-    """The ``ask --json`` contract: one object per question."""
+    """The ``ask --json`` contract: one object per question. ``generated``: the answer is a
+    model's verified sentences (``DOCBOT_LLM_URL``); ``dropped``: the sentences verification
+    refused, with the reason."""
+    generated, dropped = generation_of(answer)
     return {
         "question": answer.question,
         "answer": answer.text,
@@ -99,6 +103,8 @@ def answer_json(answer: Answer) -> dict[str, object]:
             for c in answer.citations
         ],
         "short_answer": answer.short.to_json() if answer.short else None,
+        "generated": generated,
+        "dropped": [d.to_json() for d in dropped],
     }
 
 
