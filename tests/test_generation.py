@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 from pydantic import SecretStr
-from support.fakellm import FakeLLM, running_fake_llm
+from support.fakellm import FAULTS, FakeLLM, running_fake_llm
 from support.fakes import FakeEmbedder
 from support.paths import DOCUMENTS, SEED_NAME
 
@@ -174,7 +174,7 @@ def test_nothing_surviving_gives_the_extractive_answer(
 # --- faults -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("fault", ["empty", "500", "hang", "malformed", "stall", "trickle"])
+@pytest.mark.parametrize("fault", FAULTS)
 def test_server_faults_give_the_extractive_answer_in_time(  # type: ignore[no-untyped-def]
     fault, fake, stream, hits, extractive, caplog
 ) -> None:

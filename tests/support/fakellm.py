@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-FAULTS = ("500", "hang", "malformed", "empty", "stall", "trickle")
+FAULTS = ("500", "hang", "malformed", "empty", "stall", "trickle", "late_stall")
 Reply = str | Callable[[str], str]  # a text, a fault, or the text made from the user's prompt
 
 
@@ -32,7 +32,9 @@ class FakeLLM:
     text (or a function of the last message's content that returns it), or one of ``FAULTS``:
     "500" (an HTTP error), "hang" (no answer until released),
     "malformed" (a body that is not JSON), "empty" (an empty content), "stall" (a stream that
-    starts, then hangs), "trickle" (a stream of one word every 0.3 s that never ends)."""
+    starts, then hangs), "trickle" (a stream of one word every 0.3 s that never ends),
+    "late_stall" (one word every 0.3 s for 0.9 s, then nothing: the last byte lands just before
+    a 1 s deadline)."""
 
     script: list[Reply] = field(default_factory=lambda: ["I do not know."])
     requests: list[Recorded] = field(default_factory=list)
@@ -58,6 +60,10 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
+        def handle(self) -> None:
+            with suppress(BrokenPipeError, ConnectionResetError):  # a client hung up: fine
+                super().handle()
+
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
             raw = self.rfile.read(length)
@@ -80,8 +86,8 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
                 fake.released.wait(30)
             elif reply == "malformed":
                 self._send(200, "application/json", b'{"choices": [{"message": {"content": "x')
-            elif reply == "trickle":
-                self._trickle()
+            elif reply in ("trickle", "late_stall"):
+                self._trickle(words=3 if reply == "late_stall" else None)
             elif stream:
                 self._stream("" if reply == "empty" else reply, stall=reply == "stall")
             else:
@@ -115,13 +121,17 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
             self._event("[DONE]")
             self.close_connection = True
 
-        def _trickle(self) -> None:
+        def _trickle(self, words: int | None) -> None:
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
             self.send_header("Connection", "close")
             self.end_headers()
+            sent = 0
             while not fake.released.wait(0.3):
+                if words is not None and sent >= words:
+                    continue  # stalled: the connection stays open, nothing more comes
                 self._event(json.dumps(chunk("word ")))
+                sent += 1
 
         def _event(self, data: str) -> None:
             self.wfile.write(f"data: {data}\n\n".encode())

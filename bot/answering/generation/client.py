@@ -3,7 +3,10 @@ a hosted API): ``POST {DOCBOT_LLM_URL}/v1/chat/completions``, streamed (server-s
 not, on httpx.
 
 The whole call has one deadline, ``timeout_s``: connecting, waiting and reading all count
-against it (a server that trickles tokens is cut at the deadline). The API key is sent only as
+against it. The call runs on a worker thread and the caller waits for it until the deadline
+only, so a server that trickles tokens, or sends a byte just before the deadline and then
+hangs, costs the question no more than ``timeout_s``; the abandoned call ends on httpx's own
+timeout. The API key is sent only as
 ``Authorization: Bearer ...``; it is in no message, log line or error.
 """
 
@@ -12,6 +15,8 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as WaitTimeout
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,6 +32,7 @@ from bot.answering.generation.errors import (
     ServerUnreachableError,
 )
 
+CALLS = 8  # model calls in flight at once per server; more wait (within their deadline)
 MAX_REPLY_CHARS = 20_000  # a reply longer than this is not an answer to one question
 Message = dict[str, str]  # {"role": "system" | "user", "content": ...}
 
@@ -72,13 +78,24 @@ class ChatClient:
         self._http = httpx.Client(
             headers=headers, timeout=httpx.Timeout(config.timeout_s), transport=transport
         )
+        self._calls = ThreadPoolExecutor(CALLS, thread_name_prefix="docbot-llm")
 
     def close(self) -> None:
+        self._calls.shutdown(wait=False, cancel_futures=True)
         self._http.close()
 
     def complete(self, messages: Sequence[Message]) -> str:
-        """The assistant's reply to ``messages``; raises a ``GenerationError`` saying why not."""
+        """The assistant's reply to ``messages``; raises a ``GenerationError`` saying why not,
+        at the latest when ``timeout_s`` has passed."""
         deadline = time.monotonic() + self.config.timeout_s
+        call = self._calls.submit(self._complete, messages, deadline)
+        try:
+            return call.result(timeout=max(0.0, deadline - time.monotonic()))
+        except WaitTimeout:
+            call.cancel()
+            raise ServerTimeoutError(self.config.timeout_s) from None
+
+    def _complete(self, messages: Sequence[Message], deadline: float) -> str:
         try:
             with self._http.stream("POST", self.config.endpoint, json=self._body(messages)) as r:
                 if r.status_code >= 400:
