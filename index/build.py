@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,7 +45,7 @@ def no_progress(label: str, total: int) -> Iterator[Callable[[int], None]]:
 
 @dataclass(frozen=True)
 class BuildReport:
-    folder: Path
+    folder: Path | str  # str: a PostgreSQL index version (index.postgres)
     full: bool
     added: list[str]
     changed: list[str]
@@ -80,17 +80,64 @@ class BuildReport:
 
 
 @dataclass
-class _Previous:
+class Previous:
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     chunks_by_source: dict[str, list[Chunk]] = field(default_factory=dict)
     vectors: dict[str, np.ndarray] = field(default_factory=dict)  # content hash -> vector
     units: dict[str, np.ndarray] = field(default_factory=dict)  # content hash -> unit vectors
 
+    def add_chunks(self, manifest: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+        """Files and chunks (kept and dropped rows) of a build with the same chunker."""
+        self.files = dict(manifest.get("files", {}))
+        for row in rows:
+            chunk = Chunk.from_json(row)
+            self.chunks_by_source.setdefault(chunk.source, []).append(chunk)
+        for chunks in self.chunks_by_source.values():
+            chunks.sort(key=lambda c: (c.start, c.end))
+
+    def add_vectors(
+        self,
+        manifest: dict[str, Any],
+        rows: list[dict[str, Any]],
+        vectors: Sequence[np.ndarray],
+        units: Sequence[np.ndarray] | None,
+    ) -> None:
+        """Each searchable row's vector (and its unit vectors), by the text it was made of."""
+        titled = bool(manifest.get("titles", False))  # builds before titles searched text only
+        for i, row in enumerate(rows):
+            key = Chunk.from_json(row).search_key(titled)
+            self.vectors[key] = np.asarray(vectors[i])
+            if units is not None:
+                self.units[key] = np.asarray(units[i])
+
+
+def reuse_plan(
+    manifest: dict[str, Any], embedder: Embedder, settings: IndexSettings, notes: list[str]
+) -> tuple[bool, bool, bool]:
+    """What of a previous build a new one may reuse: its chunks (same chunker), its chunk
+    vectors (same model) and its unit vectors (same model and unit rule); notes say why not."""
+    same_chunker = manifest.get("chunker") == settings.chunker.as_dict()
+    same_model = (
+        manifest.get("model") == embedder.model_id
+        and manifest.get("dimension") == embedder.dimension
+    )
+    if not same_chunker:
+        notes.append("chunker settings changed: re-chunking every file")
+    if not same_model:
+        notes.append(
+            f"model changed from {manifest.get('model')!r} to {embedder.model_id!r}: "
+            "re-embedding everything"
+        )
+    same_units = manifest.get("units_version") == UNITS_VERSION and manifest.get(
+        "unit_pooling", "separate"
+    ) == unit_pooling(embedder)
+    return same_chunker, same_model, same_model and same_units
+
 
 def _read_previous(
     root: Path, embedder: Embedder, settings: IndexSettings, notes: list[str]
-) -> _Previous:
-    prev = _Previous()
+) -> Previous:
+    prev = Previous()
     try:
         folder = store.current(root)
         manifest = store.read_manifest(folder)
@@ -104,18 +151,7 @@ def _read_previous(
         return prev
     if not _previous_is_sound(folder, manifest, notes):
         return prev
-    same_chunker = manifest.get("chunker") == settings.chunker.as_dict()
-    same_model = (
-        manifest.get("model") == embedder.model_id
-        and manifest.get("dimension") == embedder.dimension
-    )
-    if not same_chunker:
-        notes.append("chunker settings changed: re-chunking every file")
-    if not same_model:
-        notes.append(
-            f"model changed from {manifest.get('model')!r} to {embedder.model_id!r}: "
-            "re-embedding everything"
-        )
+    same_chunker, same_model, same_units = reuse_plan(manifest, embedder, settings, notes)
     try:
         rows = store.read_jsonl(folder / store.CHUNKS)
         dropped = store.read_jsonl(folder / store.DROPPED)
@@ -124,30 +160,23 @@ def _read_previous(
         notes.append(f"the previous index is unreadable ({exc}): rebuilding everything")
         return prev
     if same_chunker:
-        prev.files = dict(manifest.get("files", {}))
-        for row in rows + dropped:
-            chunk = Chunk.from_json(row)
-            prev.chunks_by_source.setdefault(chunk.source, []).append(chunk)
-        for chunks in prev.chunks_by_source.values():
-            chunks.sort(key=lambda c: (c.start, c.end))
-    titled = bool(manifest.get("titles", False))  # builds before titles searched text only
+        prev.add_chunks(manifest, rows + dropped)
     if vectors is not None and len(vectors) == len(rows):
-        for i, row in enumerate(rows):
-            prev.vectors[Chunk.from_json(row).search_key(titled)] = np.asarray(vectors[i])
-    same_units = manifest.get("units_version") == UNITS_VERSION and manifest.get(
-        "unit_pooling", "separate"
-    ) == unit_pooling(embedder)
-    if vectors is not None and same_units:
-        try:
-            units = np.load(folder / store.UNITS, mmap_mode="r")
-            offsets = np.load(folder / store.UNIT_OFFSETS)
-        except (OSError, ValueError):
-            units, offsets = None, None
-        if units is not None and offsets is not None and len(offsets) == len(rows) + 1:
-            for i, row in enumerate(rows):
-                block = np.asarray(units[offsets[i] : offsets[i + 1]])
-                prev.units[Chunk.from_json(row).search_key(titled)] = block
+        blocks = _unit_blocks(folder, len(rows)) if same_units else None
+        prev.add_vectors(manifest, rows, vectors, blocks)
     return prev
+
+
+def _unit_blocks(folder: Path, rows: int) -> list[np.ndarray] | None:
+    """Each row's unit vectors in a build folder, or None when they cannot be read."""
+    try:
+        units = np.load(folder / store.UNITS, mmap_mode="r")
+        offsets = np.load(folder / store.UNIT_OFFSETS)
+    except (OSError, ValueError):
+        return None
+    if len(offsets) != rows + 1:
+        return None
+    return [np.asarray(units[offsets[i] : offsets[i + 1]]) for i in range(rows)]
 
 
 def _previous_is_sound(folder: Path, manifest: dict[str, Any], notes: list[str]) -> bool:
@@ -195,35 +224,66 @@ def build(
     started = time.monotonic()
     with store.build_lock(root, wait=lock_wait):
         notes: list[str] = []
-        prev = _Previous() if full else _read_previous(root, embedder, settings, notes)
-        read = _read_documents(documents, prev, settings, progress)
-        for s in read.skipped:
-            log(f"skipped {s.source}: {s.reason}")
-        if not read.chunks:
-            detail = f"{len(read.skipped)} file(s) skipped" if read.skipped else ""
-            raise NoDocumentsError(documents, detail)
-        kept, dropped = deduplicate(read.chunks, settings.chunker.duplicate_threshold)
-        _count_chunks(read.files, kept, dropped)
-        embedded = _embed(kept, prev, embedder, progress, settings.titles)
-        manifest = _manifest(documents, embedder, settings, read, kept, dropped, embedded)
-        folder = _write_build(root, kept, dropped, embedded, manifest, settings)
+        prev = Previous() if full else _read_previous(root, embedder, settings, notes)
+        made = assemble(documents, prev, embedder, settings, progress, log)
+        folder = _write_build(root, made.kept, made.dropped, made.embedded, made.manifest, settings)
         final = store.publish(root, folder)
-    return BuildReport(
-        folder=final,
-        full=full,
-        added=read.added,
-        changed=read.changed,
-        removed=sorted(set(prev.files) - set(read.files) - {s.source for s in read.skipped}),
-        unchanged=read.unchanged,
-        skipped=read.skipped,
-        chunks=len(kept),
-        duplicates=len(dropped),
-        embedded=embedded.chunks_embedded,
-        reused=len(kept) - embedded.chunks_embedded,
-        seconds=time.monotonic() - started,
-        notes=notes,
-        units_embedded=embedded.units_embedded,
-    )
+    return made.report(final, full, prev, notes, started)
+
+
+@dataclass(frozen=True)
+class Assembled:
+    """A build before it is written anywhere: its chunks, vectors and manifest."""
+
+    read: _Read
+    kept: list[Chunk]
+    dropped: list[tuple[Chunk, str]]
+    embedded: Embedded
+    manifest: dict[str, Any]
+
+    def report(
+        self, where: Path | str, full: bool, prev: Previous, notes: list[str], started: float
+    ) -> BuildReport:
+        read = self.read
+        return BuildReport(
+            folder=where,
+            full=full,
+            added=read.added,
+            changed=read.changed,
+            removed=sorted(set(prev.files) - set(read.files) - {s.source for s in read.skipped}),
+            unchanged=read.unchanged,
+            skipped=read.skipped,
+            chunks=len(self.kept),
+            duplicates=len(self.dropped),
+            embedded=self.embedded.chunks_embedded,
+            reused=len(self.kept) - self.embedded.chunks_embedded,
+            seconds=time.monotonic() - started,
+            notes=notes,
+            units_embedded=self.embedded.units_embedded,
+        )
+
+
+def assemble(
+    documents: Path,
+    prev: Previous,
+    embedder: Embedder,
+    settings: IndexSettings,
+    progress: Progress = no_progress,
+    log: Callable[[str], None] = lambda line: None,
+) -> Assembled:
+    """Read, chunk, deduplicate and embed ``documents``, reusing what ``prev`` has; the
+    store-independent part of a build (the file store and ``index.postgres`` write it)."""
+    read = _read_documents(documents, prev, settings, progress)
+    for s in read.skipped:
+        log(f"skipped {s.source}: {s.reason}")
+    if not read.chunks:
+        detail = f"{len(read.skipped)} file(s) skipped" if read.skipped else ""
+        raise NoDocumentsError(documents, detail)
+    kept, dropped = deduplicate(read.chunks, settings.chunker.duplicate_threshold)
+    _count_chunks(read.files, kept, dropped)
+    embedded = _embed(kept, prev, embedder, progress, settings.titles)
+    manifest = _manifest(documents, embedder, settings, read, kept, dropped, embedded)
+    return Assembled(read, kept, dropped, embedded, manifest)
 
 
 @dataclass
@@ -239,7 +299,7 @@ class _Read:
 
 
 def _read_documents(
-    documents: Path, prev: _Previous, settings: IndexSettings, progress: Progress
+    documents: Path, prev: Previous, settings: IndexSettings, progress: Progress
 ) -> _Read:
     """Chunks of every usable file: the previous build's for an unchanged file, else new."""
     files, skipped = scan(documents, settings.max_file_bytes)
@@ -251,7 +311,7 @@ def _read_documents(
     return read
 
 
-def _read_one(f: SourceFile, prev: _Previous, settings: IndexSettings, read: _Read) -> None:
+def _read_one(f: SourceFile, prev: Previous, settings: IndexSettings, read: _Read) -> None:
     old = prev.files.get(f.source)
     if old and old.get("sha256") == f.sha256 and f.source in prev.chunks_by_source:
         chunks, digest = prev.chunks_by_source[f.source], f.sha256
@@ -288,7 +348,7 @@ def _manifest(
     read: _Read,
     kept: list[Chunk],
     dropped: list[tuple[Chunk, str]],
-    embedded: _Embedded,
+    embedded: Embedded,
 ) -> dict[str, Any]:
     return {
         "format_version": store.FORMAT_VERSION,
@@ -317,7 +377,7 @@ def _write_build(
     root: Path,
     kept: list[Chunk],
     dropped: list[tuple[Chunk, str]],
-    embedded: _Embedded,
+    embedded: Embedded,
     manifest: dict[str, Any],
     settings: IndexSettings,
 ) -> Path:
@@ -349,7 +409,7 @@ def _shifted(spans: list[tuple[int, int]], by: int) -> list[tuple[int, int]]:
 
 
 @dataclass(frozen=True)
-class _Embedded:
+class Embedded:
     vectors: np.ndarray  # one row per kept chunk
     units: np.ndarray  # float16 answer-unit vectors, chunk after chunk
     unit_offsets: np.ndarray  # each chunk's first unit row (and the total at the end)
@@ -358,8 +418,8 @@ class _Embedded:
 
 
 def _embed(
-    kept: list[Chunk], prev: _Previous, embedder: Embedder, progress: Progress, titles: bool
-) -> _Embedded:
+    kept: list[Chunk], prev: Previous, embedder: Embedder, progress: Progress, titles: bool
+) -> Embedded:
     """Chunk vectors, float16 answer-unit vectors (chunk after chunk) with each chunk's first
     unit row, and how many chunks and units were embedded.
 
@@ -385,7 +445,7 @@ def _embed(
         else:
             todo.setdefault(key, []).append(i)
     if not todo:
-        return _Embedded(vectors, units, offsets, 0, 0)
+        return Embedded(vectors, units, offsets, 0, 0)
     rows = [positions[0] for positions in todo.values()]
     texts = [searched[i] for i in rows]
     row_spans = [spans[i] for i in rows]
@@ -399,7 +459,7 @@ def _embed(
         for i in positions:
             vectors[i] = vector
             units[offsets[i] : offsets[i + 1]] = block
-    return _Embedded(vectors, units, offsets, len(rows), sum(len(s) for s in row_spans))
+    return Embedded(vectors, units, offsets, len(rows), sum(len(s) for s in row_spans))
 
 
 def _write(

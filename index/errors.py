@@ -75,3 +75,26 @@ class IndexWriteError(DocbotError):
             f"Cannot write the index at {path} ({reason}); the previous index is unchanged: "
             "free some disk space or fix the folder's permissions, then run `docbot index`"
         )
+
+
+class StoreUnreachableError(DocbotError):
+    """The PostgreSQL store (``DOCBOT_STORE``) cannot be reached or its driver is missing."""
+
+    exit_code = 2
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(
+            f"Cannot reach the PostgreSQL store {url} ({reason}): start the database "
+            "(`scripts/postgres start` for a local one) or fix DOCBOT_STORE; leave it empty "
+            "for the index folder"
+        )
+
+
+class StoreDriverMissingError(DocbotError):
+    exit_code = 2
+
+    def __init__(self) -> None:
+        super().__init__(
+            "DOCBOT_STORE is a PostgreSQL URL but psycopg is not installed: "
+            "pip install -e '.[postgres]' (scripts/setup does), or leave DOCBOT_STORE empty"
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -42,6 +42,14 @@ class IndexSettings:
     verify: str = "full"  # on load: "full" checks every file's checksum, "size" only sizes
 
 
+class DenseSearch(Protocol):
+    """Nearest rows by inner product: FAISS (``index.dense``) or PostgreSQL (``index.postgres``)."""
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def __len__(self) -> int: ...
+
+
 @dataclass(frozen=True)
 class Hit:
     """One ranked passage. ``score`` is the fused score; ``dense`` is the cosine similarity."""
@@ -59,11 +67,11 @@ class Index:
 
     def __init__(
         self,
-        folder: Path,
+        folder: Path | str,  # str: where another store keeps it (a PostgreSQL version)
         manifest: dict[str, Any],
         chunks: list[Chunk],
         vectors: np.ndarray,
-        dense: DenseIndex,
+        dense: DenseSearch,
         sparse: SparseIndex,
         embedder: Embedder,
         settings: IndexSettings,
@@ -136,6 +144,10 @@ class Index:
         a, b = int(self.unit_offsets[row]), int(self.unit_offsets[row + 1])
         return np.asarray(self.units[a:b], dtype=np.float32)
 
+    def row_vectors(self, rows: np.ndarray) -> np.ndarray:
+        """The chunk vectors of ``rows``, in that order."""
+        return np.asarray(self.vectors[rows])
+
     def neighbour(self, row: int, step: int) -> Chunk | None:
         """The chunk ``step`` places after (negative: before) chunk ``row`` in the same file,
         or None at the file's edge. Chunks are stored in reading order, file by file, so an
@@ -193,7 +205,7 @@ class Index:
             )
             sparse_top = sparse_top[sparse_all[sparse_top] > 0]
             ids = np.unique(np.concatenate([dense_ids[qi][dense_ids[qi] >= 0], sparse_top]))
-            dense_scores = np.asarray(self.vectors[ids] @ vectors[qi], dtype=np.float32)
+            dense_scores = np.asarray(self.row_vectors(ids) @ vectors[qi], dtype=np.float32)
             sparse_scores = sparse_all[ids]
             fused = fuse(
                 dense_scores, sparse_scores, self.settings.fusion, self.settings.fusion_param
@@ -225,7 +237,7 @@ class Index:
 
 
 def check_compatible(
-    folder: Path, manifest: dict[str, Any], embedder: Embedder, settings: IndexSettings
+    folder: Path | str, manifest: dict[str, Any], embedder: Embedder, settings: IndexSettings
 ) -> None:
     version = manifest.get("format_version")
     if version != store.FORMAT_VERSION:

@@ -1,0 +1,82 @@
+"""The tables of the PostgreSQL store, and the current version.
+
+- ``docbot_index_versions``: one row a build: its build id, status (``building`` until it is
+  published, then ``ready``), when it was created, its manifest and its BM25 index (``sparse``,
+  the bm25s folder as a tar blob);
+- ``docbot_index_current``: one row, the version every worker answers from;
+- ``docbot_index_chunks``: each searchable chunk of a version (``row_id`` is its row), its
+  vector (pgvector) and its answer units' float16 vectors (``units``, row after row);
+- ``docbot_index_dropped``: chunks dropped as duplicates (a later build reuses them).
+
+A version's vectors have an HNSW index of their own (:func:`hnsw_name`), partial on the
+version, over the vectors cast to their dimension; dropping the version drops it too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from psycopg import sql
+
+from index.postgres.connection import SCHEMA_LOCK
+
+NOTIFY_CHANNEL = "docbot_index"
+
+_TABLES = """
+CREATE TABLE IF NOT EXISTS docbot_index_versions (
+    id bigserial PRIMARY KEY,
+    build_id text NOT NULL UNIQUE,
+    status text NOT NULL DEFAULT 'building' CHECK (status IN ('building', 'ready')),
+    created timestamptz NOT NULL DEFAULT now(),
+    manifest jsonb,
+    sparse bytea
+);
+CREATE TABLE IF NOT EXISTS docbot_index_current (
+    singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    version bigint NOT NULL REFERENCES docbot_index_versions (id)
+);
+CREATE TABLE IF NOT EXISTS docbot_index_chunks (
+    version bigint NOT NULL REFERENCES docbot_index_versions (id) ON DELETE CASCADE,
+    row_id integer NOT NULL,
+    chunk jsonb NOT NULL,
+    embedding vector NOT NULL,
+    units bytea NOT NULL,
+    PRIMARY KEY (version, row_id)
+);
+CREATE TABLE IF NOT EXISTS docbot_index_dropped (
+    version bigint NOT NULL REFERENCES docbot_index_versions (id) ON DELETE CASCADE,
+    row_id integer NOT NULL,
+    chunk jsonb NOT NULL,
+    PRIMARY KEY (version, row_id)
+);
+"""
+
+
+def ensure_schema(conn: Any) -> None:
+    """Create the extension and tables once (concurrent builders wait on each other)."""
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
+        conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        conn.execute(_TABLES)
+
+
+def has_schema(conn: Any) -> bool:
+    row = conn.execute("SELECT to_regclass('docbot_index_current') IS NOT NULL").fetchone()
+    return bool(row and row[0])
+
+
+def current_version(conn: Any) -> int | None:
+    """The version workers answer from, or None before the first build."""
+    if not has_schema(conn):
+        return None
+    row = conn.execute("SELECT version FROM docbot_index_current").fetchone()
+    return int(row[0]) if row else None
+
+
+def hnsw_name(version: int) -> sql.Identifier:
+    return sql.Identifier(f"docbot_index_hnsw_{int(version)}")
+
+
+def vector_expr(dimension: int) -> sql.Composed:
+    """The indexed expression: the vector cast to its dimension (HNSW needs one)."""
+    return sql.SQL("(embedding::vector({}))").format(sql.Literal(int(dimension)))
