@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     # --- documents and index ---------------------------------------------------------------
     documents_dir: Path = Path("documents")
     index_dir: Path = Path(".docbot/index")
+    # empty: the index folder above; postgresql://...: the index in PostgreSQL (index/postgres/)
+    store: str = ""
     max_file_mb: float = Field(20.0, gt=0)
     chunk_words: int = Field(ChunkerSettings.max_words, ge=20, le=400)
     chunk_overlap: int = Field(ChunkerSettings.overlap_sentences, ge=0, le=5)
@@ -95,6 +97,14 @@ class Settings(BaseSettings):
     @classmethod
     def _ids(cls, value: object) -> list[int]:
         return _id_list(value)
+
+    @field_validator("store")
+    @classmethod
+    def _store_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("DOCBOT_STORE must be empty (the index folder) or postgresql://...")
+        return value
 
     @field_validator(
         "telegram_bot_token", "webhook_secret", "answer_threshold", "llm_api_key", mode="before"

@@ -21,6 +21,7 @@ from index import build as build_index
 from index.build import BuildReport, Progress, no_progress
 from index.embedding import Embedder, load_embedder
 from index.errors import DocbotError
+from index.postgres.store import PgStore
 from index.retriever import Hit, Index
 
 logger = logging.getLogger("docbot.engine")
@@ -44,6 +45,8 @@ class Engine:
         self._questions: QuestionBatcher | None = None
         self._embedder = embedder
         self._index: Index | None = None
+        # DOCBOT_STORE=postgresql://...: the index lives in PostgreSQL (index/postgres/)
+        self._store = PgStore(settings.store) if settings.store else None
         self._loaded_from: str | None = None
         self._refused: str | None = None  # a build folder that failed to load
         self._lock = threading.Lock()
@@ -73,7 +76,7 @@ class Engine:
 
         The first load raises what :meth:`Index.load` raises. Later, a new build that fails to
         load is logged once and the index already loaded keeps answering."""
-        target = os.path.realpath(self.settings.index_dir)
+        target = self._target()
         index = self._index
         if index is not None and target in (self._loaded_from, self._refused):
             return index
@@ -84,9 +87,26 @@ class Engine:
             assert self._index is not None
             return self._index
 
+    @property
+    def index_location(self) -> str:
+        """Where the index lives, for messages: the folder or the PostgreSQL store."""
+        return self._store.where if self._store else str(self.settings.index_dir)
+
+    def _target(self) -> str:
+        """What the current index is: the build folder, or the store's current version (one
+        indexed lookup a question, so workers follow every build without a restart)."""
+        if self._store is None:
+            return os.path.realpath(self.settings.index_dir)
+        return f"{self._store.where} version {self._store.current_version()}"
+
     def _load(self, target: str, embedder: Embedder) -> None:
         try:
-            index = Index.load(self.settings.index_dir, embedder, self.settings.index_settings())
+            if self._store is not None:
+                index = self._store.load(embedder, self.settings.index_settings())
+            else:
+                index = Index.load(
+                    self.settings.index_dir, embedder, self.settings.index_settings()
+                )
         except DocbotError as exc:
             if self._index is None:
                 raise
@@ -107,6 +127,8 @@ class Engine:
     def has_index(self) -> bool:
         from index import store
 
+        if self._store is not None:
+            return self._store.exists()
         return store.exists(self.settings.index_dir)
 
     def ensure_index(
@@ -132,6 +154,16 @@ class Engine:
         if threads and set_threads:
             set_threads(threads)
         try:
+            if self._store is not None:
+                return self._store.build(
+                    self.settings.documents_dir,
+                    embedder,
+                    self.settings.index_settings(),
+                    full=full,
+                    progress=progress,
+                    log=log,
+                    lock_wait=lock_wait,
+                )
             report = build_index(
                 self.settings.documents_dir,
                 self.settings.index_dir,

@@ -44,7 +44,7 @@ def ready_engine(settings: Settings) -> Engine:
     engine = make_engine(settings)
     if not engine.has_index():
         print(
-            f"No index at {settings.index_dir} yet: building it from "
+            f"No index at {engine.index_location} yet: building it from "
             f"{settings.documents_dir} first.",
             file=sys.stderr,
         )
@@ -73,6 +73,11 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_verify(settings: Settings, out: TextIO | None = None) -> int:
     """``docbot index --verify``: every checksum of the current build; changes nothing."""
     out = out or sys.stdout
+    if settings.store:
+        print("docbot: --verify checks an index folder; with DOCBOT_STORE set, PostgreSQL "
+              "checks its own data (pg_amcheck): leave DOCBOT_STORE empty to verify a folder",
+              file=sys.stderr)  # fmt: skip
+        return 2
     started = time.monotonic()
     result = verify_current(settings.index_dir)
     seconds = time.monotonic() - started
