@@ -21,6 +21,7 @@ from support.engines import built_index, engine_over_documents, mixed_collection
 from support.fakebotapi import FakeBotAPI, running_fake_api
 from support.fakes import FakeEmbedder
 from support.paths import DOCUMENTS, shared_path
+from support.postgres import fresh_database, server_url
 
 from bot.answering.engine import Engine
 from index.retriever import Index
@@ -32,10 +33,16 @@ MODEL_FIXTURES = frozenset(
 )
 
 
+# Fixtures that need PostgreSQL: a test using one is marked ``postgres`` here.
+POSTGRES_FIXTURES = frozenset({"postgres_server", "pg_url"})
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.model)
+        if POSTGRES_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.postgres)
 
 
 @pytest.fixture(autouse=True)
@@ -62,6 +69,20 @@ def real_embedder() -> Any:
     from index.embedding import load_embedder
 
     return load_embedder(None, threads=1)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """URL of a PostgreSQL with pgvector: DOCBOT_TEST_POSTGRES_URL, else `scripts/postgres
+    start`; skips when there is none (fails under CI=true)."""
+    return server_url()
+
+
+@pytest.fixture
+def pg_url(postgres_server: str) -> Iterator[str]:
+    """A fresh, empty database of that server for one test."""
+    with fresh_database(postgres_server) as url:
+        yield url
 
 
 @pytest.fixture

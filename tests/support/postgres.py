@@ -1,0 +1,72 @@
+"""A real PostgreSQL with pgvector for the ``postgres`` tests: the one DOCBOT_TEST_POSTGRES_URL
+names, else the throwaway server of ``scripts/postgres start``; a fresh database per test."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+from support.paths import ROOT
+
+
+def unavailable(reason: str) -> None:
+    """Skip the test; under CI=true, where PostgreSQL must be there, fail it instead."""
+    message = f"no PostgreSQL for the postgres tests: {reason}"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def server_url() -> str:
+    """The test server's URL (started when needed); skips or fails when there is none."""
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        unavailable("psycopg is missing: scripts/setup installs the postgres extra")
+    url = os.environ.get("DOCBOT_TEST_POSTGRES_URL", "")
+    if url:
+        return url
+    started = subprocess.run(
+        [str(ROOT / "scripts" / "postgres"), "start"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if started.returncode != 0:
+        unavailable(f"scripts/postgres start failed: {started.stderr.strip()[-300:]}")
+    return started.stdout.strip().splitlines()[-1]
+
+
+def with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+@contextmanager
+def fresh_database(url: str) -> Iterator[str]:
+    """A new empty database on the server at ``url`` for one test; dropped afterwards."""
+    import psycopg
+
+    name = f"docbot_test_{secrets.token_hex(4)}"
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        yield with_database(url, name)
+    finally:
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def query(url: str, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        return list(conn.execute(sql, params).fetchall())
