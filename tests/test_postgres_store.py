@@ -175,3 +175,60 @@ def test_the_real_model_gives_the_same_hits_in_both_stores(
     questions = ["What do the regional commissions do?", "Who manages them?", "terrorism"]
     files, pg = load(tmp_path / "index", real_embedder), store.load(real_embedder)
     assert ranked(pg, questions) == ranked(files, questions)
+
+
+def random_documents(folder: Path, files: int, words: int, seed: int) -> None:
+    """Files of made-up sentences: enough text that embedding takes a while."""
+    rng = np.random.default_rng(seed)
+    vocabulary = [f"word{i}" for i in range(2000)]
+    for f in range(files):
+        sentences = [
+            " ".join(rng.choice(vocabulary, 12)).capitalize() + "." for _ in range(words // 12)
+        ]
+        (folder / f"made-up-{seed}-{f}.txt").write_text(" ".join(sentences), encoding="utf-8")
+
+
+@pytest.mark.model
+@pytest.mark.subprocess
+def test_kill_9_of_docbot_index_keeps_the_previous_version(
+    pg_url: str, tmp_path: Path, real_embedder: Any
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from support.paths import ROOT
+
+    docs = write_documents(tmp_path / "documents", TOPICS)
+    store = PgStore(pg_url)
+    store.build(docs, real_embedder)
+    before = current(pg_url)
+    random_documents(docs, files=40, words=240, seed=1)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DOCBOT_STORE": pg_url,
+           "DOCBOT_DOCUMENTS_DIR": str(docs), "DOCBOT_INDEX_DIR": str(tmp_path / "unused"),
+           "DOCBOT_TORCH_THREADS": "1", "DOCBOT_INDEX_THREADS": "1",
+           "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}  # fmt: skip
+    indexer = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "index"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while ("building" not in {s for _, s in statuses(pg_url)}) and indexer.poll() is None:
+            assert time.monotonic() < deadline, "the build never registered its version"
+            time.sleep(0.02)
+        time.sleep(0.3)  # into the embedding
+    finally:
+        indexer.send_signal(signal.SIGKILL)
+        indexer.wait(timeout=30)
+    assert indexer.returncode == -signal.SIGKILL, "the build finished before it was killed"
+    assert current(pg_url) == before and (before, "ready") in statuses(pg_url)
+    assert "made-up-1-0.txt" not in store.load(real_embedder).sources()
+    report = store.build(docs, real_embedder)
+    assert any("unfinished build" in n for n in report.notes)
+    assert all(status == "ready" for _, status in statuses(pg_url))
+    assert "made-up-1-0.txt" in store.load(real_embedder).sources()

@@ -31,8 +31,10 @@ def server_url() -> str:
     except ImportError:
         unavailable("psycopg is missing: scripts/setup installs the postgres extra")
     url = os.environ.get("DOCBOT_TEST_POSTGRES_URL", "")
-    if url:
-        return url
+    return reachable(url or started_server())
+
+
+def started_server() -> str:
     started = subprocess.run(
         [str(ROOT / "scripts" / "postgres"), "start"],
         capture_output=True,
@@ -43,6 +45,16 @@ def server_url() -> str:
     if started.returncode != 0:
         unavailable(f"scripts/postgres start failed: {started.stderr.strip()[-300:]}")
     return started.stdout.strip().splitlines()[-1]
+
+
+def reachable(url: str) -> str:
+    import psycopg
+
+    try:
+        psycopg.connect(url, connect_timeout=5).close()
+    except psycopg.Error as exc:
+        unavailable(f"cannot connect to {url}: {' '.join(str(exc).split())[:300]}")
+    return url
 
 
 def with_database(url: str, name: str) -> str:
