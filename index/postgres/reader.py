@@ -26,7 +26,7 @@ class PgDense:
     """Top rows of one version by inner product, searched in PostgreSQL."""
 
     def __init__(self, conn: Any, url: str, version: int, rows: int, dim: int, hnsw: bool) -> None:
-        self.conn, self.url, self.rows = conn, url, rows
+        self.conn, self.url, self.rows, self.hnsw = conn, url, rows, hnsw
         # Exact: the bare column, which no index covers. HNSW: the indexed expression.
         vector = schema.vector_expr(dim) if hnsw else sql.SQL("embedding")
         cast = sql.SQL("::vector({})").format(sql.Literal(dim)) if hnsw else sql.SQL("")
@@ -40,6 +40,10 @@ class PgDense:
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         k = min(k, self.rows)
+        if self.hnsw:  # pgvector's HNSW returns at most ef_search rows (FAISS: the same rule)
+            ef = sql.SQL("SET hnsw.ef_search = {}").format(sql.Literal(max(64, 2 * k)))
+            with translated(self.url):
+                self.conn.execute(ef)
         scores = np.zeros((len(queries), max(k, 0)), dtype=np.float32)
         ids = np.full((len(queries), max(k, 0)), -1, dtype=np.int64)
         with translated(self.url), self.conn.cursor(binary=True) as cur:
