@@ -52,12 +52,26 @@ CREATE TABLE IF NOT EXISTS docbot_index_dropped (
 """
 
 
+# Vectors stay in the row: pgvector's default storage lets PostgreSQL move them out of line
+# (TOAST) once a row - with its chunk JSON and unit vectors - passes ~2 kB, and an exact search
+# then fetches every vector from the TOAST table (measured: 7.1 ms -> 1.4 ms at 3,053 rows).
+_INLINE_VECTORS = """
+DO $$ BEGIN
+    IF (SELECT attstorage FROM pg_attribute
+        WHERE attrelid = 'docbot_index_chunks'::regclass AND attname = 'embedding') <> 'p' THEN
+        ALTER TABLE docbot_index_chunks ALTER COLUMN embedding SET STORAGE PLAIN;
+    END IF;
+END $$;
+"""
+
+
 def ensure_schema(conn: Any) -> None:
     """Create the extension and tables once (concurrent builders wait on each other)."""
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
         conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
         conn.execute(_TABLES)
+        conn.execute(_INLINE_VECTORS)
 
 
 def has_schema(conn: Any) -> bool:
