@@ -127,7 +127,7 @@ async def test_the_scanner_answers_what_a_dead_worker_left(pg_url: str) -> None:
     log: list[tuple[str, int]] = []
     await claims(pg_url, "dead", lease_s=0.4).claim(text_update(5, 40))
     b = worker(pg_url, "b", log, lease_s=0.4)
-    b.start()
+    await b.start()
     try:
         deadline = time.monotonic() + 10
         while not log and time.monotonic() < deadline:
@@ -170,6 +170,26 @@ async def test_an_unreachable_database_answers_503_and_says_so(
     assert "Telegram sends it again" in lines[0]
     with pytest.raises(StoreUnreachableError):
         await gone.claims.take_over_expired()
+
+
+def test_serve_waits_for_an_unreachable_store_one_line_a_try(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.cli import commands
+
+    tries: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        tries.append(seconds)
+        if len(tries) == 2:
+            raise KeyboardInterrupt  # the operator stops it
+
+    monkeypatch.setattr(commands.time, "sleep", sleep)
+    with caplog.at_level(logging.ERROR, logger="docbot.cli"), pytest.raises(KeyboardInterrupt):
+        commands.wait_for_store("postgresql://docbot:pw@127.0.0.1:9/docbot")
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 2 and all("trying again in 5 s" in line for line in lines)
+    assert "Cannot reach the PostgreSQL store" in lines[0] and ":pw@" not in lines[0]
 
 
 def test_chat_of_each_kind_of_update() -> None:

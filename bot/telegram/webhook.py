@@ -82,7 +82,7 @@ def serve_webhook(
         server.listen(settings.webhook_port, settings.webhook_listen)
         loop.run_until_complete(_set_webhook(app, settings, secret))
         loop.run_until_complete(app.start())
-        worker.start()
+        loop.run_until_complete(worker.start())
         logger.info("worker %s takes webhook calls on %s", claims.worker, path)
         loop.run_forever()
     except (KeyboardInterrupt, SystemExit):

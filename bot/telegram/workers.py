@@ -124,7 +124,7 @@ class ClaimingWorker:
             return
 
     # --- taking over -------------------------------------------------------------------------
-    def start(self) -> None:
+    async def start(self) -> None:
         self._scanner = asyncio.get_running_loop().create_task(self._scan_forever())
 
     def scan_interval(self) -> float:
