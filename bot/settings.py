@@ -92,6 +92,8 @@ class Settings(BaseSettings):
     questions_per_minute: int = Field(20, ge=1)
     max_upload_mb: float = Field(10.0, gt=0)
     feedback_file: Path = Path(".docbot/feedback.jsonl")
+    # with DOCBOT_STORE: a worker's claim on an update is taken over after this many seconds
+    claim_lease_s: float = Field(60.0, gt=0)
 
     @field_validator("allowed_users", "admins", mode="before")
     @classmethod

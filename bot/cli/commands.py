@@ -152,12 +152,29 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     if settings.telegram_bot_token is None:
         raise TokenMissingError()
+    if settings.store:
+        wait_for_store(settings.store)
     engine = ready_engine(settings)
     engine.index()  # load the model and the index before the first question
     mode = "webhook" if settings.webhook_url else "long polling"
     logger.info("starting the Telegram bot (%s)", mode)
     run_bot(settings, engine, stop_signals=(signal.SIGINT, signal.SIGTERM))
     return 0
+
+
+def wait_for_store(url: str, retry_s: float = 5.0) -> None:
+    """``docbot serve`` with DOCBOT_STORE: while the database cannot be reached at start, one
+    log line per try and another try, rather than an exit a supervisor restarts in a loop."""
+    from index.errors import StoreUnreachableError
+    from index.postgres.store import PgStore
+
+    while True:
+        try:
+            PgStore(url).current_version()
+            return
+        except StoreUnreachableError as exc:
+            logger.error("%s; trying again in %.0f s", exc, retry_s)
+        time.sleep(retry_s)
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:

@@ -15,7 +15,7 @@ import secrets
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, Update
@@ -47,12 +47,20 @@ from bot.telegram.delivery import (
     bot_id_from_token,
     mark_undelivered,
 )
-from bot.telegram.errors import TelegramFailedError, TokenMissingError, TokenRejectedError
+from bot.telegram.errors import (
+    SecretMissingError,
+    TelegramFailedError,
+    TokenMissingError,
+    TokenRejectedError,
+)
 from bot.telegram.questions import ask_command, on_non_text, on_text_message
 from bot.telegram.redaction import redacted_logs
 from bot.telegram.replies import FAILED
 from bot.telegram.retry import RetryingRateLimiter
 from bot.telegram.state import BotEngine, BotState
+
+if TYPE_CHECKING:  # only with DOCBOT_STORE
+    from bot.telegram.shared.state import SharedState
 from bot.telegram.upload import on_document
 from index.errors import DocbotError
 
@@ -100,6 +108,11 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
                 mark_undelivered(context.bot_data, update)
 
 
+def state_of_app(app: AnyApplication) -> BotState:
+    state: BotState = app.bot_data["docbot"]
+    return state
+
+
 # --- building and running -----------------------------------------------------------------------
 def delivery_file(settings: Settings) -> Path:
     """The delivery journal (see :mod:`bot.telegram.delivery`): next to the feedback file."""
@@ -111,11 +124,19 @@ def build_application(settings: Settings, engine: BotEngine) -> AnyApplication:
     if settings.telegram_bot_token is None:
         raise TokenMissingError()
     bot_id = bot_id_from_token(settings.telegram_bot_token.get_secret_value())
-    journal = DeliveryJournal(delivery_file(settings), bot_id)
+    shared = open_shared(settings, bot_id, engine)
+    # webhook workers over PostgreSQL claim updates there (bot.telegram.workers): no file journal
+    journal = (
+        None
+        if shared and settings.webhook_url
+        else DeliveryJournal(delivery_file(settings), bot_id)
+    )
 
     async def post_init(app: AnyApplication) -> None:
+        if shared is not None:
+            await shared.ready()
         await app.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
-        pending = journal.pending()
+        pending = journal.pending() if journal else []
         if pending:
             logger.info("answering %d update(s) left pending by the last run", len(pending))
         for raw in pending:
@@ -131,23 +152,35 @@ def build_application(settings: Settings, engine: BotEngine) -> AnyApplication:
             len(index),
         )
 
-    app = (
+    builder = (
         ApplicationBuilder()
         .application_class(DeliveryApplication)
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_base_url)
         .base_file_url(file_url(settings))
-        .get_updates_request(JournalingRequest(journal, connection_pool_size=1))
         .rate_limiter(RetryingRateLimiter())
         .concurrent_updates(True)
         .defaults(Defaults(allow_sending_without_reply=True))
         .post_init(post_init)
-        .build()
     )
+    if journal is not None:
+        builder = builder.get_updates_request(JournalingRequest(journal, connection_pool_size=1))
+    app = builder.build()
     register(app)
-    app.bot_data["docbot"] = BotState(settings, engine, bot_id)
+    app.bot_data["docbot"] = BotState(settings, engine, bot_id, shared)
     app.bot_data["journal"] = journal
     return app
+
+
+def open_shared(settings: Settings, bot_id: str, engine: BotEngine) -> SharedState | None:
+    """With ``DOCBOT_STORE``: the bot's state in PostgreSQL, the engine's conversations too."""
+    if not settings.store:
+        return None
+    from bot.telegram.shared.state import SharedState
+
+    shared = SharedState.open(settings, bot_id)
+    engine.conversations = shared.conversations
+    return shared
 
 
 def run_bot(
@@ -193,19 +226,29 @@ def _run_bot(
             "close_loop": False,
             "stop_signals": stop_signals,
         }
-        if settings.webhook_url:
-            secret = (
-                settings.webhook_secret.get_secret_value()
-                if settings.webhook_secret
-                else secrets.token_urlsafe(32)
-            )
+        if not settings.webhook_url:
+            app.run_polling(**kwargs)
+            return
+        shared = state_of_app(app).shared
+        if shared is None:
             app.run_webhook(
                 listen=settings.webhook_listen,
                 port=settings.webhook_port,
                 url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
                 webhook_url=settings.webhook_url,
-                secret_token=secret,
+                secret_token=webhook_secret(settings),
                 **kwargs,
             )
-        else:
-            app.run_polling(**kwargs)
+            return
+        if settings.webhook_secret is None:
+            raise SecretMissingError()
+        from bot.telegram.webhook import serve_webhook
+
+        serve_webhook(app, shared, settings, webhook_secret(settings), stop_signals)
+
+
+def webhook_secret(settings: Settings) -> str:
+    """The secret Telegram sends with each webhook call: set, or a random one for this run."""
+    if settings.webhook_secret is not None:
+        return settings.webhook_secret.get_secret_value()
+    return secrets.token_urlsafe(32)

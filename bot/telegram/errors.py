@@ -37,3 +37,14 @@ class TokenRejectedError(DocbotError):
 class TelegramFailedError(DocbotError):
     def __init__(self, reason: str) -> None:
         super().__init__(f"The Telegram bot stopped: {reason}")
+
+
+class SecretMissingError(DocbotError):
+    exit_code = 2
+
+    def __init__(self) -> None:
+        super().__init__(
+            "DOCBOT_WEBHOOK_SECRET is not set: with DOCBOT_STORE every webhook worker must send "
+            "Telegram the same secret; put DOCBOT_WEBHOOK_SECRET=<letters, digits, _ and -> in "
+            "each worker's .env"
+        )

@@ -65,8 +65,11 @@ class FeedbackLog:
 
     def user_hash(self, user_id: int) -> str:
         if self._salt is None:
-            self._salt = load_salt(self.path.with_name(self.path.name + ".salt"))
+            self._salt = self.load_salt()
         return hashlib.sha256(self._salt + str(user_id).encode()).hexdigest()[:16]
+
+    def load_salt(self) -> bytes:
+        return load_salt(self.path.with_name(self.path.name + ".salt"))
 
     def record(
         self, answer: Answer, vote: str, user_id: int, now: float | None = None
@@ -91,8 +94,12 @@ class FeedbackLog:
         }
         if self.bot_id is not None:
             line["bot"] = self.bot_id
+        self.write(line)
+        return line
+
+    def write(self, line: dict[str, object]) -> None:
+        """Append one vote's line to the log file."""
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.path.open("a", encoding="utf-8") as out:
                 out.write(json.dumps(line, ensure_ascii=False) + "\n")
-        return line

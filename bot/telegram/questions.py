@@ -92,7 +92,7 @@ async def answer_question(state: BotState, update: Update, message: Message, tex
     if not question:
         await message.reply_text(EMPTY_QUESTION)
         return
-    wait = state.rate.wait_time(user_id)
+    wait = await state.wait_time(user_id)
     if wait:
         await message.reply_text(
             f"You are asking faster than I can keep up with. Please wait {wait:.0f} s."

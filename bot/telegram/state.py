@@ -7,12 +7,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.answering.answer import Answer
+from bot.answering.conversation import ConversationStore
 from bot.settings import Settings
 from bot.telegram.access import Access, RateLimit
 from bot.telegram.feedback import FeedbackLog, RecentAnswers
@@ -20,16 +21,24 @@ from bot.telegram.replies import REFUSED
 from index.build import BuildReport
 from index.retriever import Index
 
+if TYPE_CHECKING:  # only with DOCBOT_STORE
+    from bot.telegram.shared.state import SharedState
+
 logger = logging.getLogger("docbot.telegram")
 
 REINDEX_WAIT = 120.0  # seconds to wait for another index build (e.g. `docbot index`)
 MAX_CHAT_LOCKS = 5000  # idle chat locks are dropped past this many
 
 
+class Limiter(Protocol):
+    def wait_time(self, user_id: int) -> float: ...
+
+
 class BotEngine(Protocol):
     """What the bot needs from :class:`bot.answering.engine.Engine`."""
 
     settings: Settings
+    conversations: ConversationStore
 
     def ask(
         self, question: str, conversation_id: str | None = None, k: int | None = None
@@ -45,14 +54,17 @@ class BotEngine(Protocol):
 class BotState:
     """The state the handlers share; one per running bot."""
 
-    def __init__(self, settings: Settings, engine: BotEngine, bot_id: str) -> None:
+    def __init__(
+        self, settings: Settings, engine: BotEngine, bot_id: str, shared: SharedState | None = None
+    ) -> None:
         self.settings = settings
         self.engine = engine
         self.access = Access(settings.allowed_users, settings.admins)
-        self.rate = RateLimit(settings.questions_per_minute)
+        self.shared = shared
+        self.rate: Limiter = shared.rate if shared else RateLimit(settings.questions_per_minute)
         self.recent = RecentAnswers()
         self.answered_in: OrderedDict[str, int] = OrderedDict()  # button key -> its chat
-        self.feedback = FeedbackLog(settings.feedback_file, bot_id)
+        self.feedback = shared.feedback if shared else FeedbackLog(settings.feedback_file, bot_id)
         self.chat_locks: dict[int, asyncio.Lock] = {}
         self._reindex_lock: asyncio.Lock | None = None
 
@@ -66,6 +78,12 @@ class BotState:
         if not quiet and message is not None and user is not None:
             await message.reply_text(REFUSED.format(user_id=user.id))
         return False
+
+    async def wait_time(self, user_id: int) -> float:
+        """The rate limit (:meth:`RateLimit.wait_time`); in PostgreSQL, off the event loop."""
+        if self.shared is None:
+            return self.rate.wait_time(user_id)
+        return await asyncio.to_thread(self.rate.wait_time, user_id)
 
     def is_admin(self, update: Update) -> bool:
         user = update.effective_user

@@ -31,13 +31,15 @@ def serve_env(token: str, base_url: str, root: Path) -> dict[str, str]:
 class Serve:
     """`docbot -v serve` as a subprocess in ``root`` (no stray .env); stderr in a file."""
 
-    def __init__(self, token: str, base_url: str, root: Path, name: str) -> None:
+    def __init__(
+        self, token: str, base_url: str, root: Path, name: str, env: dict[str, str] | None = None
+    ) -> None:
         self.log = root / f"{name}.log"
         self._err = self.log.open("w")
         self.process = subprocess.Popen(
             SERVE,
             cwd=root,
-            env=serve_env(token, base_url, root),
+            env={**serve_env(token, base_url, root), **(env or {})},
             stdout=subprocess.DEVNULL,
             stderr=self._err,
             text=True,

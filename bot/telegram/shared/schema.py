@@ -1,0 +1,57 @@
+"""The shared state's tables, created when missing (idempotent, serialized by an advisory lock
+so that workers starting together do not race). Every table is keyed by the bot id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from index.postgres.connection import SCHEMA_LOCK
+
+TABLES = (
+    """CREATE TABLE IF NOT EXISTS bot_claims (
+        bot_id text NOT NULL,
+        update_key text NOT NULL,
+        update_id bigint NOT NULL,
+        chat_key bigint NOT NULL,
+        raw jsonb NOT NULL,
+        worker text NOT NULL,
+        claimed_at timestamptz NOT NULL DEFAULT now(),
+        attempts integer NOT NULL DEFAULT 0,
+        done_at timestamptz,
+        PRIMARY KEY (bot_id, update_key))""",
+    """CREATE INDEX IF NOT EXISTS bot_claims_open_by_chat
+        ON bot_claims (bot_id, chat_key, update_id) WHERE done_at IS NULL""",
+    """CREATE INDEX IF NOT EXISTS bot_claims_open_by_age
+        ON bot_claims (bot_id, claimed_at) WHERE done_at IS NULL""",
+    """CREATE TABLE IF NOT EXISTS bot_turns (
+        bot_id text NOT NULL,
+        conversation_id text NOT NULL,
+        seq bigserial,
+        at timestamptz NOT NULL DEFAULT now(),
+        turn jsonb NOT NULL,
+        PRIMARY KEY (bot_id, conversation_id, seq))""",
+    """CREATE TABLE IF NOT EXISTS bot_rate (
+        bot_id text NOT NULL,
+        user_id bigint NOT NULL,
+        at timestamptz NOT NULL DEFAULT clock_timestamp())""",
+    "CREATE INDEX IF NOT EXISTS bot_rate_by_user ON bot_rate (bot_id, user_id, at)",
+    """CREATE TABLE IF NOT EXISTS bot_votes (
+        bot_id text NOT NULL,
+        seq bigserial,
+        at timestamptz NOT NULL DEFAULT now(),
+        vote jsonb NOT NULL,
+        PRIMARY KEY (bot_id, seq))""",
+    """CREATE TABLE IF NOT EXISTS bot_secrets (
+        bot_id text NOT NULL,
+        name text NOT NULL,
+        value text NOT NULL,
+        PRIMARY KEY (bot_id, name))""",
+)
+
+
+def create(conn: Any) -> None:
+    """Create what is missing (a blocking autocommit connection)."""
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
+        for statement in TABLES:
+            conn.execute(statement)
