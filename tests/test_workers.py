@@ -6,7 +6,9 @@ API; updates are posted to their webhooks as Telegram would (secret header, JSON
   posted to worker B after its question went to worker A is resolved against it;
 - the same update posted to both: one reply;
 - `kill -9` of a worker with claimed updates: the other answers them after the lease, each chat
-  in order.
+  in order;
+- `docbot index` from a third process after a document was added: both workers answer from it
+  without a restart.
 """
 
 from __future__ import annotations
@@ -51,24 +53,29 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def docbot_index(root: Path, url: str) -> None:
+    """`docbot index` of ``root``/documents into the database at ``url``, as its own process."""
+    env = {**serve_env("1:x", "http://127.0.0.1:9/bot", root), "DOCBOT_STORE": url}
+    env["PYTHONPATH"] = str(ROOT)  # this checkout's code, whatever the venv points at
+    built = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "index"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert built.returncode == 0, built.stderr
+
+
 @pytest.fixture(scope="module")
 def store(postgres_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A database holding the shipped documents' index, built by a `docbot index` process."""
     root = tmp_path_factory.mktemp("workers-index")
     shutil.copytree(DOCUMENTS, root / "documents")
     with fresh_database(postgres_server) as url:
-        env = {**serve_env("1:x", "http://127.0.0.1:9/bot", root), "DOCBOT_STORE": url}
-        env["PYTHONPATH"] = str(ROOT)  # this checkout's code, whatever the venv points at
-        built = subprocess.run(
-            [sys.executable, "-m", "bot.cli", "index"],
-            cwd=root,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        assert built.returncode == 0, built.stderr
+        docbot_index(root, url)
         yield url
 
 
@@ -128,13 +135,14 @@ def workers(
     fake_bot_api: FakeBotAPI, store: str, tmp_path: Path
 ) -> Iterator[tuple[Worker, Worker]]:
     """Two workers, ready: both set the webhook and take calls (a wrong secret: 403)."""
-    pair = (
-        Worker(fake_bot_api, tmp_path, "a", store),
-        Worker(fake_bot_api, tmp_path, "b", store),
-    )
+    yield from running_pair(fake_bot_api, store, tmp_path)
+
+
+def running_pair(api: FakeBotAPI, store: str, root: Path) -> Iterator[tuple[Worker, Worker]]:
+    pair = (Worker(api, root, "a", store), Worker(api, root, "b", store))
     try:
         for worker in pair:
-            fake_bot_api.wait_for(
+            api.wait_for(
                 lambda w=worker: not w.alive() or w.post({"update_id": 0}, "wrong") == 403, 180
             )
             assert worker.alive(), worker.serve.output()
@@ -256,3 +264,37 @@ def test_kill_9_of_a_worker_with_claimed_updates_the_other_answers_after_the_lea
     assert query(store, "SELECT count(*) FROM bot_claims WHERE bot_id = %s AND done_at IS NULL",
                  bot) == [(0,)]  # fmt: skip
     assert os.environ.get("DOCBOT_STORE") is None  # the tests' own environment untouched
+
+
+HARBOUR = (
+    "The Harbour Authority Report\n\n"
+    "The harbour of Port Meridian was dredged in 2019 by the Blue Gannet company. "
+    "Its new lighthouse keeper is Ottoline Brackenbury.\n"
+)
+
+
+def test_a_new_document_indexed_by_a_third_process_is_answered_by_both_workers(
+    fake_bot_api: FakeBotAPI, postgres_server: str, tmp_path: Path
+) -> None:
+    api, telegram = fake_bot_api, Telegram(fake_bot_api)
+    shutil.copytree(DOCUMENTS, tmp_path / "documents")
+    with fresh_database(postgres_server) as url:
+        docbot_index(tmp_path, url)
+        pair = running_pair(api, url, tmp_path)
+        a, b = next(pair)
+        try:
+            question = "Who is the lighthouse keeper of Port Meridian?"
+            telegram.ask(a, 501, question)
+            api.wait_for(lambda: answered(api, 501), 60)
+            assert "Brackenbury" not in answered(api, 501)[0]
+            (tmp_path / "documents" / "harbour.txt").write_text(HARBOUR, encoding="utf-8")
+            docbot_index(tmp_path, url)  # a third process; the workers keep running
+            telegram.ask(a, 502, question)
+            telegram.ask(b, 503, question)
+            api.wait_for(lambda: answered(api, 502) and answered(api, 503), 60)
+            for chat in (502, 503):
+                assert "Brackenbury" in answered(api, chat)[0], answered(api, chat)
+            api.wait_idle(quiet=1.0)
+            stop_cleanly(a, b)
+        finally:
+            pair.close()
