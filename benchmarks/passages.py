@@ -79,18 +79,27 @@ def documents(cache: Path, name: str) -> Path:
     return docs
 
 
-def built(cache: Path, name: str, embedder: Embedder) -> Index:
-    """The collection's product index (incremental: unchanged files reuse their vectors)."""
+def built(cache: Path, name: str, embedder: Embedder, store: str = "") -> Index:
+    """The collection's product index (incremental: unchanged files reuse their vectors), in
+    the folder store under ``cache``, or in the PostgreSQL store at ``store`` when given."""
     root = cache / name / "index"
     started = time.monotonic()
-    report = build(documents(cache, name), root, embedder)
+    if store:
+        from index.postgres import PgStore
+
+        pg = PgStore(store)
+        report = pg.build(documents(cache, name), embedder)
+        index: Index = pg.load(embedder)
+    else:
+        report = build(documents(cache, name), root, embedder)
+        index = Index.load(root, embedder)
     print(
         f"{name}: {report.chunks} chunks, {report.embedded} embedded, "
-        f"{time.monotonic() - started:.0f} s",
+        f"{time.monotonic() - started:.0f} s in {report.folder}",
         file=sys.stderr,
         flush=True,
     )
-    return Index.load(root, embedder)
+    return index
 
 
 def question_sets(name: str, split: str) -> tuple[list[str], Evaluate]:
@@ -137,7 +146,7 @@ def search_times(index: Index, questions: Sequence[str], repeat: int = 3) -> dic
 
 
 def run(name: str, args: argparse.Namespace, embedder: Embedder) -> list[dict[str, Any]]:
-    index = built(args.cache, name, embedder)
+    index = built(args.cache, name, embedder, args.store)
     base = index.settings
     questions, evaluate = question_sets(name, args.scifact_split)
     qvecs = embedder.encode(questions)
@@ -177,6 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--scifact-split", choices=("train", "test"), default="train")
     parser.add_argument("--cache", type=Path, default=default_cache())
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--store", default="", help="a PostgreSQL URL: build and search there")
     parser.add_argument("--timing", action="store_true", help="search p50, re-ranker off/on")
     parser.add_argument("--out", type=Path, default=None, help="write the rows as JSON lines")
     args = parser.parse_args(argv)

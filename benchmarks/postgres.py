@@ -3,6 +3,7 @@ HNSW search, and HNSW's recall@10 against exact search.
 
     scripts/postgres start        # prints the URL
     .venv/bin/python -m benchmarks.postgres --url postgresql://... --chunks 100000
+    .venv/bin/python -m benchmarks.postgres --url postgresql://... --documents DIR   # a folder
 
 The collection is the synthetic one of ``benchmarks.memory`` (BBC sentences with a third of
 their words swapped, chunked by the product's ``index.build``), with random unit vectors in
@@ -81,7 +82,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     work = args.work
     work.mkdir(parents=True, exist_ok=True)
-    docs = documents(work, args.chunks)
+    docs = args.documents or documents(work, args.chunks)
     settings = IndexSettings()
     started = time.perf_counter()
     file_report = build(docs, work / "index", RandomEmbedder(DEFAULT_MODEL), settings, full=True)
@@ -113,6 +114,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", required=True, help="a PostgreSQL URL (scripts/postgres start)")
     parser.add_argument("--chunks", type=int, default=100_000)
+    parser.add_argument(
+        "--documents", type=Path, default=None, help="a folder to index instead (e.g. BBC)"
+    )
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument(
         "--work", type=Path, default=Path(tempfile.gettempdir()) / "docbot-bench-postgres"
