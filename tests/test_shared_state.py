@@ -5,8 +5,10 @@ connections in one process; tests/test_workers.py runs real processes)."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,12 +16,16 @@ from support.postgres import query
 from support.workers import RecordingApp, text_update
 
 from bot.answering.conversation import Turn
+from bot.settings import Settings
 from bot.telegram.shared import schema
+from bot.telegram.shared.answers import PgRecentAnswers
 from bot.telegram.shared.claims import Claims, chat_of
 from bot.telegram.shared.conversations import PgConversationStore
 from bot.telegram.shared.db import SharedDb
 from bot.telegram.shared.ratelimit import PgRateLimit
+from bot.telegram.shared.state import SharedState
 from bot.telegram.shared.votes import PgFeedbackLog
+from bot.telegram.state import BotState
 from bot.telegram.workers import ClaimingWorker
 from index.errors import StoreUnreachableError
 
@@ -249,3 +255,60 @@ def test_votes_are_stored_with_one_salt_for_all_workers(pg_url: str) -> None:
     votes = query(pg_url, "SELECT vote FROM bot_votes WHERE bot_id = %s ORDER BY seq", BOT)
     assert [v["vote"] for (v,) in votes] == ["up", "down"]
     assert votes[0][0]["user"] == a.user_hash(30) and votes[0][0]["bot"] == BOT
+
+
+# --- the answers behind the buttons ---------------------------------------------------------------
+def bot_state(url: str, tmp_path: Path) -> BotState:
+    """A worker's handler state over the database at ``url`` (no engine is needed)."""
+    settings = Settings(_env_file=None, store=url, feedback_file=tmp_path / "f.jsonl")  # type: ignore[call-arg]
+    shared = SharedState.open(settings, BOT)
+    shared.create_tables()
+    return BotState(settings, None, BOT, shared)  # type: ignore[arg-type]
+
+
+async def test_an_answer_remembered_by_one_worker_is_recalled_by_another(
+    pg_url: str, tmp_path: Path
+) -> None:
+    from support.answers import akims
+
+    a, b = bot_state(pg_url, tmp_path), bot_state(pg_url, tmp_path)
+    answer = akims()
+    key = await a.remember(answer, 30)
+    assert len(key) == 8 and a.recent.get(key) is None  # not held in memory: in the database
+    assert await b.recall(key, 30, 30) == answer
+    assert await a.recall(key, 30, 30) == answer
+    assert await b.recall("00000000", 30, 30) is None  # unknown (or pruned) key
+    assert await b.recall("", 30, 30) is None
+    rows = query(pg_url, "SELECT chat_id, answer->>'question' FROM bot_answers WHERE key = %s", key)
+    assert rows == [(30, answer.question)]
+    other_bot = PgRecentAnswers(ready_db(pg_url), "7000002")
+    assert other_bot.get(key) is None  # keyed by bot id
+
+
+async def test_a_key_from_another_chat_is_refused_and_logged(
+    pg_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from support.answers import akims
+
+    a, b = bot_state(pg_url, tmp_path), bot_state(pg_url, tmp_path)
+    key = await a.remember(akims(), 30)
+    with caplog.at_level(logging.WARNING, logger="docbot.telegram"):
+        assert await b.recall(key, 31, 31) is None
+    assert "button data for another chat's answer from user 31" in caplog.text
+
+
+def test_pruning_keeps_the_newest_answers(pg_url: str) -> None:
+    from support.answers import akims
+
+    a = PgRecentAnswers(ready_db(pg_url), BOT, keep=5)
+    b = PgRecentAnswers(ready_db(pg_url), BOT, keep=5)
+    other = PgRecentAnswers(ready_db(pg_url), "7000002", keep=5)
+    other_key = other.add(akims(), 30)
+    keys = [
+        (a, b)[n % 2].add(dataclasses.replace(akims(), question=f"q{n}"), 30) for n in range(12)
+    ]
+    assert query(pg_url, "SELECT count(*) FROM bot_answers WHERE bot_id = %s", BOT) == [(5,)]
+    assert all(a.get(key) is None for key in keys[:7])
+    held = [b.get(key) for key in keys[7:]]
+    assert [h[0].question for h in held if h] == [f"q{n}" for n in range(7, 12)]
+    assert other.get(other_key) is not None  # another bot's answers are its own

@@ -7,6 +7,9 @@ API; updates are posted to their webhooks as Telegram would (secret header, JSON
 - the same update posted to both: one reply;
 - `kill -9` of a worker with claimed updates: the other answers them after the lease, each chat
   in order;
+- the Sources and 👍 buttons of an answer worker A gave, pressed with the callback posted to
+  worker B: B shows the sources and records the vote (the answers behind the buttons are in
+  the database);
 - `docbot index` from a third process after a document was added: both workers answer from it
   without a restart.
 """
@@ -29,11 +32,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.bots import answered
+from support.bots import answered, button_data, last_with_buttons
 from support.fakebotapi import Call, FakeBotAPI, Reset
 from support.paths import DOCUMENTS, ROOT
 from support.postgres import fresh_database, query
 from support.processes import Serve, serve_env
+
+from bot.telegram.replies import FORGOTTEN
 
 pytestmark = [pytest.mark.postgres, pytest.mark.model, pytest.mark.subprocess]
 
@@ -126,6 +131,20 @@ class Telegram:
 
     def ask(self, worker: Worker, chat: int, text: str) -> dict[str, Any]:
         update = self.update(chat, text)
+        assert worker.post(update) == 200, worker.serve.output()
+        return update
+
+    def press(self, worker: Worker, message: dict[str, Any], data: str) -> dict[str, Any]:
+        """A tap on the inline button with ``data`` under ``message``, by the chat's user."""
+        update_id = next(self.ids)
+        query = {
+            "id": f"cq{update_id}",
+            "from": self.api.user(message["chat"]["id"]),
+            "chat_instance": "ci1",
+            "message": message,
+            "data": data,
+        }
+        update = {"update_id": update_id, "callback_query": query}
         assert worker.post(update) == 200, worker.serve.output()
         return update
 
@@ -264,6 +283,37 @@ def test_kill_9_of_a_worker_with_claimed_updates_the_other_answers_after_the_lea
     assert query(store, "SELECT count(*) FROM bot_claims WHERE bot_id = %s AND done_at IS NULL",
                  bot) == [(0,)]  # fmt: skip
     assert os.environ.get("DOCBOT_STORE") is None  # the tests' own environment untouched
+
+
+def test_a_button_of_worker_a_s_answer_pressed_on_worker_b_shows_the_sources(
+    fake_bot_api: FakeBotAPI, workers: tuple[Worker, Worker], store: str
+) -> None:
+    api, (a, b) = fake_bot_api, workers
+    telegram = Telegram(api)
+    telegram.ask(a, 601, Q_AKIM[0])
+    api.wait_for(lambda: answered(api, 601), 60)
+    # a has let go of the chat (else it would answer the chat's new claims itself, in order)
+    api.wait_idle(quiet=1.0)
+    message = last_with_buttons(api, 601)
+    data = button_data(message)
+    telegram.press(b, message, data["Sources"])
+    telegram.press(b, message, data["👍"])
+    api.wait_for(lambda: len(api.calls_to("answerCallbackQuery")) >= 2, 60)
+    api.wait_idle(quiet=1.0)
+    stop_cleanly(a, b)
+
+    notices = [c.params.get("text") for c in api.calls_to("answerCallbackQuery")]
+    assert FORGOTTEN not in notices and "Thanks for the feedback!" in notices, notices
+    texts = [str(c.params["text"]) for c in api.sent(601)]
+    assert len(texts) == 2, texts  # the answer, then the sources that b sent
+    assert texts[1].startswith("<b>[1]</b>") and "Akims" in texts[1], texts
+    bot = api.token.partition(":")[0]
+    claimed = query(store, "SELECT worker FROM bot_claims WHERE bot_id = %s AND update_id > 0"
+                    " ORDER BY update_id", bot)  # fmt: skip
+    pids = [str(w).rpartition(":")[2] for (w,) in claimed]
+    assert pids == [str(a.serve.process.pid)] + [str(b.serve.process.pid)] * 2, claimed
+    votes = query(store, "SELECT vote FROM bot_votes WHERE bot_id = %s", bot)
+    assert [v["vote"] for (v,) in votes] == ["up"] and Q_AKIM[1] in votes[0][0]["answer"]
 
 
 HARBOUR = (

@@ -34,7 +34,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -121,6 +121,60 @@ class Answer:
     score: float = 0.0  # the best unit's score, compared with ``min_answer_score``
     short: ShortAnswer | None = None  # the answering phrase, when the question asks for one
     confidence: float | None = None  # the answerability model's probability, when it ran
+
+    def to_json(self) -> dict[str, object]:
+        """Every field of a plain :class:`Answer` as JSON values (a subclass such as
+        ``CheckedAnswer`` gives its ``Answer`` fields only); :meth:`from_json` reads it back."""
+        short = self.short
+        return {
+            "question": self.question,
+            "resolved": self.resolved,
+            "text": self.text,
+            "found": self.found,
+            "citations": [
+                {
+                    "n": c.n,
+                    "source": c.source,
+                    "location": c.location,
+                    "quote": c.quote,
+                    "highlight": [int(c.highlight[0]), int(c.highlight[1])],
+                    "score": float(c.score),
+                    "chunk_id": c.chunk_id,
+                    "title": c.title,
+                }
+                for c in self.citations
+            ],
+            "related": list(self.related),
+            "score": float(self.score),
+            "short": None
+            if short is None
+            else {
+                "text": short.text,
+                "n": short.n,
+                "start": short.start,
+                "end": short.end,
+                "confidence": float(short.confidence),
+            },
+            "confidence": None if self.confidence is None else float(self.confidence),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Answer:
+        """The answer :meth:`to_json` wrote (always a plain :class:`Answer`)."""
+        short = data.get("short")
+        return Answer(
+            question=data["question"],
+            resolved=data["resolved"],
+            text=data["text"],
+            found=bool(data["found"]),
+            citations=tuple(
+                Citation(**{**c, "highlight": tuple(c["highlight"])}) for c in data["citations"]
+            ),
+            related=tuple(data.get("related", ())),
+            score=float(data.get("score", 0.0)),
+            short=ShortAnswer(**short) if short is not None else None,
+            confidence=data.get("confidence"),
+        )
 
 
 @dataclass(frozen=True)

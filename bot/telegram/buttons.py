@@ -39,7 +39,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     kind, _, rest = (query.data or "").partition(":")
     key, _, vote = rest.partition(":")
     chat_id = update.effective_chat.id if update.effective_chat else query.from_user.id
-    answer = state.recall(key, chat_id, query.from_user.id)
+    answer = await state.recall(key, chat_id, query.from_user.id)
     if kind == "s" and not vote and answer is not None:
         await query.answer()
         for part in split_html(format_sources(answer)):

@@ -114,7 +114,7 @@ async def answer_question(state: BotState, update: Update, message: Message, tex
 
 async def send_answer(state: BotState, message: Message, answer: Answer) -> None:
     """The answer in as many messages as it takes; the buttons under the last one."""
-    key = state.remember(answer, message.chat_id)
+    key = await state.remember(answer, message.chat_id)
     parts = split_html(format_answer(answer))
     quote = message.chat.type != ChatType.PRIVATE
     for i, part in enumerate(parts):

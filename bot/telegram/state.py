@@ -101,18 +101,26 @@ class BotState:
             self.chat_locks = {c: lk for c, lk in self.chat_locks.items() if lk.locked()}
         return self.chat_locks.setdefault(chat_id, asyncio.Lock())
 
-    def remember(self, answer: Answer, chat_id: int) -> str:
-        """A short key for the answer's buttons, tied to the chat it was given in."""
+    async def remember(self, answer: Answer, chat_id: int) -> str:
+        """A short key for the answer's buttons, tied to the chat it was given in (with
+        ``DOCBOT_STORE``: in PostgreSQL, so that any worker can serve a press)."""
+        if self.shared is not None:
+            return await asyncio.to_thread(self.shared.answers.add, answer, chat_id)
         key = self.recent.add(answer)
         self.answered_in[key] = chat_id
         while len(self.answered_in) > self.recent.size:
             self.answered_in.popitem(last=False)
         return key
 
-    def recall(self, key: str, chat_id: int, user_id: int) -> Answer | None:
+    async def recall(self, key: str, chat_id: int, user_id: int) -> Answer | None:
         """The answer behind a button key, if it was given in this chat and is still held."""
-        answer = self.recent.get(key) if key else None
-        if answer is not None and self.answered_in.get(key) != chat_id:
+        if self.shared is not None:
+            held = await asyncio.to_thread(self.shared.answers.get, key) if key else None
+            answer, answered_in = held if held is not None else (None, None)
+        else:
+            answer = self.recent.get(key) if key else None
+            answered_in = self.answered_in.get(key)
+        if answer is not None and answered_in != chat_id:
             logger.warning("button data for another chat's answer from user %s", user_id)
             return None  # forged: never show or log an answer given in another chat
         return answer

@@ -41,6 +41,15 @@ TABLES = (
         at timestamptz NOT NULL DEFAULT now(),
         vote jsonb NOT NULL,
         PRIMARY KEY (bot_id, seq))""",
+    """CREATE TABLE IF NOT EXISTS bot_answers (
+        bot_id text NOT NULL,
+        key text NOT NULL,
+        seq bigserial,
+        chat_id bigint NOT NULL,
+        answer jsonb NOT NULL,
+        created timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (bot_id, key))""",
+    "CREATE INDEX IF NOT EXISTS bot_answers_by_age ON bot_answers (bot_id, seq)",
     """CREATE TABLE IF NOT EXISTS bot_secrets (
         bot_id text NOT NULL,
         name text NOT NULL,

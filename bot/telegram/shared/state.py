@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from bot.settings import Settings
 from bot.telegram.shared import schema
+from bot.telegram.shared.answers import PgRecentAnswers
 from bot.telegram.shared.conversations import PgConversationStore
 from bot.telegram.shared.db import SharedDb
 from bot.telegram.shared.ratelimit import PgRateLimit
@@ -26,6 +27,7 @@ class SharedState:
     conversations: PgConversationStore
     rate: PgRateLimit
     feedback: PgFeedbackLog
+    answers: PgRecentAnswers
 
     @classmethod
     def open(cls, settings: Settings, bot_id: str) -> SharedState:
@@ -39,6 +41,7 @@ class SharedState:
             ),
             PgRateLimit(db, bot_id, settings.questions_per_minute),
             PgFeedbackLog(db, bot_id),
+            PgRecentAnswers(db, bot_id),
         )
 
     def create_tables(self) -> None:
