@@ -21,7 +21,7 @@ from support.engines import built_index, engine_over_documents, mixed_collection
 from support.fakebotapi import FakeBotAPI, running_fake_api
 from support.fakes import FakeEmbedder
 from support.paths import DOCUMENTS, shared_path
-from support.postgres import fresh_database, server_url
+from support.postgres import fresh_database, test_server
 
 from bot.answering.engine import Engine
 from index.retriever import Index
@@ -72,10 +72,12 @@ def real_embedder() -> Any:
 
 
 @pytest.fixture(scope="session")
-def postgres_server() -> str:
+def postgres_server() -> Iterator[str]:
     """URL of a PostgreSQL with pgvector: DOCBOT_TEST_POSTGRES_URL, else `scripts/postgres
-    start`; skips when there is none (fails under CI=true)."""
-    return server_url()
+    start` (stopped after the session when it started it); skips when there is none (fails
+    under CI=true)."""
+    with test_server() as url:
+        yield url
 
 
 @pytest.fixture

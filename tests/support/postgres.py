@@ -24,27 +24,37 @@ def unavailable(reason: str) -> None:
     pytest.skip(message)
 
 
-def server_url() -> str:
-    """The test server's URL (started when needed); skips or fails when there is none."""
+@contextmanager
+def test_server() -> Iterator[str]:
+    """The test server's URL; skips or fails when there is none. A server this session had to
+    start (``scripts/postgres start``) is stopped again when the session ends."""
     try:
         import psycopg  # noqa: F401
     except ImportError:
         unavailable("psycopg is missing: scripts/setup installs the postgres extra")
-    url = os.environ.get("DOCBOT_TEST_POSTGRES_URL", "")
-    return reachable(url or started_server())
+    given = os.environ.get("DOCBOT_TEST_POSTGRES_URL", "")
+    if given:
+        yield reachable(given)
+        return
+    was_running = postgres_script("url").returncode == 0
+    started = postgres_script("start")
+    if started.returncode != 0:
+        unavailable(f"scripts/postgres start failed: {started.stderr.strip()[-300:]}")
+    try:
+        yield reachable(started.stdout.strip().splitlines()[-1])
+    finally:
+        if not was_running:
+            postgres_script("stop")
 
 
-def started_server() -> str:
-    started = subprocess.run(
-        [str(ROOT / "scripts" / "postgres"), "start"],
+def postgres_script(command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(ROOT / "scripts" / "postgres"), command],
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
-    if started.returncode != 0:
-        unavailable(f"scripts/postgres start failed: {started.stderr.strip()[-300:]}")
-    return started.stdout.strip().splitlines()[-1]
 
 
 def reachable(url: str) -> str:
