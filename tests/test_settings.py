@@ -1,4 +1,5 @@
-"""Settings: every field documented in .env.example, parsed from the environment and .env."""
+"""Settings: every field documented in .env.example and the README's settings table, parsed from
+the environment and .env."""
 
 from __future__ import annotations
 
@@ -28,6 +29,19 @@ def test_env_example_lists_every_setting_with_a_comment() -> None:
         if re.match(r"^[A-Z_]+=", line):
             above = [x for x in lines[:i] if x.strip()][-1]
             assert above.startswith("#") or re.match(r"^[A-Z_]+=", above), line
+
+
+def test_readme_has_a_line_per_setting_with_its_default() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Settings\n", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `([A-Z_]+)` \| ([^|]+) \|", section, flags=re.M)
+    assert sorted(name for name, _ in rows) == sorted(_env_name(f) for f in Settings.model_fields)
+    example = dict(
+        re.findall(r"^([A-Z_]+)=(.*)$", (ROOT / ".env.example").read_text(encoding="utf-8"), re.M)
+    )
+    for name, default in rows:
+        shown = re.match(r"`([^`]*)`", default)
+        assert (shown.group(1) if shown else "") == example[name], (name, default)
 
 
 def test_env_example_values_are_the_defaults(
