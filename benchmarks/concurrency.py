@@ -60,7 +60,7 @@ def main() -> int:
     api = FakeBotAPI(token).start()
     work = Path(args.index).parent
     settings = Settings(
-        telegram_bot_token=token,  # type: ignore[arg-type]
+        telegram_bot_token=token,
         telegram_base_url=api.base_url,
         telegram_base_file_url=api.base_file_url,
         documents_dir=Path(args.documents),

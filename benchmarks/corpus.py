@@ -132,7 +132,7 @@ _WORD = re.compile(r"\S+")
 
 def bbc_sentences() -> list[str]:
     """Sentences of the whole BBC corpus (a simple split: enough for synthetic text)."""
-    out = []
+    out: list[str] = []
     for rel in bbc_articles():
         text = (BBC / rel).read_text(encoding="utf-8", errors="replace")
         for para in text.split("\n")[1:]:
@@ -156,7 +156,7 @@ def synthetic_documents(target: Path, chunks: int, max_words: int, seed: int = 1
         paras = []
         for _ in range(per_file):
             words = 0
-            para = []
+            para: list[str] = []
             while True:
                 sentence = _WORD.findall(rng.choice(sentences))
                 if words + len(sentence) > max_words and para:

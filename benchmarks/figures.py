@@ -84,7 +84,9 @@ def build_figure(collection: Collection, work: Path, repeat: int) -> dict[str, A
     }
 
 
-def incremental_figure(collection: Collection, root: Path, full_build_s: float, full_wall_s: float):
+def incremental_figure(
+    collection: Collection, root: Path, full_build_s: float, full_wall_s: float
+) -> dict[str, Any]:
     """Add one held-out article at a time to the indexed folder and run ``docbot index``."""
     runs = []
     for i in range(len(collection.held_out)):
@@ -147,7 +149,9 @@ def peer_figure(
     return out
 
 
-def cold_start_figure(collection: Collection, root: Path, question: str, repeat: int = 5):
+def cold_start_figure(
+    collection: Collection, root: Path, question: str, repeat: int = 5
+) -> dict[str, Any]:
     """``docbot ask`` in fresh processes, and the staged probe, alternating; medians."""
     walls, probes = [], []
     for _ in range(repeat):

@@ -42,11 +42,11 @@ SETS = {
 def engines(name: str, documents: Path, llm: dict[str, Any]) -> tuple[Engine, Engine]:
     """An extractive engine and one with the model server, over one index."""
     index = ROOT / ".docbot" / "bench-generative" / name
-    base = {"documents_dir": documents, "index_dir": index, "torch_threads": 1}
-    plain = Engine(Settings(_env_file=None, **base))  # type: ignore[call-arg]
+    base: dict[str, Any] = {"documents_dir": documents, "index_dir": index, "torch_threads": 1}
+    plain = Engine(Settings(_env_file=None, **base))
     plain.ensure_index(threads=1)
     plain.load_readers()
-    model = Engine(Settings(_env_file=None, **base, **llm), embedder=plain.embedder)  # type: ignore[call-arg]
+    model = Engine(Settings(_env_file=None, **base, **llm), embedder=plain.embedder)
     return plain, model
 
 

@@ -18,6 +18,7 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -40,7 +41,7 @@ class RandomEmbedder:
         return vectors
 
 
-def build_synthetic(work: Path, chunks: int) -> dict[str, object]:
+def build_synthetic(work: Path, chunks: int) -> dict[str, Any]:
     """Write the synthetic documents and build their index with random vectors."""
     from benchmarks.corpus import synthetic_documents
     from index.build import build

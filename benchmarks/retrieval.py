@@ -142,6 +142,11 @@ class QuestionSet:
     cutoffs: tuple[int, ...]
 
 
+def in_source(source: str) -> Relevant:
+    """Any passage of ``source``."""
+    return lambda c: c.source == source
+
+
 def holds(source: str, expect: Sequence[str]) -> Relevant:
     """A passage of ``source`` that contains one of the expected strings."""
     wanted = [e.lower() for e in expect]
@@ -150,7 +155,7 @@ def holds(source: str, expect: Sequence[str]) -> Relevant:
 
 def news_sets(seed: str) -> list[QuestionSet]:
     bbc = [
-        Question(row["question"], lambda c, s=row["source"]: c.source == f"bbc/{s}")
+        Question(row["question"], in_source(f"bbc/{row['source']}"))
         if row["source"] != "SEED"
         else Question(row["question"], holds(seed, row["expect"]))
         for row in read_jsonl(EVALS / "bbc_dev.jsonl")

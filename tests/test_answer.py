@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import numpy as np
 import pytest
+from support.fakes import FakeEmbedder
 
 from bot.answering.answer import (
     NOT_FOUND_TEXT,
@@ -18,11 +20,11 @@ from bot.answering.answer import (
     check,
     collection_stats,
     compose,
-    leans_on_previous,
 )
 from bot.answering.errors import AnswerCheckError
 from index.chunking import Chunk
-from index.retriever import Hit
+from index.retriever import Hit, Index
+from index.units import leans_on_previous
 
 SENTENCES = [
     "The council approved a new budget for the harbour district.",
@@ -55,7 +57,7 @@ def hit(chunk: Chunk, rank: int = 1) -> Hit:
     return Hit(chunk=chunk, score=1.0, dense=0.5, sparse=1.0, rank=rank)
 
 
-def ask(fake_embedder, question: str, chunks: list[Chunk], **kw) -> Answer:  # type: ignore[no-untyped-def]
+def ask(fake_embedder: FakeEmbedder, question: str, chunks: list[Chunk], **kw: Any) -> Answer:
     hits = [hit(c, i) for i, c in enumerate(chunks, start=1)]
     vector = fake_embedder.encode([question])[0]
     stats = collection_stats(chunks)
@@ -83,7 +85,7 @@ def test_units_join_a_leaning_sentence_with_its_predecessor() -> None:
     assert len(candidate_units([hit(chunk), hit(again, 2)])) == len(units)
 
 
-def test_answer_cites_the_unit_and_the_quote_contains_it(fake_embedder) -> None:  # type: ignore[no-untyped-def]
+def test_answer_cites_the_unit_and_the_quote_contains_it(fake_embedder: FakeEmbedder) -> None:
     chunk = make_chunk(SENTENCES)
     answer = ask(fake_embedder, "what will it be spent on, dredging and piers?", [chunk])
     assert answer.found
@@ -96,7 +98,9 @@ def test_answer_cites_the_unit_and_the_quote_contains_it(fake_embedder) -> None:
     check(answer)
 
 
-def test_quote_is_cut_on_sentence_boundaries_around_the_cited_sentence(fake_embedder) -> None:  # type: ignore[no-untyped-def]
+def test_quote_is_cut_on_sentence_boundaries_around_the_cited_sentence(
+    fake_embedder: FakeEmbedder,
+) -> None:
     filler = [f"Filler sentence number {i} talks about weather and tides today." for i in range(30)]
     sentences = [*filler[:15], "The lighthouse keeper is Ms Olga Berg.", *filler[15:]]
     chunk = make_chunk(sentences, sep="\n")
@@ -111,7 +115,7 @@ def test_quote_is_cut_on_sentence_boundaries_around_the_cited_sentence(fake_embe
     assert c.quote.index(c.cited) > 0 and c.quote.rindex(c.cited) + len(c.cited) < len(c.quote)
 
 
-def test_not_found_cites_nothing_and_offers_related(fake_embedder) -> None:  # type: ignore[no-untyped-def]
+def test_not_found_cites_nothing_and_offers_related(fake_embedder: FakeEmbedder) -> None:
     answer = ask(fake_embedder, "recipe for sourdough bread", [make_chunk(SENTENCES)])
     assert not answer.found
     assert answer.text == NOT_FOUND_TEXT
@@ -120,7 +124,7 @@ def test_not_found_cites_nothing_and_offers_related(fake_embedder) -> None:  # t
     assert "[" not in answer.text
 
 
-def test_a_name_missing_from_the_file_means_not_found(fake_embedder) -> None:  # type: ignore[no-untyped-def]
+def test_a_name_missing_from_the_file_means_not_found(fake_embedder: FakeEmbedder) -> None:
     chunk = make_chunk(SENTENCES)
     found = ask(fake_embedder, "When does the mayor start work?", [chunk])
     assert found.found
@@ -128,7 +132,7 @@ def test_a_name_missing_from_the_file_means_not_found(fake_embedder) -> None:  #
     assert not missing.found and missing.citations == ()
 
 
-def test_a_higher_threshold_turns_an_answer_into_not_found(fake_embedder) -> None:  # type: ignore[no-untyped-def]
+def test_a_higher_threshold_turns_an_answer_into_not_found(fake_embedder: FakeEmbedder) -> None:
     chunk = make_chunk(SENTENCES)
     answer = ask(fake_embedder, "When does the mayor start work?", [chunk])
     refused = ask(
@@ -138,7 +142,7 @@ def test_a_higher_threshold_turns_an_answer_into_not_found(fake_embedder) -> Non
     assert refused.score == pytest.approx(answer.score, abs=1e-4)
 
 
-def test_avoided_answers_give_way_to_new_information(fake_embedder) -> None:  # type: ignore[no-untyped-def]
+def test_avoided_answers_give_way_to_new_information(fake_embedder: FakeEmbedder) -> None:
     chunk = make_chunk(SENTENCES)
     first = ask(fake_embedder, "When does the mayor start work?", [chunk])
     again = ask(
@@ -151,7 +155,7 @@ def test_avoided_answers_give_way_to_new_information(fake_embedder) -> None:  # 
     assert again.citations[0].cited != first.citations[0].cited
 
 
-def test_vector_cache_encodes_each_sentence_once(fake_embedder) -> None:  # type: ignore[no-untyped-def]
+def test_vector_cache_encodes_each_sentence_once(fake_embedder: FakeEmbedder) -> None:
     cache = VectorCache()
     chunk = make_chunk(SENTENCES)
     ask(fake_embedder, "When does the mayor start work?", [chunk], cache=cache)
@@ -201,14 +205,16 @@ def test_check_rejects_a_not_found_answer_with_citations() -> None:
         check(Answer("q", "q", NOT_FOUND_TEXT, False, (c1,)))
 
 
-def test_a_passage_without_sentence_spans_is_one_sentence(fake_embedder) -> None:  # type: ignore[no-untyped-def]
+def test_a_passage_without_sentence_spans_is_one_sentence(fake_embedder: FakeEmbedder) -> None:
     chunk = dataclasses.replace(make_chunk(SENTENCES), sentences=(), paragraphs=())
     answer = ask(fake_embedder, "When does the mayor start work?", [chunk])
     assert answer.found
     assert answer.citations[0].cited == chunk.text
 
 
-def test_the_next_sentence_comes_along_when_it_names_the_same_subject(fake_embedder) -> None:  # type: ignore[no-untyped-def]
+def test_the_next_sentence_comes_along_when_it_names_the_same_subject(
+    fake_embedder: FakeEmbedder,
+) -> None:
     chunk = make_chunk(
         [
             "R&B star Alicia Keys is to open the Super Bowl singing a song.",
@@ -224,7 +230,7 @@ def test_the_next_sentence_comes_along_when_it_names_the_same_subject(fake_embed
     assert answer.citations[0].location == "paragraph 1"  # where the answering sentence is
 
 
-def test_a_heading_is_not_quoted_when_a_sentence_answers(fake_embedder) -> None:  # type: ignore[no-untyped-def]
+def test_a_heading_is_not_quoted_when_a_sentence_answers(fake_embedder: FakeEmbedder) -> None:
     chunk = make_chunk(
         ["Mayor to start harbour work", "Harbour work will start in spring, the mayor said."]
     )
@@ -232,7 +238,7 @@ def test_a_heading_is_not_quoted_when_a_sentence_answers(fake_embedder) -> None:
     assert answer.text == "Harbour work will start in spring, the mayor said. [1]"
 
 
-def test_how_many_prefers_a_sentence_with_a_number(fake_embedder) -> None:  # type: ignore[no-untyped-def]
+def test_how_many_prefers_a_sentence_with_a_number(fake_embedder: FakeEmbedder) -> None:
     chunk = make_chunk(
         [
             "The hacker took data of customers from the phone company.",
@@ -243,7 +249,7 @@ def test_how_many_prefers_a_sentence_with_a_number(fake_embedder) -> None:  # ty
     assert "400" in answer.text
 
 
-def test_a_name_question_prefers_a_sentence_that_quotes_a_name(fake_embedder) -> None:  # type: ignore[no-untyped-def]
+def test_a_name_question_prefers_a_sentence_that_quotes_a_name(fake_embedder: FakeEmbedder) -> None:
     sentences = [
         "The company ran a campaign against spam websites this year.",
         'Its "Make love not spam" campaign against spam ended.',
@@ -258,7 +264,7 @@ def test_a_name_question_prefers_a_sentence_that_quotes_a_name(fake_embedder) ->
     assert plain.text.startswith("The company ran a campaign")
 
 
-def test_index_statistics_match_the_chunks(seed_index) -> None:  # type: ignore[no-untyped-def]
+def test_index_statistics_match_the_chunks(seed_index: Index) -> None:
     """stats_of reads the BM25 term matrix; it must agree with re-tokenising every chunk."""
     from bot.answering.answer import stats_of
     from index.sparse import tokenize

@@ -4,12 +4,15 @@ and the mixed seed + BBC collection (bbc_dev)."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from support.engines import engine_for
 from support.paths import ROOT, SEED_NAME, read_jsonl, shared_path
 
 from bot.answering.answer import Answer, check
+from bot.answering.engine import Engine
+from index.retriever import Index
 
 pytestmark = pytest.mark.model
 
@@ -28,7 +31,9 @@ def assert_cited(answer: Answer) -> None:
         assert " ".join(c.cited.split()) in answer.text
 
 
-def test_seed_dev_answers_contain_the_expected_string_and_cite_the_seed(seed_engine) -> None:  # type: ignore[no-untyped-def]
+def test_seed_dev_answers_contain_the_expected_string_and_cite_the_seed(
+    seed_engine: Engine,
+) -> None:
     misses = []
     for case in read_jsonl(shared_path("evals", "seed_dev.jsonl")):
         answer = seed_engine.ask(case["question"])
@@ -41,7 +46,7 @@ def test_seed_dev_answers_contain_the_expected_string_and_cite_the_seed(seed_eng
     assert misses == []
 
 
-def test_offtopic_dev_is_not_found_and_cites_nothing(seed_engine) -> None:  # type: ignore[no-untyped-def]
+def test_offtopic_dev_is_not_found_and_cites_nothing(seed_engine: Engine) -> None:
     for case in read_jsonl(shared_path("evals", "offtopic_dev.jsonl")):
         answer = seed_engine.ask(case["question"])
         assert not answer.found, (case["question"], answer.text)
@@ -49,7 +54,7 @@ def test_offtopic_dev_is_not_found_and_cites_nothing(seed_engine) -> None:  # ty
         assert "[" not in answer.text
 
 
-def test_who_manages_regional_commissions_reads_with_its_antecedent(seed_engine) -> None:  # type: ignore[no-untyped-def]
+def test_who_manages_regional_commissions_reads_with_its_antecedent(seed_engine: Engine) -> None:
     answer = seed_engine.ask("who manages regional commissions?")
     assert answer.text.endswith(
         "create regional anti-terrorist commissions in Kazakhstan's oblasts. "
@@ -62,7 +67,7 @@ def test_who_manages_regional_commissions_reads_with_its_antecedent(seed_engine)
     assert_cited(answer)
 
 
-def test_own_question_sets_on_the_seed(seed_engine) -> None:  # type: ignore[no-untyped-def]
+def test_own_question_sets_on_the_seed(seed_engine: Engine) -> None:
     """tests/evals: 24 more on-topic and 24 off-topic questions (12 of them near the topic).
     Known misses are listed in the figures test; this guards the bulk."""
     on = read_jsonl(ROOT / "tests" / "evals" / "seed_more.jsonl")
@@ -83,16 +88,18 @@ def test_own_question_sets_on_the_seed(seed_engine) -> None:  # type: ignore[no-
 class CountingEmbedder:
     """The real model, counting the texts it is asked to encode."""
 
-    def __init__(self, inner) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, inner: Any) -> None:
         self.inner, self.model_id, self.dimension = inner, inner.model_id, inner.dimension
         self.texts = 0
 
-    def encode(self, texts, progress=None):  # type: ignore[no-untyped-def]
+    def encode(self, texts: Any, progress: Any = None) -> Any:
         self.texts += len(texts)
         return self.inner.encode(texts, progress)
 
 
-def test_answers_encode_only_the_question_with_the_real_model(seed_index, real_embedder) -> None:  # type: ignore[no-untyped-def]
+def test_answers_encode_only_the_question_with_the_real_model(
+    seed_index: Index, real_embedder: Any
+) -> None:
     """What keeps a full answer near the cost of one query embedding (issue 6 measures the
     latency itself in benchmarks/, not here): sentence vectors come from the index, so every
     answer, found or not, encodes exactly its question."""
@@ -105,7 +112,7 @@ def test_answers_encode_only_the_question_with_the_real_model(seed_index, real_e
         assert counting.texts == n, question
 
 
-def test_bbc_dev_answers_over_the_mixed_collection(mixed_index, real_embedder) -> None:  # type: ignore[no-untyped-def]
+def test_bbc_dev_answers_over_the_mixed_collection(mixed_index: Index, real_embedder: Any) -> None:
     engine = engine_for(mixed_index, real_embedder)
     cases = read_jsonl(shared_path("evals", "bbc_dev.jsonl"))
     good = 0
@@ -117,7 +124,7 @@ def test_bbc_dev_answers_over_the_mixed_collection(mixed_index, real_embedder) -
     assert good >= 5, f"expected string in only {good} of {len(cases)} answers"
 
 
-def test_seed_questions_over_the_mixed_collection(mixed_index, real_embedder) -> None:  # type: ignore[no-untyped-def]
+def test_seed_questions_over_the_mixed_collection(mixed_index: Index, real_embedder: Any) -> None:
     """Among 300 BBC articles the seed still answers its questions (7 of 8: "Who reported the
     story?" is ambiguous there and gets a BBC sentence about a report)."""
     engine = engine_for(mixed_index, real_embedder)
@@ -128,7 +135,7 @@ def test_seed_questions_over_the_mixed_collection(mixed_index, real_embedder) ->
     assert all(a.citations[0].source == SEED_NAME for a in good)
 
 
-def test_concurrent_asks_match_sequential_ones(seed_engine) -> None:  # type: ignore[no-untyped-def]
+def test_concurrent_asks_match_sequential_ones(seed_engine: Engine) -> None:
     """The Telegram front end calls Engine.ask from worker threads, one conversation per chat."""
     from concurrent.futures import ThreadPoolExecutor
 

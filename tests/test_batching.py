@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 import pytest
@@ -99,7 +100,7 @@ def test_an_error_reaches_every_waiter_and_the_next_question_works() -> None:
 
 
 @pytest.mark.parametrize("n", [2, 8])
-def test_matches_the_real_model_one_at_a_time(real_embedder, n: int) -> None:  # type: ignore[no-untyped-def]
+def test_matches_the_real_model_one_at_a_time(real_embedder: Any, n: int) -> None:
     batcher = QuestionBatcher(real_embedder)
     texts = [f"Who manages regional commission number {i}?" for i in range(n)]
     got = ask_all(batcher, texts)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support.fakes import FakeEmbedder
 
 from benchmarks.common import CachingEmbedder, assemble_index, docs_by_max, ndcg_at
 from index.retriever import IndexSettings
@@ -30,7 +31,9 @@ def test_docs_rank_by_their_best_chunk() -> None:
     assert docs_by_max(scored) == ["d1", "d2", "d3"]
 
 
-def test_cache_embeds_each_text_once_across_instances(tmp_path: Path, fake_embedder) -> None:  # type: ignore[no-untyped-def]
+def test_cache_embeds_each_text_once_across_instances(
+    tmp_path: Path, fake_embedder: FakeEmbedder
+) -> None:
     cache = CachingEmbedder(fake_embedder, folder=tmp_path, block=2)
     first = cache.encode(["alpha beta", "gamma", "alpha beta", "delta"])
     assert fake_embedder.texts_encoded == 3  # the repeated text once
@@ -43,7 +46,9 @@ def test_cache_embeds_each_text_once_across_instances(tmp_path: Path, fake_embed
     assert np.allclose(second, first[[3, 0, 1]])
 
 
-def test_assembled_index_ranks_the_matching_file_first(tmp_path: Path, fake_embedder) -> None:  # type: ignore[no-untyped-def]
+def test_assembled_index_ranks_the_matching_file_first(
+    tmp_path: Path, fake_embedder: FakeEmbedder
+) -> None:
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "1.txt").write_text("Cats\n\nCats purr when they are content. They sleep a lot.\n")

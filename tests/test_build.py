@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -191,7 +192,9 @@ def test_deleting_everything_keeps_the_previous_index(docs_dir: Path, tmp_path: 
 
 
 class ExplodingEmbedder(FakeEmbedder):
-    def encode(self, texts, progress=None):  # type: ignore[no-untyped-def]
+    def encode(
+        self, texts: Sequence[str], progress: Callable[[int], None] | None = None
+    ) -> np.ndarray:
         raise RuntimeError("model crashed")
 
 

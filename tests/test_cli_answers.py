@@ -8,6 +8,7 @@ import io
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support.answers import AKIMS_PHRASE, AKIMS_SENTENCE, AKIMS_TITLE, akims
@@ -25,7 +26,7 @@ from bot.cli.render import answer_json, answer_text
 
 
 @pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, real_embedder) -> Path:  # type: ignore[no-untyped-def]
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, real_embedder: Any) -> Path:
     monkeypatch.chdir(tmp_path)
     for name in ("DOCBOT_MIN_ANSWER_SCORE", "DOCBOT_TOP_K", "TELEGRAM_BOT_TOKEN"):
         monkeypatch.delenv(name, raising=False)
@@ -125,9 +126,10 @@ def test_run_without_a_token_is_a_terminal_chat(
     assert "35 violent protests" in " ".join(captured.out.split())
 
 
-def eval_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict:  # type: ignore[type-arg]
+def eval_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
     assert main(["eval", "--json", *args]) == 0
-    return json.loads(capsys.readouterr().out)
+    figures: dict[str, Any] = json.loads(capsys.readouterr().out)
+    return figures
 
 
 def test_eval_prints_figures_and_a_floor_above_them_fails(

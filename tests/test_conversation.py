@@ -6,8 +6,10 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
+from support.fakes import FakeEmbedder
 
 from bot.answering.conversation import (
     MemoryConversationStore,
@@ -18,6 +20,7 @@ from bot.answering.conversation import (
 )
 from bot.answering.engine import Engine
 from bot.settings import Settings
+from index.retriever import Index
 
 AKIMS = (
     "The Central Communications Service explains that new legislative amendments for "
@@ -143,10 +146,10 @@ def test_a_previous_answer_may_return_when_the_follow_up_names_it() -> None:
 
 @pytest.mark.model
 def test_follow_up_is_answered_from_the_power_and_resources_passage(
-    seed_index,  # type: ignore[no-untyped-def]
-    real_embedder,
+    seed_index: Index,
+    real_embedder: Any,
 ) -> None:
-    settings = Settings(index_dir=Path(seed_index.folder), _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(index_dir=Path(seed_index.folder), _env_file=None)
     engine = Engine(settings, embedder=real_embedder)
     first = engine.ask("who manages regional commissions?", conversation_id="chat-1")
     assert "managed by oblast Akims" in first.text
@@ -167,7 +170,7 @@ def test_follow_up_is_answered_from_the_power_and_resources_passage(
 def test_answers_encode_only_the_question(
     docs_dir: Path,
     tmp_path: Path,
-    fake_embedder,  # type: ignore[no-untyped-def]
+    fake_embedder: FakeEmbedder,
 ) -> None:
     from support.paths import DOCUMENTS, SEED_NAME
 
@@ -175,7 +178,7 @@ def test_answers_encode_only_the_question(
 
     (docs_dir / SEED_NAME).write_text((DOCUMENTS / SEED_NAME).read_text(encoding="utf-8"))
     build(docs_dir, tmp_path / "index", fake_embedder)
-    settings = Settings(documents_dir=docs_dir, index_dir=tmp_path / "index", _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(documents_dir=docs_dir, index_dir=tmp_path / "index", _env_file=None)
     engine = Engine(settings, embedder=fake_embedder)
     before = fake_embedder.texts_encoded
     for question in ("who manages regional commissions?", "and why them?"):

@@ -47,15 +47,18 @@ def st_embedder() -> SentenceTransformerEmbedder:
     return SentenceTransformerEmbedder(None, threads=1)
 
 
-def test_the_default_model_runs_on_plain_torch(real_embedder) -> None:  # type: ignore[no-untyped-def]
+def test_the_default_model_runs_on_plain_torch(
+    real_embedder: TorchBertEmbedder | SentenceTransformerEmbedder,
+) -> None:
     assert isinstance(real_embedder, TorchBertEmbedder)
     assert real_embedder.dimension == 384
     assert unit_pooling(real_embedder) == "span"
 
 
 def test_torch_runtime_gives_sentence_transformers_vectors(
-    real_embedder, st_embedder: SentenceTransformerEmbedder
-) -> None:  # type: ignore[no-untyped-def]
+    real_embedder: TorchBertEmbedder | SentenceTransformerEmbedder,
+    st_embedder: SentenceTransformerEmbedder,
+) -> None:
     ours = real_embedder.encode(TEXTS)
     theirs = st_embedder.encode(TEXTS)
     assert ours.shape == theirs.shape == (len(TEXTS), 384)
@@ -66,7 +69,9 @@ def test_torch_runtime_gives_sentence_transformers_vectors(
     assert float(np.abs(again - ours).max()) < 1e-5
 
 
-def test_span_vectors_come_from_the_same_pass_and_mean_something(real_embedder) -> None:  # type: ignore[no-untyped-def]
+def test_span_vectors_come_from_the_same_pass_and_mean_something(
+    real_embedder: TorchBertEmbedder | SentenceTransformerEmbedder,
+) -> None:
     text = (
         "The commission met in Astana on Tuesday. "
         "Regional commissions will be managed by oblast governors. "
@@ -86,7 +91,9 @@ def test_span_vectors_come_from_the_same_pass_and_mean_something(real_embedder) 
     assert int(np.argmax(rows @ weather)) == 2
 
 
-def test_a_span_cut_off_by_the_window_is_encoded_on_its_own(real_embedder) -> None:  # type: ignore[no-untyped-def]
+def test_a_span_cut_off_by_the_window_is_encoded_on_its_own(
+    real_embedder: TorchBertEmbedder | SentenceTransformerEmbedder,
+) -> None:
     head = "alpha beta gamma. " * 150  # ~600 tokens: the model reads the first 256
     tail = "The zebra crossing is painted white."
     text = head + tail

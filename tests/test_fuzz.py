@@ -52,7 +52,7 @@ FRAGMENTS = [
 nasty_text = st.lists(
     st.one_of(
         st.sampled_from(FRAGMENTS),
-        st.text(st.characters(exclude_categories=("Cs",)), max_size=40),
+        st.text(st.characters(exclude_categories=["Cs"]), max_size=40),
     ),
     max_size=8,
 ).map(" ".join)

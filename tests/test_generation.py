@@ -99,7 +99,9 @@ def ask(
 # --- kept and dropped ---------------------------------------------------------------------------
 
 
-def test_a_faithful_answer_is_kept_with_its_citation(fake, stream, hits, extractive) -> None:  # type: ignore[no-untyped-def]
+def test_a_faithful_answer_is_kept_with_its_citation(
+    fake: FakeLLM, stream: bool, hits: list[Hit], extractive: Answer
+) -> None:
     answer = ask(fake, stream, FAITHFUL, hits, extractive)
     assert answer.generated and answer.found and answer.dropped == ()
     assert answer.text == FAITHFUL.replace("[4].", "[1]").replace(" [1]", ". [1]")
@@ -110,7 +112,9 @@ def test_a_faithful_answer_is_kept_with_its_citation(fake, stream, hits, extract
     assert answer.short is None  # numbered for the extractive citations: not carried over
 
 
-def test_an_invented_sentence_is_dropped(fake, stream, hits, extractive) -> None:  # type: ignore[no-untyped-def]
+def test_an_invented_sentence_is_dropped(
+    fake: FakeLLM, stream: bool, hits: list[Hit], extractive: Answer
+) -> None:
     answer = ask(fake, stream, f"{FAITHFUL} {INVENTED}", hits, extractive)
     assert answer.generated
     assert "football" not in answer.text and "Akims" in answer.text
@@ -119,19 +123,25 @@ def test_an_invented_sentence_is_dropped(fake, stream, hits, extractive) -> None
     assert dropped.reason == "unsupported"
 
 
-def test_a_marker_for_a_passage_not_given_is_dropped(fake, stream, hits, extractive) -> None:  # type: ignore[no-untyped-def]
+def test_a_marker_for_a_passage_not_given_is_dropped(
+    fake: FakeLLM, stream: bool, hits: list[Hit], extractive: Answer
+) -> None:
     answer = ask(fake, stream, f"{FAITHFUL} {NEUTRALIZED.replace('[1]', '[9]')}", hits, extractive)
     assert [d.reason for d in answer.dropped] == ["unknown_passage"]
     assert "42" not in answer.text
 
 
-def test_a_marker_for_the_wrong_passage_is_dropped(fake, stream, hits, extractive) -> None:  # type: ignore[no-untyped-def]
+def test_a_marker_for_the_wrong_passage_is_dropped(
+    fake: FakeLLM, stream: bool, hits: list[Hit], extractive: Answer
+) -> None:
     answer = ask(fake, stream, f"{FAITHFUL} {NEUTRALIZED.replace('[1]', '[5]')}", hits, extractive)
     assert [d.reason for d in answer.dropped] == ["number"]  # 42 is in passage 1, not 5
     assert answer.text.count("[") == 1
 
 
-def test_a_made_up_number_is_dropped(fake, stream, hits, extractive) -> None:  # type: ignore[no-untyped-def]
+def test_a_made_up_number_is_dropped(
+    fake: FakeLLM, stream: bool, hits: list[Hit], extractive: Answer
+) -> None:
     made_up = NEUTRALIZED.replace("42", "43")
     answer = ask(fake, stream, f"{NEUTRALIZED} {made_up}", hits, extractive)
     assert answer.generated
@@ -140,19 +150,25 @@ def test_a_made_up_number_is_dropped(fake, stream, hits, extractive) -> None:  #
     assert "42 extremist groups" in answer.text and "43" not in answer.text
 
 
-def test_a_made_up_name_is_dropped(fake, stream, hits, extractive) -> None:  # type: ignore[no-untyped-def]
+def test_a_made_up_name_is_dropped(
+    fake: FakeLLM, stream: bool, hits: list[Hit], extractive: Answer
+) -> None:
     answer = ask(
         fake, stream, f"{FAITHFUL} They are appointed by President Tokayev [4].", hits, extractive
     )
     assert [d.reason for d in answer.dropped] == ["name"]
 
 
-def test_a_sentence_without_a_marker_is_dropped(fake, stream, hits, extractive) -> None:  # type: ignore[no-untyped-def]
+def test_a_sentence_without_a_marker_is_dropped(
+    fake: FakeLLM, stream: bool, hits: list[Hit], extractive: Answer
+) -> None:
     answer = ask(fake, stream, f"Akims manage them. {FAITHFUL}", hits, extractive)
     assert [d.reason for d in answer.dropped] == ["no_marker"]
 
 
-def test_two_passages_are_renumbered_in_order_of_citation(fake, stream, hits, extractive) -> None:  # type: ignore[no-untyped-def]
+def test_two_passages_are_renumbered_in_order_of_citation(
+    fake: FakeLLM, stream: bool, hits: list[Hit], extractive: Answer
+) -> None:
     answer = ask(fake, stream, f"{FAITHFUL} {NEUTRALIZED}", hits, extractive)
     assert answer.generated and answer.dropped == ()
     assert [c.chunk_id for c in answer.citations] == ["c4", "c1"]
@@ -160,8 +176,12 @@ def test_two_passages_are_renumbered_in_order_of_citation(fake, stream, hits, ex
 
 
 def test_nothing_surviving_gives_the_extractive_answer(
-    fake, stream, hits, extractive, caplog
-) -> None:  # type: ignore[no-untyped-def]
+    fake: FakeLLM,
+    stream: bool,
+    hits: list[Hit],
+    extractive: Answer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     caplog.set_level(logging.WARNING, "docbot.generation")
     answer = ask(fake, stream, INVENTED, hits, extractive)
     assert not answer.generated and answer.text == extractive.text
@@ -175,8 +195,13 @@ def test_nothing_surviving_gives_the_extractive_answer(
 
 
 @pytest.mark.parametrize("fault", FAULTS)
-def test_server_faults_give_the_extractive_answer_in_time(  # type: ignore[no-untyped-def]
-    fault, fake, stream, hits, extractive, caplog
+def test_server_faults_give_the_extractive_answer_in_time(
+    fault: str,
+    fake: FakeLLM,
+    stream: bool,
+    hits: list[Hit],
+    extractive: Answer,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.WARNING, "docbot.generation")
     started = time.monotonic()
@@ -189,7 +214,9 @@ def test_server_faults_give_the_extractive_answer_in_time(  # type: ignore[no-un
     assert KEY not in caplog.text
 
 
-def test_an_unreachable_server_gives_the_extractive_answer(hits, extractive) -> None:  # type: ignore[no-untyped-def]
+def test_an_unreachable_server_gives_the_extractive_answer(
+    hits: list[Hit], extractive: Answer
+) -> None:
     config = ServerConfig("http://127.0.0.1:9", timeout_s=TIMEOUT, api_key=SecretStr(KEY))
     answer = Generator(ChatClient(config)).answer(extractive, hits, FakeEmbedder().encode)
     assert not answer.generated and answer.fallback == "connect"
@@ -206,15 +233,15 @@ def test_errors_name_their_fix() -> None:
 # --- what reaches the server, and what does not -------------------------------------------------
 
 
-def test_a_refused_question_is_not_sent(fake, hits) -> None:  # type: ignore[no-untyped-def]
+def test_a_refused_question_is_not_sent(fake: FakeLLM, hits: list[Hit]) -> None:
     refused = Answer("q?", "q?", "The documents do not cover this question.", False)
     answer = generator(fake, True).answer(refused, hits, FakeEmbedder().encode)
     assert fake.requests == [] and not answer.generated and answer.text == refused.text
 
 
 def test_the_prompt_numbers_the_passages_and_gives_the_hints(
-    fake, stream, hits, extractive
-) -> None:  # type: ignore[no-untyped-def]
+    fake: FakeLLM, stream: bool, hits: list[Hit], extractive: Answer
+) -> None:
     ask(fake, stream, FAITHFUL, hits, extractive)
     [request] = fake.requests
     assert request.path == "/v1/chat/completions"
@@ -228,8 +255,12 @@ def test_the_prompt_numbers_the_passages_and_gives_the_hints(
     assert "square brackets" in body["messages"][0]["content"]
 
 
-def test_the_key_is_a_bearer_header_and_nowhere_else(  # type: ignore[no-untyped-def]
-    fake, stream, hits, extractive, caplog
+def test_the_key_is_a_bearer_header_and_nowhere_else(
+    fake: FakeLLM,
+    stream: bool,
+    hits: list[Hit],
+    extractive: Answer,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     answer = ask(fake, stream, f"{FAITHFUL} {INVENTED}", hits, extractive)
@@ -249,7 +280,7 @@ def test_the_key_is_a_bearer_header_and_nowhere_else(  # type: ignore[no-untyped
     assert KEY not in caplog.text
 
 
-def test_no_key_sends_no_authorization(fake, hits, extractive) -> None:  # type: ignore[no-untyped-def]
+def test_no_key_sends_no_authorization(fake: FakeLLM, hits: list[Hit], extractive: Answer) -> None:
     generator(fake, True, key=None).answer(extractive, hits, FakeEmbedder().encode)
     assert "Authorization" not in fake.requests[0].headers
 
@@ -257,7 +288,9 @@ def test_no_key_sends_no_authorization(fake, hits, extractive) -> None:  # type:
 # --- rendering ----------------------------------------------------------------------------------
 
 
-def test_generated_answers_render_with_their_sources(fake, hits, extractive) -> None:  # type: ignore[no-untyped-def]
+def test_generated_answers_render_with_their_sources(
+    fake: FakeLLM, hits: list[Hit], extractive: Answer
+) -> None:
     answer = ask(fake, True, f"{FAITHFUL} {INVENTED}", hits, extractive)
     row = answer_json(answer)
     assert row["generated"] is True
@@ -268,7 +301,8 @@ def test_generated_answers_render_with_their_sources(fake, hits, extractive) -> 
             "detail": answer.dropped[0].detail,
         }
     ]
-    assert [c["n"] for c in row["citations"]] == [1]  # type: ignore[index]
+    # answer_json gives dict[str, object]: the citations are a list of dicts at run time
+    assert [c["n"] for c in row["citations"]] == [1]  # type: ignore[attr-defined]
     html = format_answer(answer)
     assert telegram_html_problems(html) == []
     assert html.startswith("The regional anti-terrorist commissions") and "[1]" in html
@@ -276,7 +310,7 @@ def test_generated_answers_render_with_their_sources(fake, hits, extractive) -> 
     assert "They will be managed by oblast Akims" in answer_text(answer)
 
 
-def test_extractive_answers_say_they_were_not_generated(extractive) -> None:  # type: ignore[no-untyped-def]
+def test_extractive_answers_say_they_were_not_generated(extractive: Answer) -> None:
     row = answer_json(extractive)
     assert row["generated"] is False and row["dropped"] == []
     assert generation_of(extractive) == (False, ())
@@ -302,7 +336,7 @@ def test_the_url_may_name_v1_or_not() -> None:
     assert completions_url("https://x/v1/chat/completions") == "https://x/v1/chat/completions"
 
 
-def test_passages_are_distinct_and_limited(hits, extractive) -> None:  # type: ignore[no-untyped-def]
+def test_passages_are_distinct_and_limited(hits: list[Hit], extractive: Answer) -> None:
     passages = passages_of([*hits, hits[0]], 3)
     assert [p.n for p in passages] == [1, 2, 3]
     assert len(messages("q?", passages, extractive)) == 2

@@ -12,7 +12,7 @@ from support.pdfgen import make_pdf
 
 from index import build, load, store
 from index.errors import IndexWriteError
-from index.loading import scan
+from index.loading import Skipped, SourceFile, scan
 
 GOOD = "The harbour opened in spring. Fishing boats returned to the bay."
 
@@ -65,7 +65,7 @@ def test_file_deleted_or_renamed_mid_build(
     (docs_dir / "goes.txt").write_text("This file disappears. Right after the scan.")
     (docs_dir / "moves.txt").write_text("This file is renamed. During the build.")
 
-    def scan_then_disturb(folder: Path, max_bytes: int):  # type: ignore[no-untyped-def]
+    def scan_then_disturb(folder: Path, max_bytes: int) -> tuple[list[SourceFile], list[Skipped]]:
         found = scan(folder, max_bytes)
         (docs_dir / "goes.txt").unlink()
         (docs_dir / "moves.txt").rename(docs_dir / "moved.txt")

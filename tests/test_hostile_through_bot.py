@@ -94,11 +94,11 @@ def hostile_engine(real_embedder: Any, tmp_path: Path) -> tuple[Engine, FailingB
         (docs / name).write_bytes(data)
     embedder = FailingBuilds(real_embedder)
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         documents_dir=docs,
         index_dir=tmp_path / "index",
     )
-    engine = Engine(settings, embedder=embedder)  # type: ignore[arg-type]
+    engine = Engine(settings, embedder=embedder)
     engine.reindex()
     return engine, embedder
 

@@ -229,12 +229,12 @@ def test_size_mode_checks_sizes_only(root: Path) -> None:
 
 def test_the_setting_reaches_the_loader(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DOCBOT_VERIFY_INDEX", raising=False)
-    assert Settings(_env_file=None).index_settings().verify == "full"  # type: ignore[call-arg]
+    assert Settings(_env_file=None).index_settings().verify == "full"
     monkeypatch.setenv("DOCBOT_VERIFY_INDEX", "size")
-    assert Settings(_env_file=None).index_settings().verify == "size"  # type: ignore[call-arg]
+    assert Settings(_env_file=None).index_settings().verify == "size"
     monkeypatch.setenv("DOCBOT_VERIFY_INDEX", "none")
     with pytest.raises(ValueError, match="verify_index"):
-        Settings(_env_file=None)  # type: ignore[call-arg]
+        Settings(_env_file=None)
 
 
 def _strip_checksums(root: Path) -> None:
@@ -272,7 +272,7 @@ def test_an_index_without_checksums_still_loads_with_one_note(
 def test_running_bot_keeps_its_index_and_logs_the_refusal_of_a_damaged_one(
     documents: Path, root: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    settings = Settings(_env_file=None, documents_dir=documents, index_dir=root)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, documents_dir=documents, index_dir=root)
     engine = Engine(settings, FakeEmbedder())
     old = engine.index()
     (documents / "birds.txt").write_text("Birds sing at dawn. Parrots can talk.")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support.answers import akims
@@ -13,9 +14,11 @@ from support.paths import read_jsonl, shared_path
 
 from bot.answering.answer import check
 from bot.answering.asking import kind_of
+from bot.answering.engine import Engine
 from bot.answering.errors import AnswerCheckError
 from bot.answering.linear import WEIGHTS, LinearModel, ModelFileError
 from bot.answering.matching import contains, exact_match, f1
+from index.retriever import Index
 
 
 @pytest.mark.parametrize(
@@ -82,7 +85,7 @@ def test_check_refuses_a_short_answer_not_quoted_or_outside_the_cited_text() -> 
 
 
 @pytest.mark.model
-def test_who_manages_regional_commissions_leads_with_the_phrase(seed_engine) -> None:  # type: ignore[no-untyped-def]
+def test_who_manages_regional_commissions_leads_with_the_phrase(seed_engine: Engine) -> None:
     answer = seed_engine.ask("who manages regional commissions?")
     assert answer.short is not None, answer
     assert answer.short.text.endswith("Akims (Governors)")  # "oblast" is a close second
@@ -93,13 +96,13 @@ def test_who_manages_regional_commissions_leads_with_the_phrase(seed_engine) -> 
 
 
 @pytest.mark.model
-def test_why_questions_keep_the_sentence_answer(seed_engine) -> None:  # type: ignore[no-untyped-def]
+def test_why_questions_keep_the_sentence_answer(seed_engine: Engine) -> None:
     answer = seed_engine.ask("Why were the Akims chosen to manage the commissions?")
     assert answer.found and answer.short is None
 
 
 @pytest.mark.model
-def test_the_answer_threshold_setting_overrides_the_learned_one(seed_engine) -> None:  # type: ignore[no-untyped-def]
+def test_the_answer_threshold_setting_overrides_the_learned_one(seed_engine: Engine) -> None:
     question = "who manages regional commissions?"
     reader = seed_engine.reader
     try:
@@ -123,8 +126,8 @@ SQUAD_FLOORS = {"exact": 0.33, "f1": 0.42, "answer": 0.75, "notfound": 0.38, "ac
 
 
 @pytest.mark.model
-def test_squad_subset_short_answers_and_refusals_hold_their_floors(  # type: ignore[no-untyped-def]
-    squad_index, real_embedder
+def test_squad_subset_short_answers_and_refusals_hold_their_floors(
+    squad_index: Index, real_embedder: Any
 ) -> None:
     from support.engines import engine_for
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support.fakes import FakeEmbedder
 
 from index import build
 from index.chunking import Chunk
@@ -98,7 +99,7 @@ def test_unit_terms_are_kept_for_recent_rows_only() -> None:
 
 
 @pytest.fixture
-def folder_index(tmp_path: Path, fake_embedder) -> Index:  # type: ignore[no-untyped-def]
+def folder_index(tmp_path: Path, fake_embedder: FakeEmbedder) -> Index:
     docs = tmp_path / "docs"
     docs.mkdir()
     for i in range(6):

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from support.paths import ROOT, SEED_NAME, read_jsonl, shared_path
 
+from index.retriever import Index
 
-def test_seed_dev_expected_strings_in_top3(seed_index) -> None:  # type: ignore[no-untyped-def]
+
+def test_seed_dev_expected_strings_in_top3(seed_index: Index) -> None:
     cases = read_jsonl(shared_path("evals", "seed_dev.jsonl"))
     results = seed_index.search([c["question"] for c in cases], k=3)
     misses = []
@@ -16,7 +20,7 @@ def test_seed_dev_expected_strings_in_top3(seed_index) -> None:  # type: ignore[
     assert misses == []
 
 
-def test_seed_dedup_never_returns_the_same_passage_twice(seed_index) -> None:  # type: ignore[no-untyped-def]
+def test_seed_dedup_never_returns_the_same_passage_twice(seed_index: Index) -> None:
     questions = [c["question"] for c in read_jsonl(shared_path("evals", "seed_dev.jsonl"))]
     for hits in seed_index.search(questions, k=10):
         texts = [" ".join(h.chunk.text.split()) for h in hits]
@@ -31,13 +35,13 @@ def test_seed_dedup_never_returns_the_same_passage_twice(seed_index) -> None:  #
     assert sum("neutralized 42 extremist groups" in c.text for c in seed_index.chunks) == 1
 
 
-def test_seed_top_hit_for_who_manages_commissions(seed_index) -> None:  # type: ignore[no-untyped-def]
+def test_seed_top_hit_for_who_manages_commissions(seed_index: Index) -> None:
     [hits] = seed_index.search(["who manages regional commissions?"], k=1)
     assert hits[0].chunk.source == SEED_NAME
     assert "managed by oblast Akims" in hits[0].chunk.text
 
 
-def test_mixed_collection_named_file_in_top3(mixed_index) -> None:  # type: ignore[no-untyped-def]
+def test_mixed_collection_named_file_in_top3(mixed_index: Index) -> None:
     cases = read_jsonl(shared_path("evals", "bbc_dev.jsonl"))
     results = mixed_index.search([c["question"] for c in cases], k=3)
     found = 0
@@ -47,14 +51,14 @@ def test_mixed_collection_named_file_in_top3(mixed_index) -> None:  # type: igno
     assert found == len(cases), f"named file in the top 3 for only {found} of {len(cases)}"
 
 
-def test_seed_still_on_top_among_bbc(mixed_index) -> None:  # type: ignore[no-untyped-def]
+def test_seed_still_on_top_among_bbc(mixed_index: Index) -> None:
     cases = read_jsonl(shared_path("evals", "seed_dev.jsonl"))
     results = mixed_index.search([c["question"] for c in cases], k=3)
     in_top3 = sum(any(h.chunk.source == SEED_NAME for h in hits) for hits in results)
     assert in_top3 >= len(cases) - 1
 
 
-def _holds_in_top(index, cases, k: int = 3) -> float:  # type: ignore[no-untyped-def]
+def _holds_in_top(index: Index, cases: list[dict[str, Any]], k: int = 3) -> float:
     """Share of cases with a passage of their file holding an expected string in the top k."""
     results = index.search([c["question"] for c in cases], k=k)
     found = 0
@@ -68,7 +72,7 @@ def _holds_in_top(index, cases, k: int = 3) -> float:  # type: ignore[no-untyped
     return found / len(cases)
 
 
-def test_squad_six_articles_answer_passage_in_top1_and_top3(squad_index) -> None:  # type: ignore[no-untyped-def]
+def test_squad_six_articles_answer_passage_in_top1_and_top3(squad_index: Index) -> None:
     """Wikipedia articles: a passage of the right article holding a gold answer, first and in
     the top 3 (1,302 answerable SQuAD 2.0 questions; benchmarks/RESULTS.md has them among all
     BBC). Measured with the sentence re-ranker: top 1 0.9025, top 3 0.9670 (fusion alone:
@@ -80,7 +84,7 @@ def test_squad_six_articles_answer_passage_in_top1_and_top3(squad_index) -> None
     assert top3 >= 0.965, f"top 3 {top3:.4f}"
 
 
-def test_paraphrased_seed_questions_among_bbc(mixed_index) -> None:  # type: ignore[no-untyped-def]
+def test_paraphrased_seed_questions_among_bbc(mixed_index: Index) -> None:
     """Short questions that name nothing of the seed's topic, among ~300 news articles."""
     cases = read_jsonl(ROOT / "tests" / "evals" / "seed_paraphrased.jsonl")
     found = round(_holds_in_top(mixed_index, cases) * len(cases))

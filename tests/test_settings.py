@@ -53,7 +53,7 @@ def test_env_example_values_are_the_defaults(
         monkeypatch.delenv(key, raising=False)
     from_file = Settings()
     monkeypatch.chdir(tmp_path / "..")
-    assert from_file.model_dump() == Settings(_env_file=None).model_dump()  # type: ignore[call-arg]
+    assert from_file.model_dump() == Settings(_env_file=None).model_dump()
     assert from_file.telegram_bot_token is None and from_file.webhook_secret is None
 
 

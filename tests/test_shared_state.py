@@ -79,7 +79,7 @@ async def test_the_same_update_posted_to_two_workers_is_answered_once(pg_url: st
     log: list[tuple[str, int]] = []
     a, b = worker(pg_url, "a", log), worker(pg_url, "b", log)
     raw = text_update(1, 30)
-    assert await asyncio.gather(a.receive(raw), b.receive(raw)) == [200, 200]
+    assert list(await asyncio.gather(a.receive(raw), b.receive(raw))) == [200, 200]
     await settled(a, b)
     assert [u for _, u in log] == [1]
     assert query(pg_url, "SELECT count(*) FROM bot_claims WHERE done_at IS NOT NULL") == [(1,)]
@@ -190,7 +190,7 @@ def test_serve_waits_for_an_unreachable_store_one_line_a_try(
         if len(tries) == 2:
             raise KeyboardInterrupt  # the operator stops it
 
-    monkeypatch.setattr(commands.time, "sleep", sleep)
+    monkeypatch.setattr("bot.cli.commands.time.sleep", sleep)
     with caplog.at_level(logging.ERROR, logger="docbot.cli"), pytest.raises(KeyboardInterrupt):
         commands.wait_for_store("postgresql://docbot:pw@127.0.0.1:9/docbot")
     lines = [r.getMessage() for r in caplog.records]
@@ -260,7 +260,7 @@ def test_votes_are_stored_with_one_salt_for_all_workers(pg_url: str) -> None:
 # --- the answers behind the buttons ---------------------------------------------------------------
 def bot_state(url: str, tmp_path: Path) -> BotState:
     """A worker's handler state over the database at ``url`` (no engine is needed)."""
-    settings = Settings(_env_file=None, store=url, feedback_file=tmp_path / "f.jsonl")  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, store=url, feedback_file=tmp_path / "f.jsonl")
     shared = SharedState.open(settings, BOT)
     shared.create_tables()
     return BotState(settings, None, BOT, shared)  # type: ignore[arg-type]

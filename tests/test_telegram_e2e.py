@@ -528,7 +528,7 @@ def test_index_swapped_underneath_questions_in_flight_finish(
     api = fake_bot_api
     shutil.copytree(DOCUMENTS, tmp_path / "documents")
     base = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         documents_dir=tmp_path / "documents",
         index_dir=tmp_path / "index",
     )

@@ -10,6 +10,7 @@ import stat
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support.fakebotapi import Delay, ErrorReply, FakeBotAPI, Reset, fail_calls
@@ -185,7 +186,7 @@ def test_buttons_fit_in_64_bytes() -> None:
 # --- settings and secrets ----------------------------------------------------------------------
 def test_file_url_follows_the_base_url() -> None:
     def url(**kw: str) -> str:
-        return file_url(Settings(_env_file=None, **kw))  # type: ignore[call-arg, arg-type]
+        return file_url(Settings(_env_file=None, **kw))  # type: ignore[arg-type]
 
     assert url() == "https://api.telegram.org/file/bot"
     assert url(telegram_base_url="http://127.0.0.1:8081/bot") == "http://127.0.0.1:8081/file/bot"
@@ -211,7 +212,7 @@ def test_token_is_redacted_from_messages_and_tracebacks(caplog: pytest.LogCaptur
 
 
 # --- the fake Bot API speaks the wire format ---------------------------------------------------
-def post(url: str, body: bytes, content_type: str) -> tuple[int, dict]:  # type: ignore[type-arg]
+def post(url: str, body: bytes, content_type: str) -> tuple[int, dict[str, Any]]:
     request = urllib.request.Request(url, body, {"Content-Type": content_type})
     try:
         with urllib.request.urlopen(request, timeout=5) as response:

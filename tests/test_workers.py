@@ -27,7 +27,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -157,13 +157,17 @@ def workers(
     yield from running_pair(fake_bot_api, store, tmp_path)
 
 
-def running_pair(api: FakeBotAPI, store: str, root: Path) -> Iterator[tuple[Worker, Worker]]:
+def running_pair(
+    api: FakeBotAPI, store: str, root: Path
+) -> Generator[tuple[Worker, Worker], None, None]:
     pair = (Worker(api, root, "a", store), Worker(api, root, "b", store))
     try:
         for worker in pair:
-            api.wait_for(
-                lambda w=worker: not w.alive() or w.post({"update_id": 0}, "wrong") == 403, 180
-            )
+
+            def ready(w: Worker = worker) -> bool:
+                return not w.alive() or w.post({"update_id": 0}, "wrong") == 403
+
+            api.wait_for(ready, 180)
             assert worker.alive(), worker.serve.output()
         yield pair
     finally:

@@ -40,8 +40,8 @@ def texts(calls: list[Call]) -> list[str]:
 
 def bot_settings(api: FakeBotAPI, engine: Engine, tmp_path: Path, **extra: Any) -> Settings:
     return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        telegram_bot_token=api.token,  # type: ignore[arg-type]
+        _env_file=None,
+        telegram_bot_token=api.token,
         telegram_base_url=api.base_url,
         documents_dir=engine.settings.documents_dir,
         index_dir=engine.settings.index_dir,
@@ -112,6 +112,7 @@ def settle(api: FakeBotAPI) -> None:
 
 
 def last_with_buttons(api: FakeBotAPI, chat_id: int) -> dict[str, Any]:
+    message: dict[str, Any]  # reversed() of a list of dicts holding Any is Any to mypy
     for message in reversed(api.messages):
         if message["chat"]["id"] == chat_id and message.get("reply_markup"):
             return message

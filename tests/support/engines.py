@@ -19,7 +19,7 @@ BBC_SAMPLE_SIZE = 300
 def settings_for(documents: Path, index: Path, **extra: Any) -> Settings:
     """Settings from these arguments and the defaults only (no .env, no DOCBOT_* of the shell
     beyond what pydantic-settings reads: tests that care clear those)."""
-    return Settings(_env_file=None, documents_dir=documents, index_dir=index, **extra)  # type: ignore[call-arg]
+    return Settings(_env_file=None, documents_dir=documents, index_dir=index, **extra)
 
 
 def built_index(documents: Path, embedder: Any, folder: Path) -> Index:

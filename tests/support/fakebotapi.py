@@ -26,8 +26,10 @@ from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, unquote, urlsplit
+
+T = TypeVar("T")
 
 # Fields the Bot API decodes as JSON when they come inside a form (the rest are scalars).
 JSON_FIELDS = frozenset(
@@ -177,7 +179,9 @@ class FakeBotAPI:
         with self._cond:
             self._update_ids = itertools.count(1)
 
-    def user(self, user_id: int, first_name: str = "Test", username: str | None = None) -> dict:  # type: ignore[type-arg]
+    def user(
+        self, user_id: int, first_name: str = "Test", username: str | None = None
+    ) -> dict[str, Any]:
         out: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
         if username:
             out["username"] = username
@@ -222,7 +226,7 @@ class FakeBotAPI:
         chat_id: int,
         user_id: int,
         text: str,
-        reply_to: dict | None = None,  # type: ignore[type-arg]
+        reply_to: dict[str, Any] | None = None,
     ) -> int:
         """A text message in group ``chat_id`` (negative); ``reply_to`` is a message dict."""
         chat = {"id": chat_id, "type": "supergroup", "title": "Test group"}
@@ -324,7 +328,7 @@ class FakeBotAPI:
             if chat_id is None or str(c.params.get("chat_id")) == str(chat_id)
         ]
 
-    def wait_for(self, predicate: Callable[[], Any], timeout: float = 20.0) -> Any:
+    def wait_for(self, predicate: Callable[[], T | None], timeout: float = 20.0) -> T:
         """Wait until ``predicate()`` is truthy (re-checked on every call); returns its value."""
         deadline = time.monotonic() + timeout
         with self._cond:
@@ -339,7 +343,7 @@ class FakeBotAPI:
 
     def wait_sent(self, chat_id: int, count: int = 1, timeout: float = 20.0) -> list[Call]:
         """Wait for at least ``count`` sendMessage calls to ``chat_id``; returns them all."""
-        return self.wait_for(  # type: ignore[no-any-return]
+        return self.wait_for(
             lambda: (lambda s: s if len(s) >= count else None)(self.sent(chat_id)), timeout
         )
 
@@ -541,7 +545,8 @@ def _decode_multipart(
     files: dict[str, tuple[str, bytes]] = {}
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
-        payload = part.get_payload(decode=True) or b""
+        decoded = part.get_payload(decode=True)  # a non-multipart part: its bytes, or None
+        payload = decoded if isinstance(decoded, bytes) else b""
         filename = part.get_filename()
         if filename is not None:
             files[str(name)] = (filename, payload)
