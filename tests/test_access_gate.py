@@ -7,7 +7,7 @@ so no engine is needed; the updates go through the real application against the 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from bot.telegram.replies import FAILED, REFUSED
 ALLOWED = 801
 DENIED = 802
 GROUP = -1001234
-Callback = Callable[[Any, Any], Awaitable[None]]
+Callback = Callable[[Any, Any], Coroutine[Any, Any, None]]
 
 
 class NoEngine:
@@ -83,8 +83,10 @@ def updates_of_each_kind(api: FakeBotAPI, user: int) -> dict[str, dict[str, Any]
     button = api.pushed[-1]
     api.private_document(user, "notes.txt", b"Honey is sweet.")
     document = api.pushed[-1]
+    api.private_sticker(user)
+    sticker = api.pushed[-1]
     return {"text_message": text, "help_command": command, "button_press": button,
-            "document_message": document}  # fmt: skip
+            "document_message": document, "non_text_message": sticker}  # fmt: skip
 
 
 class Gated:
@@ -131,13 +133,13 @@ async def test_a_denied_update_reaches_no_handler_and_the_user_is_told(
         api.group_text(GROUP, DENIED, f"@{api.bot_username} who reported the story?")
         assert await gated.run(api.pushed[-1]) == ["gate"]
     refusal = REFUSED.format(user_id=DENIED)
-    assert [c.params["text"] for c in api.sent(DENIED)] == [refusal] * 3
+    assert [c.params["text"] for c in api.sent(DENIED)] == [refusal] * 4
     assert [c.params["text"] for c in api.sent(GROUP)] == [refusal]
     alert = api.calls_to("answerCallbackQuery")
     assert len(alert) == 1 and alert[0].params["text"] == refusal
     assert alert[0].params.get("show_alert") in (True, "true", "True")
     refusals = [r for r in caplog.records if r.getMessage() == f"refused user {DENIED}"]
-    assert len(refusals) == 5  # logged once for each refused update, not for "just chatting"
+    assert len(refusals) == 6  # logged once for each refused update, not for "just chatting"
 
 
 async def test_a_refusal_that_cannot_be_sent_still_stops_the_update(gated: Gated) -> None:
