@@ -16,16 +16,16 @@ from support.answers import (
     cite,
     short_in,
 )
+from support.telegram_html import telegram_html_problems
 
 from bot.answering.answer import Answer, Citation, ShortAnswer
+from bot.answering.titles import distinct_title
 from bot.telegram.formatting import (
     MAX_MESSAGE,
-    distinct_title,
     escape,
     format_answer,
     format_sources,
     split_html,
-    telegram_html_problems,
     utf16_len,
     visible_length,
 )

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support.bots import RunningBot, bot_settings, settle, visible
 from support.fakebotapi import FakeBotAPI
+from support.telegram_html import telegram_html_problems
 
 from bot.answering.engine import Engine
 from bot.telegram.formatting import (
@@ -19,7 +20,6 @@ from bot.telegram.formatting import (
     format_answer,
     format_sources,
     split_html,
-    telegram_html_problems,
     visible_length,
 )
 from bot.telegram.questions import MAX_QUESTION, clean_question

@@ -15,6 +15,7 @@ from pydantic import SecretStr
 from support.fakellm import FAULTS, FakeLLM, running_fake_llm
 from support.fakes import FakeEmbedder
 from support.paths import DOCUMENTS, SEED_NAME
+from support.telegram_html import telegram_html_problems
 
 from bot.answering.answer import Answer, Citation, ShortAnswer
 from bot.answering.generation import CheckedAnswer, Generator, generation_of
@@ -24,7 +25,7 @@ from bot.answering.generation.passages import Passage, passages_of
 from bot.answering.generation.prompt import messages
 from bot.answering.generation.verify import split_reply, support_of
 from bot.cli.render import answer_json, answer_text
-from bot.telegram.formatting import format_answer, telegram_html_problems
+from bot.telegram.formatting import format_answer
 from index.chunking import Chunk, split_sentences
 from index.retriever import Hit
 

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from support.bots import RunningBot, bot_settings, visible
 from support.fakebotapi import FakeBotAPI, invalid_texts
+from support.telegram_html import telegram_html_problems
 
 from bot.answering.engine import Engine
 from bot.telegram.delivery import KEEP_DONE
-from bot.telegram.formatting import telegram_html_problems
 
 pytestmark = pytest.mark.model
 

@@ -12,7 +12,7 @@ from typing import TextIO
 from bot.answering.answer import Answer
 from bot.answering.evaluate import Figures, label
 from bot.answering.generation import generation_of
-from bot.telegram.formatting import distinct_title
+from bot.answering.titles import distinct_title
 from index.build import BuildReport, Progress
 from index.retriever import Hit
 

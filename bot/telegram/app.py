@@ -3,8 +3,10 @@ webhook when ``DOCBOT_WEBHOOK_URL`` is set) over one :class:`~bot.answering.engi
 
 Updates from different chats run concurrently; each chat's questions are answered in order (one
 asyncio lock per chat). Blocking work (answers, re-indexing, saving files) runs in threads. The
-token is never logged (:mod:`bot.telegram.redaction`). The handlers live in ``questions``,
-``buttons``, ``commands`` and ``upload``; what they share in ``state``.
+token is never logged (:mod:`bot.telegram.redaction`). One access gate runs before every
+handler (:mod:`bot.telegram.gate`); the handlers live in ``questions``, ``buttons``,
+``commands`` and ``upload``; what they share in ``state``, which each finds as
+``context.docbot`` (:mod:`bot.telegram.context`).
 """
 
 from __future__ import annotations
@@ -24,14 +26,13 @@ from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     Defaults,
     MessageHandler,
     filters,
 )
 
 from bot.settings import Settings
-from bot.telegram.buttons import on_button
+from bot.telegram.buttons import button_press
 from bot.telegram.commands import (
     COMMANDS,
     help_command,
@@ -39,6 +40,7 @@ from bot.telegram.commands import (
     sources_command,
     start_command,
 )
+from bot.telegram.context import CONTEXT_TYPES, DOCBOT, DocbotContext, docbot_of
 from bot.telegram.delivery import (
     AnyApplication,
     DeliveryApplication,
@@ -53,7 +55,8 @@ from bot.telegram.errors import (
     TokenMissingError,
     TokenRejectedError,
 )
-from bot.telegram.questions import ask_command, on_non_text, on_text_message
+from bot.telegram.gate import GATE_GROUP, gate_handler
+from bot.telegram.questions import ADDRESSED, ask_command, non_text_message, text_message
 from bot.telegram.redaction import redacted_logs
 from bot.telegram.replies import FAILED
 from bot.telegram.retry import RetryingRateLimiter
@@ -61,7 +64,7 @@ from bot.telegram.state import BotEngine, BotState
 
 if TYPE_CHECKING:  # only with DOCBOT_STORE
     from bot.telegram.shared.state import SharedState
-from bot.telegram.upload import on_document
+from bot.telegram.upload import document_message
 from index.errors import DocbotError
 
 logger = logging.getLogger("docbot.telegram")
@@ -77,22 +80,23 @@ def file_url(settings: Settings) -> str:
 
 
 def register(app: AnyApplication) -> None:
-    """Every handler, in the order PTB tries them."""
+    """The access gate, then every handler, in the order PTB tries them."""
+    app.add_handler(gate_handler(), group=GATE_GROUP)
     new = filters.UpdateType.MESSAGE
     app.add_handler(CommandHandler("start", start_command, filters=new))
     app.add_handler(CommandHandler("help", help_command, filters=new))
     app.add_handler(CommandHandler("sources", sources_command, filters=new))
     app.add_handler(CommandHandler("ask", ask_command, filters=new))
     app.add_handler(CommandHandler("reload", reload_command, filters=new))
-    app.add_handler(MessageHandler(new & filters.TEXT & ~filters.COMMAND, on_text_message))
-    app.add_handler(MessageHandler(new & filters.Document.ALL, on_document))
+    app.add_handler(MessageHandler(new & filters.TEXT & ~filters.COMMAND & ADDRESSED, text_message))
+    app.add_handler(MessageHandler(new & filters.Document.ALL & ADDRESSED, document_message))
     private_non_text = filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL
-    app.add_handler(MessageHandler(new & private_non_text, on_non_text))
-    app.add_handler(CallbackQueryHandler(on_button))
-    app.add_error_handler(on_error)
+    app.add_handler(MessageHandler(new & private_non_text, non_text_message))
+    app.add_handler(CallbackQueryHandler(button_press))
+    app.add_error_handler(error_handler)
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def error_handler(update: object, context: DocbotContext) -> None:
     """Log the traceback (redacted by the log handlers); tell the user briefly."""
     error = context.error
     if isinstance(error, DocbotError):
@@ -106,11 +110,6 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             if isinstance(exc, NetworkError) and not isinstance(exc, BadRequest):
                 # Telegram unreachable: keep the update pending for the next start
                 mark_undelivered(context.bot_data, update)
-
-
-def state_of_app(app: AnyApplication) -> BotState:
-    state: BotState = app.bot_data["docbot"]
-    return state
 
 
 # --- building and running -----------------------------------------------------------------------
@@ -155,6 +154,7 @@ def build_application(settings: Settings, engine: BotEngine) -> AnyApplication:
     builder = (
         ApplicationBuilder()
         .application_class(DeliveryApplication)
+        .context_types(CONTEXT_TYPES)
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_base_url)
         .base_file_url(file_url(settings))
@@ -167,7 +167,7 @@ def build_application(settings: Settings, engine: BotEngine) -> AnyApplication:
         builder = builder.get_updates_request(JournalingRequest(journal, connection_pool_size=1))
     app = builder.build()
     register(app)
-    app.bot_data["docbot"] = BotState(settings, engine, bot_id, shared)
+    app.bot_data[DOCBOT] = BotState(settings, engine, bot_id, shared)
     app.bot_data["journal"] = journal
     return app
 
@@ -229,7 +229,7 @@ def _run_bot(
         if not settings.webhook_url:
             app.run_polling(**kwargs)
             return
-        shared = state_of_app(app).shared
+        shared = docbot_of(app.bot_data).shared
         if shared is None:
             app.run_webhook(
                 listen=settings.webhook_listen,

@@ -7,13 +7,12 @@ import asyncio
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import ContextTypes
 
+from bot.telegram.context import DocbotContext
 from bot.telegram.feedback import VOTES
 from bot.telegram.formatting import format_sources, split_html
-from bot.telegram.replies import FORGOTTEN, REFUSED
+from bot.telegram.replies import FORGOTTEN
 from bot.telegram.sending import send_html
-from bot.telegram.state import state_of
 
 logger = logging.getLogger("docbot.telegram")
 
@@ -27,15 +26,12 @@ def keyboard(key: str, found: bool) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(rows if found else [votes])
 
 
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def button_press(update: Update, context: DocbotContext) -> None:
     """A press on Sources or a vote; stale or forged data gets a short notice."""
     query = update.callback_query
     if query is None:
         return
-    state = state_of(context)
-    if not await state.allowed(update, quiet=True):
-        await query.answer(REFUSED.format(user_id=query.from_user.id), show_alert=True)
-        return
+    state = context.docbot
     kind, _, rest = (query.data or "").partition(":")
     key, _, vote = rest.partition(":")
     chat_id = update.effective_chat.id if update.effective_chat else query.from_user.id

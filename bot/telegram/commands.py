@@ -8,12 +8,11 @@ import logging
 
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.ext import ContextTypes
 
+from bot.telegram.context import DocbotContext
 from bot.telegram.formatting import escape, split_html
 from bot.telegram.replies import NOT_ADMIN
 from bot.telegram.sending import typing
-from bot.telegram.state import state_of
 from index.build import BuildReport
 from index.errors import DocbotError
 from index.retriever import Index
@@ -41,12 +40,12 @@ def report_line(report: BuildReport, index: Index) -> str:
     )
 
 
-async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def start_command(update: Update, context: DocbotContext) -> None:
     """``/start``: what the bot knows and how to ask."""
     message = update.effective_message
-    state = state_of(context)
-    if message is None or not await state.allowed(update):
+    if message is None:
         return
+    state = context.docbot
     index = await asyncio.to_thread(state.engine.index)
     name = context.bot.username or "bot"
     await message.reply_text(
@@ -59,10 +58,10 @@ async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     )
 
 
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def help_command(update: Update, context: DocbotContext) -> None:
     """``/help``: how to ask and what the answers look like."""
     message = update.effective_message
-    if message is None or not await state_of(context).allowed(update):
+    if message is None:
         return
     await message.reply_text(
         "Ask a question in plain words. I answer with sentences quoted from the documents, "
@@ -75,12 +74,12 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     )
 
 
-async def sources_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def sources_command(update: Update, context: DocbotContext) -> None:
     """``/sources``: the indexed documents and their passage counts."""
     message = update.effective_message
-    state = state_of(context)
-    if message is None or not await state.allowed(update):
+    if message is None:
         return
+    state = context.docbot
     index = await asyncio.to_thread(state.engine.index)
     listed = index.sources()
     lines = [f"<b>{len(listed)} document(s)</b>, {len(index)} passages:"]
@@ -89,12 +88,12 @@ async def sources_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await message.reply_text(part, parse_mode=ParseMode.HTML)
 
 
-async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def reload_command(update: Update, context: DocbotContext) -> None:
     """``/reload`` (admins): incremental re-index of the documents folder, swapped in live."""
     message = update.effective_message
-    state = state_of(context)
-    if message is None or not await state.allowed(update):
+    if message is None:
         return
+    state = context.docbot
     if not state.is_admin(update):
         user = update.effective_user
         logger.warning("refused /reload from non-admin %s", user.id if user else "?")

@@ -246,10 +246,6 @@ class DeliveryJournal:
         with self._lock:
             return list(self._pending.values())
 
-    def is_done(self, key: str) -> bool:
-        with self._lock:
-            return key in self._done
-
     def sizes(self) -> tuple[int, int, int]:
         """(pending, done updates remembered, running) - the journal's bounded state."""
         with self._lock:

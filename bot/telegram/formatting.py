@@ -1,5 +1,6 @@
-"""Answers as Telegram HTML: escaping, the reply layout, splitting at 4096 visible characters
-outside tags and entities, and a validator for Telegram's HTML subset (used by the tests).
+"""Answers as Telegram HTML: escaping, the reply layout, and splitting at 4096 visible
+characters outside tags and entities (the tests check the result against Telegram's HTML rules:
+``tests/support/telegram_html.py``).
 
 Telegram counts its limit after parsing the formatting, so lengths here are visible lengths, in
 UTF-16 code units (what Telegram counts entity offsets in; never fewer than code points).
@@ -10,36 +11,15 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 
 from bot.answering.answer import Answer, Citation, ShortAnswer
+from bot.answering.titles import distinct_title
 
 MAX_MESSAGE = 4096
 MAX_RELATED = 3
 MAX_RELATED_CHARS = 60
-MAX_TITLE_CHARS = 80  # a document's title in the sources (PDF metadata can run long)
 
-# Telegram's HTML subset: tag -> allowed attributes (and the only values some may take).
-ALLOWED_TAGS: dict[str, frozenset[str]] = {
-    "b": frozenset(),
-    "strong": frozenset(),
-    "i": frozenset(),
-    "em": frozenset(),
-    "u": frozenset(),
-    "ins": frozenset(),
-    "s": frozenset(),
-    "strike": frozenset(),
-    "del": frozenset(),
-    "span": frozenset({"class"}),
-    "tg-spoiler": frozenset(),
-    "a": frozenset({"href"}),
-    "tg-emoji": frozenset({"emoji-id"}),
-    "code": frozenset({"class"}),
-    "pre": frozenset(),
-    "blockquote": frozenset({"expandable"}),
-}
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[a-zA-Z-]+(?:=\"[^\"<>]*\")?)*)\s*>")
-_ATTR = re.compile(r"([a-zA-Z-]+)(?:=\"([^\"]*)\")?")
 _ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});")
 
 
@@ -69,23 +49,6 @@ def _quote_html(citation: Citation, short: ShortAnswer | None = None) -> str:
     else:
         cited = escape(quote[start:end])
     return f"{before}<u>{cited}</u>{after}".strip()
-
-
-def distinct_title(citation: Citation) -> str:
-    """The document's title when it tells more than its file name, else "" (a document without
-    a title of its own is titled after its file: "annual_report.txt" -> "annual report"); cut
-    to ``MAX_TITLE_CHARS``."""
-    title = " ".join(citation.title.split())
-    path = PurePosixPath(citation.source.replace("\\", "/"))
-
-    def words(text: str) -> str:
-        return " ".join(re.sub(r"[\W_]+", " ", text).casefold().split())
-
-    if not words(title) or words(title) in {words(citation.source), words(path.stem)}:
-        return ""
-    if len(title) > MAX_TITLE_CHARS:
-        title = title[: MAX_TITLE_CHARS - 1].rstrip() + "…"
-    return title
 
 
 def _where(citation: Citation) -> str:
@@ -300,70 +263,3 @@ def _strip_edges(part: str) -> str:
     if m and m.group(1):
         return part[: m.start()] + m.group(2)
     return part
-
-
-# --- validation -------------------------------------------------------------------------------
-def telegram_html_problems(text: str, limit: int = MAX_MESSAGE) -> list[str]:
-    """Why Telegram would refuse ``text`` as an HTML-mode message ([] when it is fine):
-    unknown tags or attributes, unbalanced or crossed tags, nested blockquotes, a bare
-    ``<``, ``>`` or ``&``, an empty text, or more than ``limit`` visible characters."""
-    problems: list[str] = []
-    stack: list[str] = []
-    visible = 0
-    seen_text = False
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "<":
-            m = _TAG.match(text, i)
-            if not m:
-                problems.append(f"bare '<' at {i}")
-                i += 1
-                continue
-            closing, name, attrs = bool(m.group(1)), m.group(2), m.group(3)
-            if name not in ALLOWED_TAGS:
-                problems.append(f"unsupported tag <{name}> at {i}")
-            elif closing:
-                if attrs.strip():
-                    problems.append(f"attributes on a closing tag </{name}> at {i}")
-                if not stack or stack[-1] != name:
-                    problems.append(f"unexpected </{name}> at {i} (open: {stack})")
-                else:
-                    stack.pop()
-            else:
-                for attr, value in _ATTR.findall(attrs):
-                    if attr not in ALLOWED_TAGS[name]:
-                        problems.append(f"unsupported attribute {attr} on <{name}> at {i}")
-                    elif name == "span" and value != "tg-spoiler":
-                        problems.append(f'<span> must be class="tg-spoiler" at {i}')
-                if name == "blockquote" and "blockquote" in stack:
-                    problems.append(f"nested <blockquote> at {i}")
-                in_code = "pre" in stack or "code" in stack
-                code_in_pre = name == "code" and bool(stack) and stack[-1] == "pre"
-                if name in ("pre", "code") and in_code and not code_in_pre:
-                    problems.append(f"<{name}> inside pre/code at {i}")
-                stack.append(name)
-            i = m.end()
-            continue
-        if ch == "&":
-            m = _ENTITY.match(text, i)
-            if not m:
-                problems.append(f"bare '&' at {i}")
-                i += 1
-                continue
-            visible += utf16_len(html.unescape(m.group(0)))
-            seen_text = True
-            i = m.end()
-            continue
-        if ch == ">":
-            problems.append(f"bare '>' at {i}")
-        visible += utf16_len(ch)
-        seen_text = seen_text or not ch.isspace()
-        i += 1
-    if stack:
-        problems.append(f"unclosed tags at the end: {stack}")
-    if not seen_text:
-        problems.append("empty text")
-    if visible > limit:
-        problems.append(f"too long: {visible} visible characters (limit {limit})")
-    return problems

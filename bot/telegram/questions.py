@@ -9,14 +9,15 @@ import time
 
 from telegram import Message, MessageEntity, Update
 from telegram.constants import ChatType
-from telegram.ext import ContextTypes
+from telegram.ext import filters
 
 from bot.answering.answer import Answer
 from bot.telegram.buttons import keyboard
+from bot.telegram.context import DocbotContext
 from bot.telegram.formatting import format_answer, split_html
 from bot.telegram.replies import EMPTY_QUESTION, NON_TEXT
 from bot.telegram.sending import send_html, typing
-from bot.telegram.state import BotState, state_of
+from bot.telegram.state import BotState
 
 logger = logging.getLogger("docbot.telegram")
 
@@ -50,8 +51,22 @@ def addressed_question(message: Message, bot_id: int, username: str) -> str | No
     return None
 
 
-async def on_text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A text message: a question in private chats; in groups only when addressed."""
+class Addressed(filters.MessageFilter):
+    """Messages meant for the bot: all in a private chat; in a group, those that mention the
+    bot or reply to it (:func:`addressed_question`)."""
+
+    def filter(self, message: Message) -> bool:
+        if message.chat.type == ChatType.PRIVATE:
+            return True
+        bot = message.get_bot()
+        return addressed_question(message, bot.id, bot.username or "") is not None
+
+
+ADDRESSED = Addressed(name="ADDRESSED")
+
+
+async def text_message(update: Update, context: DocbotContext) -> None:
+    """A text message addressed to the bot (:data:`ADDRESSED`): a question."""
     message = update.effective_message
     if message is None or message.text is None:
         return
@@ -59,34 +74,31 @@ async def on_text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if message.chat.type != ChatType.PRIVATE:
         question = addressed_question(message, context.bot.id, context.bot.username or "")
     if question is not None:
-        await answer_question(state_of(context), update, message, question)
+        await answer_question(context.docbot, update, message, question)
 
 
-async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def ask_command(update: Update, context: DocbotContext) -> None:
     """``/ask QUESTION``: a question, in any chat."""
     message = update.effective_message
     if message is None:
         return
-    state = state_of(context)
     question = " ".join(context.args or [])
     if not question.strip():
-        if await state.allowed(update):
-            await message.reply_text("Usage: /ask followed by your question.")
+        await message.reply_text("Usage: /ask followed by your question.")
         return
-    await answer_question(state, update, message, question)
+    await answer_question(context.docbot, update, message, question)
 
 
-async def on_non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def non_text_message(update: Update, context: DocbotContext) -> None:
     """Stickers, photos, voice...: a short hint (private chats only)."""
     message = update.effective_message
-    if message is not None and await state_of(context).allowed(update):
+    if message is not None:
         await message.reply_text(NON_TEXT)
 
 
 async def answer_question(state: BotState, update: Update, message: Message, text: str) -> None:
-    """Gatekeeping (access, empty, rate), then the answer, in the chat's turn."""
-    if not await state.allowed(update):
-        return
+    """Gatekeeping (empty, rate; access is the gate's: :mod:`bot.telegram.gate`), then the
+    answer, in the chat's turn."""
     user_id = update.effective_user.id if update.effective_user else 0
     question = clean_question(text)
     if not question:

@@ -1,6 +1,6 @@
 """What the handlers share: the engine, access rules, rate limits, recent answers (for the
-buttons), the feedback log and one lock per chat. Handlers find it in
-``context.bot_data["docbot"]`` (:func:`state_of`)."""
+buttons), the feedback log and one lock per chat. Handlers find it as ``context.docbot``
+(:mod:`bot.telegram.context`)."""
 
 from __future__ import annotations
 
@@ -10,14 +10,12 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING, Any, Protocol
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot.answering.answer import Answer
 from bot.answering.conversation import ConversationStore
 from bot.settings import Settings
 from bot.telegram.access import Access, RateLimit
 from bot.telegram.feedback import FeedbackLog, RecentAnswers
-from bot.telegram.replies import REFUSED
 from index.build import BuildReport
 from index.retriever import Index
 
@@ -67,17 +65,6 @@ class BotState:
         self.feedback = shared.feedback if shared else FeedbackLog(settings.feedback_file, bot_id)
         self.chat_locks: dict[int, asyncio.Lock] = {}
         self._reindex_lock: asyncio.Lock | None = None
-
-    async def allowed(self, update: Update, quiet: bool = False) -> bool:
-        """True for allowed users; others get a polite refusal (unless ``quiet``), and a log."""
-        user = update.effective_user
-        if self.access.is_allowed(user.id if user else None):
-            return True
-        logger.warning("refused user %s", user.id if user else "(unknown)")
-        message = update.effective_message
-        if not quiet and message is not None and user is not None:
-            await message.reply_text(REFUSED.format(user_id=user.id))
-        return False
 
     async def wait_time(self, user_id: int) -> float:
         """The rate limit (:meth:`RateLimit.wait_time`); in PostgreSQL, off the event loop."""
@@ -133,8 +120,3 @@ class BotState:
             report = await asyncio.to_thread(self.engine.reindex, lock_wait=REINDEX_WAIT)
             index = await asyncio.to_thread(self.engine.index)  # load it now, not on a question
         return report, index
-
-
-def state_of(context: ContextTypes.DEFAULT_TYPE) -> BotState:
-    state: BotState = context.bot_data["docbot"]
-    return state

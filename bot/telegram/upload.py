@@ -1,7 +1,7 @@
 """Admin uploads into the documents folder: a sanitized name (no path traversal, no hidden
 files), no silent overwrite (a numeric suffix instead), a size cap and a type check by
 extension and content. The file appears atomically, so a concurrent index never reads half.
-:func:`on_document` is the handler: it saves the file, re-indexes and says how it went."""
+:func:`document_message` is the handler: it saves the file, re-indexes and says how it went."""
 
 from __future__ import annotations
 
@@ -16,15 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from telegram import Message, Update
-from telegram.constants import ChatType
-from telegram.ext import ContextTypes
 
 from bot.telegram.commands import report_line
+from bot.telegram.context import DocbotContext
 from bot.telegram.errors import UploadRejectedError
-from bot.telegram.questions import addressed_question
 from bot.telegram.replies import NON_TEXT
 from bot.telegram.sending import typing
-from bot.telegram.state import state_of
 from index.build import BuildReport
 from index.errors import DocbotError
 from index.loading import SkipFile, decode_text
@@ -123,18 +120,13 @@ def _sha256(path: Path) -> str:
         return ""
 
 
-async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A file: from an admin, added to the documents and indexed; otherwise a hint."""
+async def document_message(update: Update, context: DocbotContext) -> None:
+    """A file addressed to the bot (files shared in a group without a mention are not): from
+    an admin, added to the documents and indexed; otherwise a hint."""
     message = update.effective_message
     if message is None or message.document is None:
         return
-    private = message.chat.type == ChatType.PRIVATE
-    username = context.bot.username or ""
-    if not private and addressed_question(message, context.bot.id, username) is None:
-        return  # files shared in a group are not meant for the bot
-    state = state_of(context)
-    if not await state.allowed(update):
-        return
+    state = context.docbot
     user = update.effective_user
     if not state.is_admin(update):
         logger.warning("refused an upload from non-admin %s", user.id if user else "?")
@@ -160,7 +152,7 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 async def _save(
-    message: Message, context: ContextTypes.DEFAULT_TYPE, folder: Path, max_bytes: int
+    message: Message, context: DocbotContext, folder: Path, max_bytes: int
 ) -> Saved | None:
     """Download and save the message's document; None (the user told why) when refused."""
     assert message.document is not None

@@ -510,7 +510,7 @@ def random_token() -> str:
 def running_fake_api(**fields: Any) -> Iterator[FakeBotAPI]:
     """A running fake Bot API with a random token; on leaving, every text the bot sent must
     have been valid Telegram HTML (or plain text) within 4096 characters."""
-    from bot.telegram.formatting import telegram_html_problems
+    from .telegram_html import telegram_html_problems
 
     api = FakeBotAPI(random_token(), html_check=telegram_html_problems, **fields).start()
     try:

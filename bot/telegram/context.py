@@ -1,0 +1,33 @@
+"""The ``context`` each handler gets: python-telegram-bot's own, plus the bot's shared state
+(:class:`~bot.telegram.state.BotState`) as a typed attribute, :attr:`DocbotContext.docbot`.
+The application is built with :data:`CONTEXT_TYPES` (PTB's ``ContextTypes``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from telegram.ext import CallbackContext, ContextTypes, ExtBot
+
+from bot.telegram.state import BotState
+
+DOCBOT = "docbot"  # the key of the BotState in PTB's bot_data
+
+
+def docbot_of(bot_data: Mapping[str, Any]) -> BotState:
+    """The bot's state in an application's ``bot_data`` (set by ``build_application``)."""
+    state = bot_data[DOCBOT]
+    if not isinstance(state, BotState):
+        raise TypeError(f"bot_data[{DOCBOT!r}] is a {type(state).__name__}, not a BotState")
+    return state
+
+
+class DocbotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """PTB's callback context, with the bot's state."""
+
+    @property
+    def docbot(self) -> BotState:
+        return docbot_of(self.bot_data)
+
+
+CONTEXT_TYPES = ContextTypes(context=DocbotContext)
