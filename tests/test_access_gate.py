@@ -36,8 +36,8 @@ class NoEngine:
 
 def application(api: FakeBotAPI, tmp_path: Path) -> AnyApplication:
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        telegram_bot_token=api.token,  # type: ignore[arg-type]
+        _env_file=None,
+        telegram_bot_token=api.token,
         telegram_base_url=api.base_url,
         documents_dir=tmp_path / "documents",
         index_dir=tmp_path / "index",
