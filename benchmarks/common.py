@@ -18,9 +18,11 @@ import numpy as np
 
 from index.chunking import chunk_document, deduplicate
 from index.dense import DenseIndex
+from index.documents import SkipFile
 from index.embedding import Embedder
-from index.loading import SkipFile, load, scan
-from index.retriever import Index, IndexSettings
+from index.loading import load, scan
+from index.retriever import Index
+from index.settings import IndexSettings
 from index.sparse import SparseIndex
 
 # DOCBOT_BENCH_CACHE moves it out of the checkout (a fresh clone then reuses the vectors).

@@ -41,9 +41,11 @@ from benchmarks.common import CachingEmbedder, docs_by_max, ndcg_at
 from benchmarks.scifact import load_split, write_corpus
 from index.chunking import Chunk, chunk_document, deduplicate
 from index.dense import DenseIndex
+from index.documents import Document, SkipFile
 from index.embedding import load_embedder
-from index.loading import Document, SkipFile, load, scan
-from index.retriever import Index, IndexSettings
+from index.loading import load, scan
+from index.retriever import Index
+from index.settings import IndexSettings
 from index.sparse import SparseIndex
 
 ROOT = Path(__file__).resolve().parent.parent

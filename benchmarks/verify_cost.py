@@ -33,7 +33,8 @@ def measure(work: Path, chunks: int, runs: int) -> dict[str, object]:
     from benchmarks.memory import RandomEmbedder, build_synthetic
     from index import integrity, store
     from index.embedding import DEFAULT_MODEL
-    from index.retriever import Index, IndexSettings
+    from index.retriever import Index
+    from index.settings import IndexSettings
 
     root = work / "synthetic-index"
     built = None if store.exists(root) else build_synthetic(work, chunks)

@@ -11,8 +11,7 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.answering.answer import DEFAULT_MIN_SCORE
-from index.chunking import ChunkerSettings
-from index.retriever import IndexSettings
+from index.settings import ChunkerSettings, IndexSettings
 
 
 def _id_list(value: object) -> list[int]:

@@ -22,6 +22,7 @@ import numpy as np
 from index import integrity, store
 from index.chunking import Chunk, chunk_document, deduplicate
 from index.dense import DenseIndex
+from index.documents import SkipFile
 from index.embedding import Embedder, encode_with_spans, fill_spans, missing_spans, unit_pooling
 from index.errors import (
     DocbotError,
@@ -30,8 +31,8 @@ from index.errors import (
     NoDocumentsError,
     NoIndexError,
 )
-from index.loading import SkipFile, Skipped, SourceFile, load, scan
-from index.retriever import IndexSettings
+from index.loading import Skipped, SourceFile, load, scan
+from index.settings import IndexSettings
 from index.sparse import SparseIndex
 from index.units import UNITS_VERSION, unit_spans
 

@@ -3,43 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
 from index import integrity, store
-from index.chunking import Chunk, ChunkerSettings
+from index.chunking import Chunk
 from index.dense import DenseIndex
 from index.embedding import Embedder
 from index.errors import IndexCorruptError, IndexIncompatibleError
 from index.fusion import fuse
 from index.rerank import Candidate, Question, Sources, UnitTerms, rerank
+from index.settings import IndexSettings
 from index.sparse import SparseIndex
-
-
-@dataclass(frozen=True)
-class IndexSettings:
-    """What shapes an index. The chunker must match on load; the rest may change freely."""
-
-    chunker: ChunkerSettings = field(default_factory=ChunkerSettings)
-    dense_kind: str = "flat"
-    # Chosen on SciFact train (benchmarks/RESULTS.md, "SciFact"): the min-max blend beat RRF
-    # (k 10/30/60) by ~0.01 nDCG@10 at every chunk size; with 120-word chunks the dense weight
-    # 0.7 scored best (0.735; 0.5: 0.731, 0.3: 0.716); candidate depths 50/100/200 tied.
-    fusion: str = "blend"
-    # blend: weight of the dense score; rrf: its k. 0.5 was best over news, Wikipedia and
-    # SciFact train together (benchmarks/RESULTS.md, issue 12); 0.7 suited SciFact alone.
-    fusion_param: float = 0.5
-    titles: bool = True  # passages are searched with their document's title (Chunk.search_text)
-    candidates: int = 100  # per retriever, before fusion
-    # fused candidates re-ranked by their best answer unit (index.rerank); 0: off
-    rerank_depth: int = 15
-    rerank_cosine: float = 1.0  # weight of a unit's cosine in its score (index.rerank)
-    rerank_overlap: float = 0.8  # weight of its share of the question's terms
-    max_file_bytes: int = 20 * 1024 * 1024
-    verify: str = "full"  # on load: "full" checks every file's checksum, "size" only sizes
 
 
 class DenseSearch(Protocol):

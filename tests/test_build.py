@@ -19,7 +19,6 @@ from support.fakes import FakeEmbedder
 from support.paths import ROOT
 
 from index import build, load, store
-from index.chunking import ChunkerSettings
 from index.errors import (
     IndexIncompatibleError,
     IndexLockedError,
@@ -27,7 +26,7 @@ from index.errors import (
     NoDocumentsError,
     NoIndexError,
 )
-from index.retriever import IndexSettings
+from index.settings import ChunkerSettings, IndexSettings
 
 ARTICLES = {
     "cats.txt": "Cats sleep for most of the day. They hunt mice at night. A cat purrs when happy.",

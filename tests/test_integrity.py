@@ -20,7 +20,8 @@ from bot.cli.render import note
 from bot.settings import Settings
 from index import build, integrity, load, store
 from index.errors import IndexCorruptError
-from index.retriever import Index, IndexSettings
+from index.retriever import Index
+from index.settings import IndexSettings
 
 # The copy of cats.txt makes dropped.jsonl non-empty.
 ARTICLES = {**test_build.ARTICLES, "zz-copy.txt": test_build.ARTICLES["cats.txt"]}

@@ -20,7 +20,7 @@ from index import build, load
 from index.errors import IndexLockedError
 from index.postgres import PgStore
 from index.postgres.connection import BUILD_LOCK
-from index.retriever import IndexSettings
+from index.settings import IndexSettings
 
 TOPICS = {
     "rivers.txt": "The Danube flows through ten countries. Barges carry grain down the river. "

@@ -10,7 +10,7 @@ from index.build import Previous, reuse_plan
 from index.embedding import Embedder
 from index.postgres import schema
 from index.postgres.blobs import units_from_blob
-from index.retriever import IndexSettings
+from index.settings import IndexSettings
 
 
 def current_manifest(conn: Any) -> tuple[int, dict[str, Any]] | None:

@@ -17,7 +17,8 @@ from index.errors import IndexCorruptError, NoIndexError
 from index.postgres import schema
 from index.postgres.blobs import sparse_from_blob, units_from_blob
 from index.postgres.connection import translated
-from index.retriever import Index, IndexSettings, check_compatible
+from index.retriever import Index, check_compatible
+from index.settings import IndexSettings
 
 UNIT_CACHE_ROWS = 4096  # unit vectors of recent candidates (a question re-ranks ~15 rows)
 

@@ -10,7 +10,8 @@ from typing import Any
 
 from index.build import BuildReport, Progress, no_progress
 from index.embedding import Embedder
-from index.retriever import Index, IndexSettings
+from index.retriever import Index
+from index.settings import IndexSettings
 
 
 def is_postgres_url(value: str) -> bool:
