@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from index import integrity, store
+from index import disk, integrity
 from index.chunking import Chunk
 from index.dense import DenseIndex
 from index.embedding import Embedder
@@ -76,17 +76,17 @@ class Index:
         """Load the current build under ``root``; refuse one made with another model or
         chunker, or one whose files differ from what its build wrote (``index.integrity``)."""
         settings = settings or IndexSettings()
-        folder = store.current(Path(root))
-        manifest = store.read_manifest(folder)
+        folder = disk.current(Path(root))
+        manifest = disk.read_manifest(folder)
         check_compatible(folder, manifest, embedder, settings)
         notes = integrity.verify(folder, manifest, settings.verify)
         try:
-            chunks = [Chunk.from_json(row) for row in store.read_jsonl(folder / store.CHUNKS)]
-            vectors = np.load(folder / store.VECTORS, mmap_mode="r")
-            dense = DenseIndex.load(folder / store.DENSE, manifest.get("dense_kind", "flat"))
-            sparse = SparseIndex.load(folder / store.SPARSE)
-            units = np.load(folder / store.UNITS, mmap_mode="r")
-            unit_offsets = np.load(folder / store.UNIT_OFFSETS)
+            chunks = [Chunk.from_json(row) for row in disk.read_jsonl(folder / disk.CHUNKS)]
+            vectors = np.load(folder / disk.VECTORS, mmap_mode="r")
+            dense = DenseIndex.load(folder / disk.DENSE, manifest.get("dense_kind", "flat"))
+            sparse = SparseIndex.load(folder / disk.SPARSE)
+            units = np.load(folder / disk.UNITS, mmap_mode="r")
+            unit_offsets = np.load(folder / disk.UNIT_OFFSETS)
         except (OSError, ValueError, KeyError, RuntimeError) as exc:
             raise IndexCorruptError(folder, f"{type(exc).__name__}: {exc}") from exc
         if not (len(chunks) == len(vectors) == len(dense)):
@@ -218,8 +218,8 @@ def check_compatible(
     folder: Path | str, manifest: dict[str, Any], embedder: Embedder, settings: IndexSettings
 ) -> None:
     version = manifest.get("format_version")
-    if version != store.FORMAT_VERSION:
-        raise IndexIncompatibleError(folder, "format version", version, store.FORMAT_VERSION)
+    if version != disk.FORMAT_VERSION:
+        raise IndexIncompatibleError(folder, "format version", version, disk.FORMAT_VERSION)
     if manifest.get("model") != embedder.model_id:
         raise IndexIncompatibleError(folder, "model", manifest.get("model"), embedder.model_id)
     if manifest.get("dimension") != embedder.dimension:

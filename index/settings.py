@@ -1,4 +1,5 @@
-"""What shapes an index: the chunker's and the index's settings, as plain frozen dataclasses.
+"""What shapes an index (the chunker's and the index's settings, as plain frozen dataclasses)
+and which store keeps it.
 
 ``bot.settings`` builds them from the environment; this module imports nothing heavy, so
 reading the settings loads no numpy, FAISS or model library."""
@@ -40,3 +41,8 @@ class IndexSettings:
     rerank_overlap: float = 0.8  # weight of its share of the question's terms
     max_file_bytes: int = 20 * 1024 * 1024
     verify: str = "full"  # on load: "full" checks every file's checksum, "size" only sizes
+
+
+def is_postgres_url(value: str) -> bool:
+    """True for a ``DOCBOT_STORE`` that names a PostgreSQL database (``index.postgres``)."""
+    return value.startswith(("postgresql://", "postgres://"))

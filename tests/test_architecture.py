@@ -134,21 +134,13 @@ def test_the_cycle_check_sees_a_lazy_cycle(tmp_path: Path) -> None:
     assert _cycles(_module_graph(tmp_path)) == [["index.a", "index.b", "index.a"]]
 
 
-@pytest.mark.subprocess
-def test_errors_and_settings_load_no_model_library() -> None:
-    """A fresh interpreter that imports the settings and every errors module has loaded none
-    of the heavy libraries: naming an error or reading a setting costs no model import."""
-    errors = sorted(
-        ".".join(p.relative_to(ROOT).with_suffix("").parts)
-        for package in PRODUCT
-        for p in (ROOT / package).rglob("errors.py")
-    )
-    modules = ["index.errors", "bot.settings", *errors]
+def _loaded(modules: list[str], libraries: tuple[str, ...]) -> list[str]:
+    """Which of ``libraries`` a fresh interpreter has loaded after importing ``modules``."""
     probe = (
         "import importlib, json, sys\n"
         f"for name in {modules!r}:\n"
         "    importlib.import_module(name)\n"
-        f"print(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))\n"
+        f"print(json.dumps(sorted(m for m in {libraries!r} if m in sys.modules)))\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
@@ -160,5 +152,23 @@ def test_errors_and_settings_load_no_model_library() -> None:
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
+    loaded: list[str] = json.loads(done.stdout)
+    return loaded
+
+
+@pytest.mark.subprocess
+def test_errors_and_settings_load_no_model_library() -> None:
+    """A fresh interpreter that imports the settings and every errors module has loaded none
+    of the heavy libraries: naming an error or reading a setting costs no model import."""
+    errors = sorted(
+        ".".join(p.relative_to(ROOT).with_suffix("").parts)
+        for package in PRODUCT
+        for p in (ROOT / package).rglob("errors.py")
+    )
     assert len(errors) >= 3  # index, answering, telegram at least
-    assert json.loads(done.stdout) == []
+    assert _loaded(["index.errors", "bot.settings", *errors], HEAVY) == []
+
+
+@pytest.mark.subprocess
+def test_the_folder_store_needs_no_postgres_driver() -> None:
+    assert _loaded(["index.store"], ("psycopg",)) == []

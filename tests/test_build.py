@@ -18,7 +18,7 @@ import pytest
 from support.fakes import FakeEmbedder
 from support.paths import ROOT
 
-from index import build, load, store
+from index import build, disk, load
 from index.errors import (
     IndexIncompatibleError,
     IndexLockedError,
@@ -105,7 +105,7 @@ def test_index_folder_has_manifest_and_plain_files(docs_dir: Path, tmp_path: Pat
     _write(docs_dir, ARTICLES)
     (docs_dir / "junk.bin").write_bytes(b"\x00")
     build(docs_dir, root, FakeEmbedder())
-    folder = store.current(root)
+    folder = disk.current(root)
     assert root.is_symlink()
     names = {p.name for p in folder.iterdir()}
     assert {
@@ -119,7 +119,7 @@ def test_index_folder_has_manifest_and_plain_files(docs_dir: Path, tmp_path: Pat
         "unit_offsets.npy",
     } <= names
     manifest = json.loads((folder / "manifest.json").read_text())
-    assert manifest["format_version"] == store.FORMAT_VERSION
+    assert manifest["format_version"] == disk.FORMAT_VERSION
     assert manifest["model"] == "fake-hashing-64" and manifest["dimension"] == 64
     assert manifest["chunker"] == ChunkerSettings().as_dict()
     assert set(manifest["files"]) == set(ARTICLES)
@@ -201,21 +201,21 @@ def test_failed_build_leaves_previous_index_and_no_garbage(docs_dir: Path, tmp_p
     root = tmp_path / "index"
     _write(docs_dir, ARTICLES)
     build(docs_dir, root, FakeEmbedder())
-    before = store.current(root)
+    before = disk.current(root)
     _write(docs_dir, {"new.txt": "Brand new text to embed. It will fail."})
     with pytest.raises(RuntimeError, match="model crashed"):
         build(docs_dir, root, ExplodingEmbedder())
-    assert store.current(root) == before
+    assert disk.current(root) == before
     assert len(load(root, FakeEmbedder())) == 3
-    assert not list(store.builds_dir(root).glob("*.tmp"))
+    assert not list(disk.builds_dir(root).glob("*.tmp"))
 
 
 def test_second_build_refuses_while_the_lock_is_held(docs_dir: Path, tmp_path: Path) -> None:
     root = tmp_path / "index"
     _write(docs_dir, ARTICLES)
-    with store.build_lock(root), pytest.raises(IndexLockedError, match="wait for it"):
+    with disk.build_lock(root), pytest.raises(IndexLockedError, match="wait for it"):
         build(docs_dir, root, FakeEmbedder())
-    with store.build_lock(root), pytest.raises(IndexLockedError):
+    with disk.build_lock(root), pytest.raises(IndexLockedError):
         build(docs_dir, root, FakeEmbedder(), lock_wait=0.3)
     build(docs_dir, root, FakeEmbedder())  # the lock is free again
 
@@ -226,7 +226,7 @@ def test_disk_full_while_writing_is_a_clear_error_and_keeps_the_previous_index(
     root = tmp_path / "index"
     _write(docs_dir, ARTICLES)
     build(docs_dir, root, FakeEmbedder())
-    before = store.current(root)
+    before = disk.current(root)
     _write(docs_dir, {"new.txt": "Another document. With two sentences."})
 
     def full_disk(*args: object, **kwargs: object) -> None:
@@ -236,8 +236,8 @@ def test_disk_full_while_writing_is_a_clear_error_and_keeps_the_previous_index(
     with pytest.raises(IndexWriteError, match="No space left") as err:
         build(docs_dir, root, FakeEmbedder())
     assert "previous index is unchanged" in str(err.value)
-    assert store.current(root) == before
-    assert not list(store.builds_dir(root).glob("*.tmp"))
+    assert disk.current(root) == before
+    assert not list(disk.builds_dir(root).glob("*.tmp"))
 
 
 SLOW_BUILD = textwrap.dedent(
@@ -269,7 +269,7 @@ def test_kill_9_during_a_build_leaves_the_previous_index(
     root = tmp_path / "index"
     _write(docs_dir, ARTICLES)
     build(docs_dir, root, FakeEmbedder())
-    previous = store.current(root)
+    previous = disk.current(root)
     _write(
         docs_dir, {f"extra{i}.txt": f"Extra document number {i}. It has words." for i in range(30)}
     )
@@ -287,13 +287,13 @@ def test_kill_9_during_a_build_leaves_the_previous_index(
     proc.wait(timeout=30)
     # Whatever the moment, the current index is complete and loadable: the old one or the new.
     index = load(root, FakeEmbedder())
-    assert store.current(root) in (previous, *store.builds_dir(root).iterdir())
+    assert disk.current(root) in (previous, *disk.builds_dir(root).iterdir())
     assert len(index) in (3, 33)
     assert index.search(["cats sleep"], k=1)[0][0].chunk.source == "cats.txt"
     # And the next build cleans up after the killed one and succeeds.
     report = build(docs_dir, root, FakeEmbedder())
     assert report.chunks == 33
-    assert not list(store.builds_dir(root).glob("*.tmp"))
+    assert not list(disk.builds_dir(root).glob("*.tmp"))
 
 
 def test_bot_keeps_answering_from_an_old_index_object(docs_dir: Path, tmp_path: Path) -> None:
