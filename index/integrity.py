@@ -47,10 +47,6 @@ class Verification:
     size: int = 0  # bytes of the recorded files
     problems: tuple[Problem, ...] = ()
 
-    @property
-    def sound(self) -> bool:
-        return self.recorded and not self.problems
-
     def only_derived(self) -> bool:
         """True when every damaged file is one the next build rewrites from the chunks."""
         return all(PurePosixPath(p.file).parts[0] in DERIVED for p in self.problems)

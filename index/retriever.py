@@ -126,16 +126,6 @@ class Index:
         """The chunk vectors of ``rows``, in that order."""
         return np.asarray(self.vectors[rows])
 
-    def neighbour(self, row: int, step: int) -> Chunk | None:
-        """The chunk ``step`` places after (negative: before) chunk ``row`` in the same file,
-        or None at the file's edge. Chunks are stored in reading order, file by file, so an
-        answer at a passage's boundary can read on without a search."""
-        other = row + step
-        if not (0 <= row < len(self.chunks) and 0 <= other < len(self.chunks)):
-            return None
-        chunk = self.chunks[other]
-        return chunk if chunk.source == self.chunks[row].source else None
-
     @property
     def sources_of_rows(self) -> Sources:
         """Each row's document (built on first use; the re-ranker's per-document counts)."""

@@ -9,7 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import test_build
+from support.documents import ARTICLES as THREE_ARTICLES
+from support.documents import write_documents
 from support.engines import built_index
 from support.fakes import FakeEmbedder
 
@@ -24,7 +25,7 @@ from index.retriever import Index
 from index.settings import IndexSettings
 
 # The copy of cats.txt makes dropped.jsonl non-empty.
-ARTICLES = {**test_build.ARTICLES, "zz-copy.txt": test_build.ARTICLES["cats.txt"]}
+ARTICLES = {**THREE_ARTICLES, "zz-copy.txt": THREE_ARTICLES["cats.txt"]}
 # Every file a build writes; test_a_build_records_every_file_it_writes keeps this list honest.
 BUILD_FILES = [
     "manifest.json",
@@ -61,13 +62,14 @@ def truncate(path: Path) -> None:
 DAMAGE: dict[str, Callable[[Path], None]] = {"flip": flip, "truncate": truncate}
 
 
+def _sound(result: integrity.Verification) -> bool:
+    """Every file of the build recorded, and none damaged."""
+    return result.recorded and not result.problems
+
+
 @pytest.fixture
 def documents(docs_dir: Path) -> Path:
-    for name, text in ARTICLES.items():
-        path = docs_dir / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return docs_dir
+    return write_documents(docs_dir, ARTICLES)
 
 
 @pytest.fixture
@@ -137,7 +139,7 @@ def test_a_build_records_every_file_it_writes(root: Path) -> None:
     for name, info in manifest[disk.FILES_KEY].items():
         assert info["size"] == (folder / name).stat().st_size > 0
         assert info["blake2b"] == integrity.digest_file(folder / name)
-    assert integrity.check(folder, manifest).sound
+    assert _sound(integrity.check(folder, manifest))
 
 
 def test_ask_refuses_a_damaged_file_and_names_it(
@@ -165,7 +167,7 @@ def test_index_never_reuses_a_damaged_file(
         assert report.reused == report.chunks and "rebuilding FAISS and BM25" in note
     else:
         assert report.reused == 0 and report.embedded == report.chunks
-    assert integrity.verify_current(root).sound
+    assert _sound(integrity.verify_current(root))
     assert _top_sources(load(root, embedder)) == expected
     assert build(documents, root, embedder).notes == []
 
@@ -203,7 +205,7 @@ def test_a_missing_file_is_an_unreadable_index(documents: Path, root: Path, name
         load(root, FakeEmbedder())
     report = build(documents, root, FakeEmbedder())
     assert name in report.notes[0]
-    assert integrity.verify_current(root).sound
+    assert _sound(integrity.verify_current(root))
 
 
 def test_a_manifest_edited_behind_the_builds_back_is_refused(documents: Path, root: Path) -> None:
@@ -266,7 +268,7 @@ def test_an_index_without_checksums_still_loads_with_one_note(
 
     report = build(documents, root, FakeEmbedder())  # reused unchecked, and said so
     assert report.reused == report.chunks and "no checksums" in report.notes[0]
-    assert integrity.verify_current(root).sound
+    assert _sound(integrity.verify_current(root))
     assert load(root, FakeEmbedder()).notes == ()
 
 

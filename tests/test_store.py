@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from support.documents import write_documents
 from support.fakes import FakeEmbedder
 
 from index.postgres.store import PgStore
@@ -15,13 +16,6 @@ DOCUMENTS = {
     "cats.txt": "Cats sleep most of the day. They hunt at dawn and dusk.",
     "tea.txt": "Green tea is steamed. Black tea is oxidised before it is dried.",
 }
-
-
-def _documents(folder: Path, files: dict[str, str]) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    return folder
 
 
 def _one_life(store: Store, docs: Path) -> None:
@@ -37,7 +31,7 @@ def _one_life(store: Store, docs: Path) -> None:
     # The engine reloads when current() differs from the loaded index's folder: equal here,
     # or it would reload on every question.
     assert str(index.folder) == built
-    _documents(docs, {"rivers.txt": "The Danube flows through Vienna and Budapest."})
+    write_documents(docs, {"rivers.txt": "The Danube flows through Vienna and Budapest."})
     second = store.build(docs, FakeEmbedder())
     assert store.current() not in (empty, built)
     assert len(store.load(FakeEmbedder())) == second.chunks == 3
@@ -46,7 +40,7 @@ def _one_life(store: Store, docs: Path) -> None:
 def test_the_folder_store(tmp_path: Path) -> None:
     store = open_store("", tmp_path / "index")
     assert isinstance(store, FolderStore) and store.where == str(tmp_path / "index")
-    _one_life(store, _documents(tmp_path / "documents", DOCUMENTS))
+    _one_life(store, write_documents(tmp_path / "documents", DOCUMENTS))
 
 
 def test_the_postgres_store(pg_url: str, tmp_path: Path) -> None:
@@ -58,7 +52,7 @@ def test_the_postgres_store(pg_url: str, tmp_path: Path) -> None:
         conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
     store = open_store(pg_url, tmp_path / "unused-index")
     assert isinstance(store, PgStore) and "version" not in store.where
-    _one_life(store, _documents(tmp_path / "documents", DOCUMENTS))
+    _one_life(store, write_documents(tmp_path / "documents", DOCUMENTS))
     assert not (tmp_path / "unused-index").exists()
 
 
