@@ -44,7 +44,7 @@ from index.dense import DenseIndex
 from index.documents import Document, SkipFile
 from index.embedding import load_embedder
 from index.loading import load, scan
-from index.retriever import Index
+from index.retriever import Index, Parts
 from index.settings import IndexSettings
 from index.sparse import SparseIndex
 
@@ -116,12 +116,14 @@ def variant_index(
     sparse_texts = with_title if variant in ("title", "title-bm25") else plain
     vectors = embedder.encode(dense_texts)
     return Index(
-        folder=Path("."),
-        manifest={},
-        chunks=built.chunks,
-        vectors=vectors,
-        dense=DenseIndex.build(vectors, settings.dense_kind),
-        sparse=SparseIndex.build(sparse_texts),
+        Parts(
+            folder=Path("."),
+            manifest={},
+            chunks=built.chunks,
+            vectors=vectors,
+            dense=DenseIndex.build(vectors, settings.dense_kind),
+            sparse=SparseIndex.build(sparse_texts),
+        ),
         embedder=embedder,
         settings=settings,
     )

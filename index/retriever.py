@@ -40,34 +40,36 @@ class Hit:
     row: int = -1  # the chunk's row in the index (-1: not from an index)
 
 
-class Index:
-    """Chunks, vectors, FAISS and BM25 of one build folder, ready to search."""
+@dataclass(frozen=True)
+class Parts:
+    """What a store loads of one build: its chunks in row order and what searches them."""
 
-    def __init__(
-        self,
-        folder: Path | str,  # str: where another store keeps it (a PostgreSQL version)
-        manifest: dict[str, Any],
-        chunks: list[Chunk],
-        vectors: np.ndarray,
-        dense: DenseSearch,
-        sparse: SparseIndex,
-        embedder: Embedder,
-        settings: IndexSettings,
-        units: np.ndarray | None = None,
-        unit_offsets: np.ndarray | None = None,
-        notes: tuple[str, ...] = (),
-    ) -> None:
-        self.folder = folder
-        self.manifest = manifest
-        self.chunks = chunks
-        self.vectors = vectors
-        self.dense = dense
-        self.sparse = sparse
+    folder: Path | str  # str: where another store keeps it (a PostgreSQL version)
+    manifest: dict[str, Any]
+    chunks: list[Chunk]
+    vectors: np.ndarray  # one per chunk
+    dense: DenseSearch
+    sparse: SparseIndex
+    units: np.ndarray | None = None  # answer-unit vectors, chunk after chunk (index.units)
+    unit_offsets: np.ndarray | None = None  # where each chunk's units start (one more: the end)
+    notes: tuple[str, ...] = ()  # for the operator, e.g. an index written before checksums
+
+
+class Index:
+    """Chunks, vectors, FAISS and BM25 of one build, ready to search with ``embedder``."""
+
+    def __init__(self, parts: Parts, embedder: Embedder, settings: IndexSettings) -> None:
+        self.folder = parts.folder
+        self.manifest = parts.manifest
+        self.chunks = parts.chunks
+        self.vectors = parts.vectors
+        self.dense = parts.dense
+        self.sparse = parts.sparse
+        self.units = parts.units
+        self.unit_offsets = parts.unit_offsets
+        self.notes = parts.notes
         self.embedder = embedder
         self.settings = settings
-        self.units = units
-        self.unit_offsets = unit_offsets
-        self.notes = notes  # for the operator, e.g. an index written before checksums
         self._sources: Sources | None = None
         self.unit_terms = UnitTerms()
 
@@ -93,19 +95,8 @@ class Index:
             raise IndexCorruptError(folder, "chunk, vector and FAISS row counts differ")
         if len(unit_offsets) != len(chunks) + 1 or unit_offsets[-1] != len(units):
             raise IndexCorruptError(folder, "unit vectors do not match the chunks")
-        return cls(
-            folder,
-            manifest,
-            chunks,
-            vectors,
-            dense,
-            sparse,
-            embedder,
-            settings,
-            units,
-            unit_offsets,
-            notes,
-        )
+        parts = Parts(folder, manifest, chunks, vectors, dense, sparse, units, unit_offsets, notes)
+        return cls(parts, embedder, settings)
 
     def __len__(self) -> int:
         return len(self.chunks)
