@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from support.paths import ROOT
 
 PRODUCT = ("bot", "index")
 # Libraries that take seconds to import: an error class or the settings must not load them.
+TYPE_CHECKING = ("TYPE_CHECKING", "typing.TYPE_CHECKING")
 HEAVY = ("faiss", "torch", "sentence_transformers", "transformers", "psycopg")
 
 
@@ -25,7 +27,7 @@ def _imports(where: Path, depth: int = 1) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
     for path in [where] if where.is_file() else sorted(where.rglob("*.py")):
         names: set[str] = set()
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in _run_imports(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 modules = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -70,11 +72,25 @@ def test_product_never_imports_benchmark_only_packages() -> None:
         assert offenders == {}
 
 
+def _run_imports(node: ast.AST) -> Iterator[ast.Import | ast.ImportFrom]:
+    """The import statements under ``node`` that can run, in functions too; those under
+    ``if TYPE_CHECKING:`` only name types for the type checker and never run."""
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.If) and ast.unparse(child.test) in TYPE_CHECKING:
+            for other in child.orelse:
+                yield from _run_imports(ast.Module(body=[other], type_ignores=[]))
+            continue
+        if isinstance(child, ast.Import | ast.ImportFrom):
+            yield child
+        yield from _run_imports(child)
+
+
 def _module_graph(root: Path) -> dict[str, set[str]]:
     """For each module of bot/ and index/ under ``root``: the modules of bot/ and index/ it
-    imports anywhere in its file. ``from a import b`` counts as importing ``a.b`` when that is
-    a module, else ``a`` (importing a submodule runs its package's ``__init__`` too, but every
-    submodule depends on its package that way, so that edge is left out)."""
+    imports anywhere in its file (:func:`_run_imports`). ``from a import b`` counts as
+    importing ``a.b`` when that is a module, else ``a`` (importing a submodule runs its
+    package's ``__init__`` too, but every submodule depends on its package that way, so that
+    edge is left out)."""
     paths: dict[str, Path] = {}
     for package in PRODUCT:
         for path in sorted((root / package).rglob("*.py")):
@@ -83,7 +99,7 @@ def _module_graph(root: Path) -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {}
     for name, path in paths.items():
         imported: set[str] = set()
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in _run_imports(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 imported.update(alias.name for alias in node.names)
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -119,9 +135,11 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 def test_no_import_cycles() -> None:
     """No module of bot/ or index/ imports, directly or through others, one that imports it.
 
-    Imports inside functions count (and ``if TYPE_CHECKING:`` ones): a lazy import defers
-    the cost of loading a module, not the dependency. Two modules that need each other can be
-    neither read nor tested apart, and both cycles issue 21 found had one lazy side."""
+    Imports inside functions count: a lazy import defers the cost of loading a module, not
+    the dependency. Two modules that need each other can be neither read nor tested apart, and
+    both cycles issue 21 found had one lazy side. Imports under ``if TYPE_CHECKING:`` do not
+    count: they run nothing, and naming a type (``Chunk`` in a signature) is the one use a
+    module may make of another that also uses it."""
     assert _cycles(_module_graph(ROOT)) == []
 
 
@@ -131,6 +149,11 @@ def test_the_cycle_check_sees_a_lazy_cycle(tmp_path: Path) -> None:
     (tmp_path / "index" / "a.py").write_text("from index.b import thing\n")
     (tmp_path / "index" / "b.py").write_text("def f():\n    from index import a\n")
     (tmp_path / "bot" / "c.py").write_text("import index.a\n")
+    # a type named for the checker only is no cycle
+    (tmp_path / "index" / "c.py").write_text("from index.d import thing\n")
+    (tmp_path / "index" / "d.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from index.c import C\n"
+    )
     assert _cycles(_module_graph(tmp_path)) == [["index.a", "index.b", "index.a"]]
 
 
