@@ -22,7 +22,7 @@ from pathlib import Path
 
 from benchmarks.common import CachingEmbedder, assemble_index
 from index.embedding import load_embedder
-from index.retriever import IndexSettings
+from index.settings import IndexSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

@@ -18,9 +18,11 @@ import numpy as np
 
 from index.chunking import chunk_document, deduplicate
 from index.dense import DenseIndex
+from index.documents import SkipFile
 from index.embedding import Embedder
-from index.loading import SkipFile, load, scan
-from index.retriever import Index, IndexSettings
+from index.loading import load, scan
+from index.retriever import Index, Parts
+from index.settings import IndexSettings
 from index.sparse import SparseIndex
 
 # DOCBOT_BENCH_CACHE moves it out of the checkout (a fresh clone then reuses the vectors).
@@ -140,12 +142,14 @@ def assemble_index(docs: Path, embedder: CachingEmbedder, settings: IndexSetting
     kept, dropped = deduplicate(candidates, settings.chunker.duplicate_threshold)
     vectors = embedder.encode([c.text for c in kept])
     index = Index(
-        folder=docs,
-        manifest={"chunker": settings.chunker.as_dict(), "files": {}},
-        chunks=kept,
-        vectors=vectors,
-        dense=DenseIndex.build(vectors, settings.dense_kind),
-        sparse=SparseIndex.build([c.text for c in kept]),
+        Parts(
+            folder=docs,
+            manifest={"chunker": settings.chunker.as_dict(), "files": {}},
+            chunks=kept,
+            vectors=vectors,
+            dense=DenseIndex.build(vectors, settings.dense_kind),
+            sparse=SparseIndex.build([c.text for c in kept]),
+        ),
         embedder=embedder,
         settings=settings,
     )

@@ -46,7 +46,7 @@ def build_synthetic(work: Path, chunks: int) -> dict[str, Any]:
     from benchmarks.corpus import synthetic_documents
     from index.build import build
     from index.embedding import DEFAULT_MODEL
-    from index.retriever import IndexSettings
+    from index.settings import IndexSettings
 
     settings = IndexSettings()
     documents = work / "synthetic-documents"

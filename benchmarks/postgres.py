@@ -31,7 +31,8 @@ import numpy as np
 from benchmarks.memory import RandomEmbedder
 from index import build
 from index.embedding import DEFAULT_MODEL
-from index.retriever import Index, IndexSettings
+from index.retriever import Index
+from index.settings import IndexSettings
 
 
 def documents(work: Path, chunks: int) -> Path:

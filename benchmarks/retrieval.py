@@ -41,9 +41,11 @@ from benchmarks.common import CachingEmbedder, docs_by_max, ndcg_at
 from benchmarks.scifact import load_split, write_corpus
 from index.chunking import Chunk, chunk_document, deduplicate
 from index.dense import DenseIndex
+from index.documents import Document, SkipFile
 from index.embedding import load_embedder
-from index.loading import Document, SkipFile, load, scan
-from index.retriever import Index, IndexSettings
+from index.loading import load, scan
+from index.retriever import Index, Parts
+from index.settings import IndexSettings
 from index.sparse import SparseIndex
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -114,12 +116,14 @@ def variant_index(
     sparse_texts = with_title if variant in ("title", "title-bm25") else plain
     vectors = embedder.encode(dense_texts)
     return Index(
-        folder=Path("."),
-        manifest={},
-        chunks=built.chunks,
-        vectors=vectors,
-        dense=DenseIndex.build(vectors, settings.dense_kind),
-        sparse=SparseIndex.build(sparse_texts),
+        Parts(
+            folder=Path("."),
+            manifest={},
+            chunks=built.chunks,
+            vectors=vectors,
+            dense=DenseIndex.build(vectors, settings.dense_kind),
+            sparse=SparseIndex.build(sparse_texts),
+        ),
         embedder=embedder,
         settings=settings,
     )

@@ -34,9 +34,9 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.common import CachingEmbedder, assemble_index, docs_by_max, ndcg_at
-from index.chunking import ChunkerSettings
 from index.embedding import load_embedder
-from index.retriever import Index, IndexSettings
+from index.retriever import Index
+from index.settings import ChunkerSettings, IndexSettings
 from index.sparse import SparseIndex
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -31,14 +31,15 @@ def _seconds(action: Callable[..., object], *args: object) -> float:
 
 def measure(work: Path, chunks: int, runs: int) -> dict[str, object]:
     from benchmarks.memory import RandomEmbedder, build_synthetic
-    from index import integrity, store
+    from index import disk, integrity
     from index.embedding import DEFAULT_MODEL
-    from index.retriever import Index, IndexSettings
+    from index.retriever import Index
+    from index.settings import IndexSettings
 
     root = work / "synthetic-index"
-    built = None if store.exists(root) else build_synthetic(work, chunks)
-    folder = store.current(root)
-    manifest = store.read_manifest(folder)
+    built = None if disk.exists(root) else build_synthetic(work, chunks)
+    folder = disk.current(root)
+    manifest = disk.read_manifest(folder)
     embedder = RandomEmbedder(DEFAULT_MODEL)
     timings: dict[str, list[float]] = {}
     for _ in range(runs):  # alternate, so that both modes see the same machine load
@@ -47,7 +48,7 @@ def measure(work: Path, chunks: int, runs: int) -> dict[str, object]:
             load = _seconds(Index.load, root, embedder, IndexSettings(verify=mode))
             timings.setdefault(f"check_{mode}_s", []).append(check)
             timings.setdefault(f"load_{mode}_s", []).append(load)
-    files = manifest[store.FILES_KEY]
+    files = manifest[disk.FILES_KEY]
     return {
         "chunks": manifest["counts"]["chunks"],
         "units": manifest["counts"]["units"],

@@ -11,8 +11,7 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.answering.answer import DEFAULT_MIN_SCORE
-from index.chunking import ChunkerSettings
-from index.retriever import IndexSettings
+from index.settings import ChunkerSettings, IndexSettings, is_postgres_url
 
 
 def _id_list(value: object) -> list[int]:
@@ -104,7 +103,7 @@ class Settings(BaseSettings):
     @classmethod
     def _store_url(cls, value: str) -> str:
         value = value.strip()
-        if value and not value.startswith(("postgresql://", "postgres://")):
+        if value and not is_postgres_url(value):
             raise ValueError("DOCBOT_STORE must be empty (the index folder) or postgresql://...")
         return value
 

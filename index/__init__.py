@@ -2,21 +2,67 @@
 
 The verbs: :func:`build` (incremental unless ``full``), :func:`load` and
 :meth:`Index.search`. This package never imports ``bot``.
+
+The names below are imported on first use (a module ``__getattr__``), so importing a light
+module of the package (``index.errors``, ``index.settings``) loads no FAISS, numpy or model.
 """
 
 from __future__ import annotations
 
+import sys
+import types
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from index.build import BuildReport, build
-from index.chunking import Chunk, ChunkerSettings
-from index.embedding import Embedder, SentenceTransformerEmbedder, TorchBertEmbedder, load_embedder
-from index.retriever import Hit, Index, IndexSettings
+from index.lazy import names_from
+
+if TYPE_CHECKING:
+    from index.build import BuildReport, build
+    from index.chunking import Chunk
+    from index.embedding import (
+        Embedder,
+        SentenceTransformerEmbedder,
+        TorchBertEmbedder,
+        load_embedder,
+    )
+    from index.retriever import Hit, Index
+    from index.settings import ChunkerSettings, IndexSettings
+
+__getattr__ = names_from(
+    __name__,
+    {
+        "BuildReport": "index.build",
+        "build": "index.build",
+        "Chunk": "index.chunking",
+        "ChunkerSettings": "index.settings",
+        "Embedder": "index.embedding",
+        "SentenceTransformerEmbedder": "index.embedding",
+        "TorchBertEmbedder": "index.embedding",
+        "load_embedder": "index.embedding",
+        "Hit": "index.retriever",
+        "Index": "index.retriever",
+        "IndexSettings": "index.settings",
+    },
+)
 
 
 def load(root: Path, embedder: Embedder, settings: IndexSettings | None = None) -> Index:
+    from index.retriever import Index
+
     return Index.load(root, embedder, settings)
 
+
+class _Package(types.ModuleType):
+    """``index.build`` names a module and the verb in it; the package's attribute stays the
+    verb, as ``from index import build`` expects (the import system sets each submodule it
+    loads on its package, which would otherwise hide the verb behind the module)."""
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if not (name == "build" and isinstance(value, types.ModuleType)):
+            super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 __all__ = [
     "BuildReport",

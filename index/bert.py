@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from index.embedding import Span
+from index.spans import Span
 
 WEIGHTS = "model.safetensors"
 TOKENIZER = "tokenizer.json"

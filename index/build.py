@@ -3,7 +3,7 @@
 Files are compared by content hash with the previous build. Unchanged files reuse their chunks;
 every chunk reuses its vector when the previous build has one for the same text (and model), so
 only new text is embedded. BM25 and FAISS are rebuilt from those rows (seconds even at 100k
-chunks). The result is written to a new folder and swapped in atomically (see ``store``).
+chunks). The result is written to a new folder and swapped in atomically (see ``disk``).
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from index import integrity, store
+from index import disk, integrity
 from index.chunking import Chunk, chunk_document, deduplicate
 from index.dense import DenseIndex
+from index.documents import SkipFile
 from index.embedding import Embedder, encode_with_spans, fill_spans, missing_spans, unit_pooling
 from index.errors import (
     DocbotError,
@@ -30,8 +31,8 @@ from index.errors import (
     NoDocumentsError,
     NoIndexError,
 )
-from index.loading import SkipFile, Skipped, SourceFile, load, scan
-from index.retriever import IndexSettings
+from index.loading import Skipped, SourceFile, load, scan
+from index.settings import IndexSettings
 from index.sparse import SparseIndex
 from index.units import UNITS_VERSION, unit_spans
 
@@ -139,23 +140,23 @@ def _read_previous(
 ) -> Previous:
     prev = Previous()
     try:
-        folder = store.current(root)
-        manifest = store.read_manifest(folder)
+        folder = disk.current(root)
+        manifest = disk.read_manifest(folder)
     except NoIndexError:
         return prev
     except IndexCorruptError as exc:
         notes.append(f"the previous index is unreadable ({exc.reason}): rebuilding everything")
         return prev
-    if manifest.get("format_version") != store.FORMAT_VERSION:
+    if manifest.get("format_version") != disk.FORMAT_VERSION:
         notes.append("the previous index has another format version: rebuilding everything")
         return prev
     if not _previous_is_sound(folder, manifest, notes):
         return prev
     same_chunker, same_model, same_units = reuse_plan(manifest, embedder, settings, notes)
     try:
-        rows = store.read_jsonl(folder / store.CHUNKS)
-        dropped = store.read_jsonl(folder / store.DROPPED)
-        vectors = np.load(folder / store.VECTORS, mmap_mode="r") if same_model else None
+        rows = disk.read_jsonl(folder / disk.CHUNKS)
+        dropped = disk.read_jsonl(folder / disk.DROPPED)
+        vectors = np.load(folder / disk.VECTORS, mmap_mode="r") if same_model else None
     except (DocbotError, OSError, ValueError) as exc:
         notes.append(f"the previous index is unreadable ({exc}): rebuilding everything")
         return prev
@@ -170,8 +171,8 @@ def _read_previous(
 def _unit_blocks(folder: Path, rows: int) -> list[np.ndarray] | None:
     """Each row's unit vectors in a build folder, or None when they cannot be read."""
     try:
-        units = np.load(folder / store.UNITS, mmap_mode="r")
-        offsets = np.load(folder / store.UNIT_OFFSETS)
+        units = np.load(folder / disk.UNITS, mmap_mode="r")
+        offsets = np.load(folder / disk.UNIT_OFFSETS)
     except (OSError, ValueError):
         return None
     if len(offsets) != rows + 1:
@@ -222,12 +223,12 @@ def build(
     settings = settings or IndexSettings()
     documents, root = Path(documents), Path(root)
     started = time.monotonic()
-    with store.build_lock(root, wait=lock_wait):
+    with disk.build_lock(root, wait=lock_wait):
         notes: list[str] = []
         prev = Previous() if full else _read_previous(root, embedder, settings, notes)
         made = assemble(documents, prev, embedder, settings, progress, log)
         folder = _write_build(root, made.kept, made.dropped, made.embedded, made.manifest, settings)
-        final = store.publish(root, folder)
+        final = disk.publish(root, folder)
     return made.report(final, full, prev, notes, started)
 
 
@@ -351,7 +352,7 @@ def _manifest(
     embedded: Embedded,
 ) -> dict[str, Any]:
     return {
-        "format_version": store.FORMAT_VERSION,
+        "format_version": disk.FORMAT_VERSION,
         "model": embedder.model_id,
         "dimension": embedder.dimension,
         "chunker": settings.chunker.as_dict(),
@@ -383,12 +384,12 @@ def _write_build(
 ) -> Path:
     """A new build folder with every file, the manifest (with checksums) last; removed again
     when anything fails."""
-    folder = store.new_build_folder(root)
+    folder = disk.new_build_folder(root)
     try:
         _write(folder, kept, dropped, embedded.vectors, settings)
-        np.save(folder / store.UNITS, embedded.units)
-        np.save(folder / store.UNIT_OFFSETS, embedded.unit_offsets)
-        store.write_json(folder / store.MANIFEST, integrity.record(folder, manifest))
+        np.save(folder / disk.UNITS, embedded.units)
+        np.save(folder / disk.UNIT_OFFSETS, embedded.unit_offsets)
+        disk.write_json(folder / disk.MANIFEST, integrity.record(folder, manifest))
     except OSError as exc:
         shutil.rmtree(folder, ignore_errors=True)
         raise IndexWriteError(root, exc.strerror or str(exc)) from exc
@@ -469,12 +470,12 @@ def _write(
     vectors: np.ndarray,
     settings: IndexSettings,
 ) -> None:
-    store.write_jsonl(folder / store.CHUNKS, [c.to_json() for c in kept])
-    store.write_jsonl(
-        folder / store.DROPPED, [{**c.to_json(), "duplicate_of": dup} for c, dup in dropped]
+    disk.write_jsonl(folder / disk.CHUNKS, [c.to_json() for c in kept])
+    disk.write_jsonl(
+        folder / disk.DROPPED, [{**c.to_json(), "duplicate_of": dup} for c, dup in dropped]
     )
-    np.save(folder / store.VECTORS, vectors)
-    DenseIndex.build(vectors, settings.dense_kind).save(folder / store.DENSE)
-    sparse_folder = folder / store.SPARSE
+    np.save(folder / disk.VECTORS, vectors)
+    DenseIndex.build(vectors, settings.dense_kind).save(folder / disk.DENSE)
+    sparse_folder = folder / disk.SPARSE
     sparse_folder.mkdir()
     SparseIndex.build([c.search_text(settings.titles) for c in kept]).save(sparse_folder)

@@ -20,21 +20,11 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
-from index.loading import Document
-
-
-@dataclass(frozen=True)
-class ChunkerSettings:
-    max_words: int = 120
-    overlap_sentences: int = 1
-    duplicate_threshold: float = 0.8  # share of a chunk's text already kept elsewhere
-    version: int = 3  # bump when the algorithm changes, so old indexes are rebuilt
-
-    def as_dict(self) -> dict[str, object]:
-        return asdict(self)
+from index.documents import Document
+from index.settings import ChunkerSettings
 
 
 @dataclass(frozen=True)

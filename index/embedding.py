@@ -19,11 +19,11 @@ from typing import Any, Literal, Protocol
 import numpy as np
 
 from index.errors import ModelLoadError
+from index.spans import Span
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 _BUNDLED_NAMES = {"", DEFAULT_MODEL, "all-MiniLM-L6-v2", "bundled"}
 Backend = Literal["auto", "torch", "sentence-transformers"]
-Span = tuple[int, int]  # characters [start, end) of a text
 
 
 class Embedder(Protocol):

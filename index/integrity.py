@@ -1,8 +1,8 @@
 """Checksums of a build: recorded in its manifest when it is written, checked when it is read.
 
 The manifest lists every other file of the build folder with its size and BLAKE2b digest
-(``store.FILES_KEY``) and carries a digest of its own content (``store.SEAL_KEY``, checked by
-``store.read_manifest``), so a byte changed anywhere in a build (bit rot, a bad copy, a disk that
+(``disk.FILES_KEY``) and carries a digest of its own content (``disk.SEAL_KEY``, checked by
+``disk.read_manifest``), so a byte changed anywhere in a build (bit rot, a bad copy, a disk that
 lies) is found before it is used. Loading checks sizes always and digests unless told ``size``;
 ``docbot index`` checks the previous build in full before it reuses anything from it. A manifest
 without them was written before they were recorded: it still loads, with a note.
@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from index import store
+from index import disk
 from index.errors import IndexCorruptError
 
 MODES = ("full", "size")
 # Rebuilt from the chunks by every build, so a damaged copy costs nothing but its own rewrite.
-DERIVED = (store.DENSE, store.SPARSE)
+DERIVED = (disk.DENSE, disk.SPARSE)
 LEGACY_NOTE = (
     "the index at {folder} has no checksums (it was written before docbot recorded them), so "
     "damage to its files cannot be detected: run `docbot index --full` to rebuild it with them"
@@ -47,10 +47,6 @@ class Verification:
     size: int = 0  # bytes of the recorded files
     problems: tuple[Problem, ...] = ()
 
-    @property
-    def sound(self) -> bool:
-        return self.recorded and not self.problems
-
     def only_derived(self) -> bool:
         """True when every damaged file is one the next build rewrites from the chunks."""
         return all(PurePosixPath(p.file).parts[0] in DERIVED for p in self.problems)
@@ -75,20 +71,20 @@ def record(folder: Path, manifest: dict[str, Any]) -> dict[str, Any]:
             "blake2b": digest_file(path),
         }
         for path in sorted(folder.rglob("*"))
-        if path.is_file() and path != folder / store.MANIFEST
+        if path.is_file() and path != folder / disk.MANIFEST
     }
-    return store.seal({**manifest, store.FILES_KEY: files})
+    return disk.seal({**manifest, disk.FILES_KEY: files})
 
 
 def check(folder: Path, manifest: dict[str, Any], mode: str = "full") -> Verification:
     """Compare the files of ``folder`` with what ``manifest`` recorded (``mode``: full|size)."""
     if mode not in MODES:
         raise ValueError(f"unknown verification mode {mode!r}; use one of {', '.join(MODES)}")
-    files = manifest.get(store.FILES_KEY)
-    if files is None and store.SEAL_KEY not in manifest:
+    files = manifest.get(disk.FILES_KEY)
+    if files is None and disk.SEAL_KEY not in manifest:
         return Verification(folder, mode, recorded=False)
     if not isinstance(files, dict):
-        problem = Problem(store.MANIFEST, "its list of build files is missing")
+        problem = Problem(disk.MANIFEST, "its list of build files is missing")
         return Verification(folder, mode, recorded=True, problems=(problem,))
     problems: list[Problem] = []
     for name, info in sorted(files.items()):
@@ -110,8 +106,8 @@ def verify(folder: Path, manifest: dict[str, Any], mode: str = "full") -> tuple[
 
 def verify_current(root: Path) -> Verification:
     """``docbot index --verify``: check every byte of the current build, change nothing."""
-    folder = store.current(Path(root))
-    return check(folder, store.read_manifest(folder), "full")
+    folder = disk.current(Path(root))
+    return check(folder, disk.read_manifest(folder), "full")
 
 
 def _check_file(folder: Path, name: str, info: dict[str, Any], mode: str) -> str | None:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import unicodedata
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
+from index.documents import Document, Page, Section, SkipFile, clean_text
 from index.errors import DocumentsFolderError
 
 SUPPORTED = (".txt", ".md", ".markdown", ".pdf", ".html", ".htm")
@@ -31,53 +31,9 @@ class SourceFile:
 
 
 @dataclass(frozen=True)
-class Page:
-    number: int  # 1-based
-    start: int
-    end: int
-
-
-@dataclass(frozen=True)
-class Section:
-    """Characters ``start``..``end`` of a document's text lie under ``heading`` (which is the
-    first paragraph of the section). Sections follow each other and do not nest."""
-
-    start: int
-    end: int
-    heading: str
-
-
-@dataclass(frozen=True)
-class Document:
-    """The plain text of one file. Offsets elsewhere refer to ``text``."""
-
-    source: str
-    sha256: str
-    text: str
-    pages: tuple[Page, ...] = ()  # PDFs only
-    title: str = ""  # never empty once made: the file name stands in (see title_from_name)
-    sections: tuple[Section, ...] = ()  # Markdown and HTML headings; () without headings
-
-    def __post_init__(self) -> None:
-        if not self.title.strip():
-            object.__setattr__(self, "title", title_from_name(self.source))
-
-    def section_at(self, offset: int) -> str:
-        """The heading of the section that holds ``offset``, or "" outside every section."""
-        for section in self.sections:
-            if section.start <= offset < section.end:
-                return section.heading
-        return ""
-
-
-@dataclass(frozen=True)
 class Skipped:
     source: str
     reason: str
-
-
-class SkipFile(Exception):
-    """Raised by the loaders: the file is skipped for the given reason."""
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -225,13 +181,6 @@ def title_from_first_line(text: str) -> str | None:
     return first
 
 
-def title_from_name(source: str) -> str:
-    """The file name as a title: no folder, no extension, "_" and "-" read as spaces."""
-    stem = PurePosixPath(source).stem
-    words = re.sub(r"[_\-\s]+", " ", stem).strip()
-    return words or source
-
-
 def decode_text(data: bytes) -> str:
     """Decode UTF-8 (with or without BOM); tolerate a few bad bytes, refuse binary files."""
     if b"\x00" in data[:8192]:
@@ -245,28 +194,6 @@ def decode_text(data: bytes) -> str:
     if bad > max(8, len(text) // 100):
         raise SkipFile(f"not UTF-8 text ({bad} undecodable bytes)")
     return text
-
-
-# Invisible characters that only get in the way: zero-width ones, the soft hyphen, and explicit
-# bidirectional overrides/isolates (they can scramble how a quoted reply looks; RTL text itself
-# needs none of them).
-_INVISIBLE = (
-    "\u200b\u200c\u200d\u2060\ufeff\u00ad\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-)
-_ZERO_WIDTH = dict.fromkeys(map(ord, _INVISIBLE), None)
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")  # terminal colour codes and the like
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
-
-
-def clean_text(text: str) -> str:
-    """Normalise newlines and spaces, drop zero-width and control characters (never words)."""
-    text = unicodedata.normalize("NFC", text)
-    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_ZERO_WIDTH)
-    text = _CONTROL.sub(" ", _ANSI.sub("", text))
-    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
-    text = "\n".join(lines)
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
 def _pdf_text(data: bytes) -> tuple[str, tuple[Page, ...], str]:

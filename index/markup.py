@@ -15,7 +15,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from index.loading import Section, SkipFile, clean_text
+from index.documents import Section, SkipFile, clean_text
 
 
 @dataclass

@@ -5,19 +5,12 @@ Conventions, the same in every function:
   cut-off, so a list cannot earn credit twice for one document.
 - With no relevant ids the query has nothing to find: every metric is 0.0. Callers computing
   averages should leave such queries out (``docbot eval`` does).
-- Equal scores are ordered by :func:`ranking` (score descending, then id ascending), so a tie
-  never depends on input order.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Iterable, Mapping, Sequence
-
-
-def ranking(scores: Mapping[str, float]) -> list[str]:
-    """Ids by score, highest first; ties broken by id so the order is deterministic."""
-    return [i for i, _ in sorted(scores.items(), key=lambda item: (-item[1], item[0]))]
+from collections.abc import Collection, Iterable, Sequence
 
 
 def unique(ranked: Iterable[str]) -> list[str]:

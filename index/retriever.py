@@ -3,43 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
-from index import integrity, store
-from index.chunking import Chunk, ChunkerSettings
+from index import disk, integrity
+from index.chunking import Chunk
 from index.dense import DenseIndex
 from index.embedding import Embedder
 from index.errors import IndexCorruptError, IndexIncompatibleError
 from index.fusion import fuse
 from index.rerank import Candidate, Question, Sources, UnitTerms, rerank
+from index.settings import IndexSettings
 from index.sparse import SparseIndex
-
-
-@dataclass(frozen=True)
-class IndexSettings:
-    """What shapes an index. The chunker must match on load; the rest may change freely."""
-
-    chunker: ChunkerSettings = field(default_factory=ChunkerSettings)
-    dense_kind: str = "flat"
-    # Chosen on SciFact train (benchmarks/RESULTS.md, "SciFact"): the min-max blend beat RRF
-    # (k 10/30/60) by ~0.01 nDCG@10 at every chunk size; with 120-word chunks the dense weight
-    # 0.7 scored best (0.735; 0.5: 0.731, 0.3: 0.716); candidate depths 50/100/200 tied.
-    fusion: str = "blend"
-    # blend: weight of the dense score; rrf: its k. 0.5 was best over news, Wikipedia and
-    # SciFact train together (benchmarks/RESULTS.md, issue 12); 0.7 suited SciFact alone.
-    fusion_param: float = 0.5
-    titles: bool = True  # passages are searched with their document's title (Chunk.search_text)
-    candidates: int = 100  # per retriever, before fusion
-    # fused candidates re-ranked by their best answer unit (index.rerank); 0: off
-    rerank_depth: int = 15
-    rerank_cosine: float = 1.0  # weight of a unit's cosine in its score (index.rerank)
-    rerank_overlap: float = 0.8  # weight of its share of the question's terms
-    max_file_bytes: int = 20 * 1024 * 1024
-    verify: str = "full"  # on load: "full" checks every file's checksum, "size" only sizes
 
 
 class DenseSearch(Protocol):
@@ -62,34 +40,36 @@ class Hit:
     row: int = -1  # the chunk's row in the index (-1: not from an index)
 
 
-class Index:
-    """Chunks, vectors, FAISS and BM25 of one build folder, ready to search."""
+@dataclass(frozen=True)
+class Parts:
+    """What a store loads of one build: its chunks in row order and what searches them."""
 
-    def __init__(
-        self,
-        folder: Path | str,  # str: where another store keeps it (a PostgreSQL version)
-        manifest: dict[str, Any],
-        chunks: list[Chunk],
-        vectors: np.ndarray,
-        dense: DenseSearch,
-        sparse: SparseIndex,
-        embedder: Embedder,
-        settings: IndexSettings,
-        units: np.ndarray | None = None,
-        unit_offsets: np.ndarray | None = None,
-        notes: tuple[str, ...] = (),
-    ) -> None:
-        self.folder = folder
-        self.manifest = manifest
-        self.chunks = chunks
-        self.vectors = vectors
-        self.dense = dense
-        self.sparse = sparse
+    folder: Path | str  # str: where another store keeps it (a PostgreSQL version)
+    manifest: dict[str, Any]
+    chunks: list[Chunk]
+    vectors: np.ndarray  # one per chunk
+    dense: DenseSearch
+    sparse: SparseIndex
+    units: np.ndarray | None = None  # answer-unit vectors, chunk after chunk (index.units)
+    unit_offsets: np.ndarray | None = None  # where each chunk's units start (one more: the end)
+    notes: tuple[str, ...] = ()  # for the operator, e.g. an index written before checksums
+
+
+class Index:
+    """Chunks, vectors, FAISS and BM25 of one build, ready to search with ``embedder``."""
+
+    def __init__(self, parts: Parts, embedder: Embedder, settings: IndexSettings) -> None:
+        self.folder = parts.folder
+        self.manifest = parts.manifest
+        self.chunks = parts.chunks
+        self.vectors = parts.vectors
+        self.dense = parts.dense
+        self.sparse = parts.sparse
+        self.units = parts.units
+        self.unit_offsets = parts.unit_offsets
+        self.notes = parts.notes
         self.embedder = embedder
         self.settings = settings
-        self.units = units
-        self.unit_offsets = unit_offsets
-        self.notes = notes  # for the operator, e.g. an index written before checksums
         self._sources: Sources | None = None
         self.unit_terms = UnitTerms()
 
@@ -98,36 +78,25 @@ class Index:
         """Load the current build under ``root``; refuse one made with another model or
         chunker, or one whose files differ from what its build wrote (``index.integrity``)."""
         settings = settings or IndexSettings()
-        folder = store.current(Path(root))
-        manifest = store.read_manifest(folder)
+        folder = disk.current(Path(root))
+        manifest = disk.read_manifest(folder)
         check_compatible(folder, manifest, embedder, settings)
         notes = integrity.verify(folder, manifest, settings.verify)
         try:
-            chunks = [Chunk.from_json(row) for row in store.read_jsonl(folder / store.CHUNKS)]
-            vectors = np.load(folder / store.VECTORS, mmap_mode="r")
-            dense = DenseIndex.load(folder / store.DENSE, manifest.get("dense_kind", "flat"))
-            sparse = SparseIndex.load(folder / store.SPARSE)
-            units = np.load(folder / store.UNITS, mmap_mode="r")
-            unit_offsets = np.load(folder / store.UNIT_OFFSETS)
+            chunks = [Chunk.from_json(row) for row in disk.read_jsonl(folder / disk.CHUNKS)]
+            vectors = np.load(folder / disk.VECTORS, mmap_mode="r")
+            dense = DenseIndex.load(folder / disk.DENSE, manifest.get("dense_kind", "flat"))
+            sparse = SparseIndex.load(folder / disk.SPARSE)
+            units = np.load(folder / disk.UNITS, mmap_mode="r")
+            unit_offsets = np.load(folder / disk.UNIT_OFFSETS)
         except (OSError, ValueError, KeyError, RuntimeError) as exc:
             raise IndexCorruptError(folder, f"{type(exc).__name__}: {exc}") from exc
         if not (len(chunks) == len(vectors) == len(dense)):
             raise IndexCorruptError(folder, "chunk, vector and FAISS row counts differ")
         if len(unit_offsets) != len(chunks) + 1 or unit_offsets[-1] != len(units):
             raise IndexCorruptError(folder, "unit vectors do not match the chunks")
-        return cls(
-            folder,
-            manifest,
-            chunks,
-            vectors,
-            dense,
-            sparse,
-            embedder,
-            settings,
-            units,
-            unit_offsets,
-            notes,
-        )
+        parts = Parts(folder, manifest, chunks, vectors, dense, sparse, units, unit_offsets, notes)
+        return cls(parts, embedder, settings)
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -147,16 +116,6 @@ class Index:
     def row_vectors(self, rows: np.ndarray) -> np.ndarray:
         """The chunk vectors of ``rows``, in that order."""
         return np.asarray(self.vectors[rows])
-
-    def neighbour(self, row: int, step: int) -> Chunk | None:
-        """The chunk ``step`` places after (negative: before) chunk ``row`` in the same file,
-        or None at the file's edge. Chunks are stored in reading order, file by file, so an
-        answer at a passage's boundary can read on without a search."""
-        other = row + step
-        if not (0 <= row < len(self.chunks) and 0 <= other < len(self.chunks)):
-            return None
-        chunk = self.chunks[other]
-        return chunk if chunk.source == self.chunks[row].source else None
 
     @property
     def sources_of_rows(self) -> Sources:
@@ -240,8 +199,8 @@ def check_compatible(
     folder: Path | str, manifest: dict[str, Any], embedder: Embedder, settings: IndexSettings
 ) -> None:
     version = manifest.get("format_version")
-    if version != store.FORMAT_VERSION:
-        raise IndexIncompatibleError(folder, "format version", version, store.FORMAT_VERSION)
+    if version != disk.FORMAT_VERSION:
+        raise IndexIncompatibleError(folder, "format version", version, disk.FORMAT_VERSION)
     if manifest.get("model") != embedder.model_id:
         raise IndexIncompatibleError(folder, "model", manifest.get("model"), embedder.model_id)
     if manifest.get("dimension") != embedder.dimension:

@@ -3,7 +3,7 @@ its predecessor when it leans on it (it starts with a pronoun such as "They"/"Th
 short to stand alone), so "They will be managed by oblast Akims" is judged and quoted with the
 sentence that says who "they" are.
 
-Unit vectors are computed once, at build time, and stored with the index (``store.UNITS``):
+Unit vectors are computed once, at build time, and stored with the index (``disk.UNITS``):
 answering a question then encodes only the question. With the torch runtime
 (``index.bert``) a unit's vector is the mean of its tokens' vectors from its chunk's forward
 pass ("span" pooling, recorded in the manifest), so units cost no extra model time.

@@ -10,7 +10,7 @@ import pytest
 from support.fakes import FakeEmbedder
 
 from benchmarks.common import CachingEmbedder, assemble_index, docs_by_max, ndcg_at
-from index.retriever import IndexSettings
+from index.settings import IndexSettings
 
 
 def test_ndcg_matches_hand_computed_values() -> None:

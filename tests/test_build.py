@@ -15,11 +15,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support.documents import ARTICLES, write_documents
 from support.fakes import FakeEmbedder
 from support.paths import ROOT
 
-from index import build, load, store
-from index.chunking import ChunkerSettings
+from index import build, disk, load
 from index.errors import (
     IndexIncompatibleError,
     IndexLockedError,
@@ -27,20 +27,7 @@ from index.errors import (
     NoDocumentsError,
     NoIndexError,
 )
-from index.retriever import IndexSettings
-
-ARTICLES = {
-    "cats.txt": "Cats sleep for most of the day. They hunt mice at night. A cat purrs when happy.",
-    "dogs.md": "Dogs bark at strangers. They love long walks in the park. A dog wags its tail.",
-    "news/rain.txt": "Heavy rain flooded the valley. Farmers lost crops. The river burst.",
-}
-
-
-def _write(folder: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        path = folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+from index.settings import ChunkerSettings, IndexSettings
 
 
 def _sources(root: Path, embedder: FakeEmbedder, query: str, k: int = 10) -> list[str]:
@@ -51,7 +38,7 @@ def _sources(root: Path, embedder: FakeEmbedder, query: str, k: int = 10) -> lis
 def test_first_build_then_incremental_add_change_delete(docs_dir: Path, tmp_path: Path) -> None:
     root = tmp_path / "ix" / "index"
     emb = FakeEmbedder()
-    _write(docs_dir, ARTICLES)
+    write_documents(docs_dir, ARTICLES)
     first = build(docs_dir, root, emb)
     assert sorted(first.added) == sorted(ARTICLES)
     assert first.embedded == first.chunks == 3 and first.reused == 0
@@ -61,8 +48,8 @@ def test_first_build_then_incremental_add_change_delete(docs_dir: Path, tmp_path
     assert again.unchanged == 3 and again.embedded == 0 and again.reused == 3
     assert again.units_embedded == 0
 
-    _write(docs_dir, {"birds.txt": "Birds sing at dawn. Parrots can talk."})
-    _write(docs_dir, {"cats.txt": ARTICLES["cats.txt"] + " Kittens drink milk."})
+    write_documents(docs_dir, {"birds.txt": "Birds sing at dawn. Parrots can talk."})
+    write_documents(docs_dir, {"cats.txt": ARTICLES["cats.txt"] + " Kittens drink milk."})
     (docs_dir / "dogs.md").unlink()
     before = emb.texts_encoded
     third = build(docs_dir, root, emb)
@@ -90,7 +77,7 @@ def test_renamed_file_reuses_its_vectors_unless_its_name_is_its_title(
 ) -> None:
     root = tmp_path / "index"
     emb = FakeEmbedder()
-    _write(docs_dir, {**ARTICLES, "cats.txt": HEADLINED})
+    write_documents(docs_dir, {**ARTICLES, "cats.txt": HEADLINED})
     build(docs_dir, root, emb)
     (docs_dir / "cats.txt").rename(docs_dir / "felines.txt")
     report = build(docs_dir, root, emb)
@@ -103,10 +90,10 @@ def test_renamed_file_reuses_its_vectors_unless_its_name_is_its_title(
 
 def test_index_folder_has_manifest_and_plain_files(docs_dir: Path, tmp_path: Path) -> None:
     root = tmp_path / "index"
-    _write(docs_dir, ARTICLES)
+    write_documents(docs_dir, ARTICLES)
     (docs_dir / "junk.bin").write_bytes(b"\x00")
     build(docs_dir, root, FakeEmbedder())
-    folder = store.current(root)
+    folder = disk.current(root)
     assert root.is_symlink()
     names = {p.name for p in folder.iterdir()}
     assert {
@@ -120,7 +107,7 @@ def test_index_folder_has_manifest_and_plain_files(docs_dir: Path, tmp_path: Pat
         "unit_offsets.npy",
     } <= names
     manifest = json.loads((folder / "manifest.json").read_text())
-    assert manifest["format_version"] == store.FORMAT_VERSION
+    assert manifest["format_version"] == disk.FORMAT_VERSION
     assert manifest["model"] == "fake-hashing-64" and manifest["dimension"] == 64
     assert manifest["chunker"] == ChunkerSettings().as_dict()
     assert set(manifest["files"]) == set(ARTICLES)
@@ -142,7 +129,7 @@ def test_index_folder_has_manifest_and_plain_files(docs_dir: Path, tmp_path: Pat
 def test_duplicates_across_files_are_dropped_and_come_back(docs_dir: Path, tmp_path: Path) -> None:
     root = tmp_path / "index"
     emb = FakeEmbedder()
-    _write(docs_dir, {**ARTICLES, "cats.txt": HEADLINED, "zz-copy.txt": HEADLINED})
+    write_documents(docs_dir, {**ARTICLES, "cats.txt": HEADLINED, "zz-copy.txt": HEADLINED})
     report = build(docs_dir, root, emb)
     assert report.duplicates == 1 and report.chunks == 3
     assert _sources(root, emb, "cats sleep mice purrs").count("zz-copy.txt") == 0
@@ -158,7 +145,7 @@ class OtherModel(FakeEmbedder):
 
 def test_loading_with_another_model_or_chunker_refuses(docs_dir: Path, tmp_path: Path) -> None:
     root = tmp_path / "index"
-    _write(docs_dir, ARTICLES)
+    write_documents(docs_dir, ARTICLES)
     build(docs_dir, root, FakeEmbedder())
     with pytest.raises(IndexIncompatibleError, match=r"docbot index --full") as err:
         load(root, OtherModel())
@@ -182,7 +169,7 @@ def test_no_index_and_no_documents_are_clear_errors(docs_dir: Path, tmp_path: Pa
 
 def test_deleting_everything_keeps_the_previous_index(docs_dir: Path, tmp_path: Path) -> None:
     root = tmp_path / "index"
-    _write(docs_dir, ARTICLES)
+    write_documents(docs_dir, ARTICLES)
     build(docs_dir, root, FakeEmbedder())
     for name in ARTICLES:
         (docs_dir / name).unlink()
@@ -200,23 +187,23 @@ class ExplodingEmbedder(FakeEmbedder):
 
 def test_failed_build_leaves_previous_index_and_no_garbage(docs_dir: Path, tmp_path: Path) -> None:
     root = tmp_path / "index"
-    _write(docs_dir, ARTICLES)
+    write_documents(docs_dir, ARTICLES)
     build(docs_dir, root, FakeEmbedder())
-    before = store.current(root)
-    _write(docs_dir, {"new.txt": "Brand new text to embed. It will fail."})
+    before = disk.current(root)
+    write_documents(docs_dir, {"new.txt": "Brand new text to embed. It will fail."})
     with pytest.raises(RuntimeError, match="model crashed"):
         build(docs_dir, root, ExplodingEmbedder())
-    assert store.current(root) == before
+    assert disk.current(root) == before
     assert len(load(root, FakeEmbedder())) == 3
-    assert not list(store.builds_dir(root).glob("*.tmp"))
+    assert not list(disk.builds_dir(root).glob("*.tmp"))
 
 
 def test_second_build_refuses_while_the_lock_is_held(docs_dir: Path, tmp_path: Path) -> None:
     root = tmp_path / "index"
-    _write(docs_dir, ARTICLES)
-    with store.build_lock(root), pytest.raises(IndexLockedError, match="wait for it"):
+    write_documents(docs_dir, ARTICLES)
+    with disk.build_lock(root), pytest.raises(IndexLockedError, match="wait for it"):
         build(docs_dir, root, FakeEmbedder())
-    with store.build_lock(root), pytest.raises(IndexLockedError):
+    with disk.build_lock(root), pytest.raises(IndexLockedError):
         build(docs_dir, root, FakeEmbedder(), lock_wait=0.3)
     build(docs_dir, root, FakeEmbedder())  # the lock is free again
 
@@ -225,10 +212,10 @@ def test_disk_full_while_writing_is_a_clear_error_and_keeps_the_previous_index(
     docs_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = tmp_path / "index"
-    _write(docs_dir, ARTICLES)
+    write_documents(docs_dir, ARTICLES)
     build(docs_dir, root, FakeEmbedder())
-    before = store.current(root)
-    _write(docs_dir, {"new.txt": "Another document. With two sentences."})
+    before = disk.current(root)
+    write_documents(docs_dir, {"new.txt": "Another document. With two sentences."})
 
     def full_disk(*args: object, **kwargs: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -237,8 +224,8 @@ def test_disk_full_while_writing_is_a_clear_error_and_keeps_the_previous_index(
     with pytest.raises(IndexWriteError, match="No space left") as err:
         build(docs_dir, root, FakeEmbedder())
     assert "previous index is unchanged" in str(err.value)
-    assert store.current(root) == before
-    assert not list(store.builds_dir(root).glob("*.tmp"))
+    assert disk.current(root) == before
+    assert not list(disk.builds_dir(root).glob("*.tmp"))
 
 
 SLOW_BUILD = textwrap.dedent(
@@ -268,10 +255,10 @@ def test_kill_9_during_a_build_leaves_the_previous_index(
     docs_dir: Path, tmp_path: Path, delay: float
 ) -> None:
     root = tmp_path / "index"
-    _write(docs_dir, ARTICLES)
+    write_documents(docs_dir, ARTICLES)
     build(docs_dir, root, FakeEmbedder())
-    previous = store.current(root)
-    _write(
+    previous = disk.current(root)
+    write_documents(
         docs_dir, {f"extra{i}.txt": f"Extra document number {i}. It has words." for i in range(30)}
     )
     script = SLOW_BUILD.format(
@@ -288,52 +275,49 @@ def test_kill_9_during_a_build_leaves_the_previous_index(
     proc.wait(timeout=30)
     # Whatever the moment, the current index is complete and loadable: the old one or the new.
     index = load(root, FakeEmbedder())
-    assert store.current(root) in (previous, *store.builds_dir(root).iterdir())
+    assert disk.current(root) in (previous, *disk.builds_dir(root).iterdir())
     assert len(index) in (3, 33)
     assert index.search(["cats sleep"], k=1)[0][0].chunk.source == "cats.txt"
     # And the next build cleans up after the killed one and succeeds.
     report = build(docs_dir, root, FakeEmbedder())
     assert report.chunks == 33
-    assert not list(store.builds_dir(root).glob("*.tmp"))
+    assert not list(disk.builds_dir(root).glob("*.tmp"))
 
 
 def test_bot_keeps_answering_from_an_old_index_object(docs_dir: Path, tmp_path: Path) -> None:
     root = tmp_path / "index"
     emb = FakeEmbedder()
-    _write(docs_dir, ARTICLES)
+    write_documents(docs_dir, ARTICLES)
     build(docs_dir, root, emb)
     old = load(root, emb)
     for i in range(3):  # older build folders are pruned while `old` is in use
-        _write(docs_dir, {f"more{i}.txt": f"More text {i}. Different words here."})
+        write_documents(docs_dir, {f"more{i}.txt": f"More text {i}. Different words here."})
         build(docs_dir, root, emb)
     assert old.search(["cats sleep"], k=1)[0][0].chunk.source == "cats.txt"
     assert len(load(root, emb)) == 6
 
 
-def test_neighbours_are_the_next_and_previous_chunks_of_the_same_file(
+def test_a_files_chunks_are_stored_together_in_reading_order(
     docs_dir: Path, tmp_path: Path
 ) -> None:
     sentences = [
         f"Sentence number {i} talks about topic {i} at some length here." for i in range(60)
     ]
-    _write(docs_dir, {"long.txt": " ".join(sentences), **ARTICLES})
+    write_documents(docs_dir, {"long.txt": " ".join(sentences), **ARTICLES})
     build(docs_dir, tmp_path / "index", FakeEmbedder())
     index = load(tmp_path / "index", FakeEmbedder())
     rows = [i for i, c in enumerate(index.chunks) if c.source == "long.txt"]
     assert len(rows) >= 3 and rows == list(range(rows[0], rows[-1] + 1))
-    middle = rows[1]
-    before, after = index.neighbour(middle, -1), index.neighbour(middle, 1)
-    assert before is index.chunks[rows[0]] and after is index.chunks[rows[2]]
-    assert before.end > index.chunks[middle].start  # windows overlap by a sentence
-    assert index.neighbour(rows[0], -1) is None and index.neighbour(rows[-1], 1) is None
-    assert index.neighbour(len(index.chunks) - 1, 1) is None and index.neighbour(-5, 1) is None
+    first, second, third = (index.chunks[r] for r in rows[:3])
+    assert first.start < second.start < third.start
+    assert first.end > second.start  # windows overlap by a sentence
 
 
 def test_passages_are_searched_with_their_documents_title(docs_dir: Path, tmp_path: Path) -> None:
     body = " ".join(
         f"Sentence {i} says something plain about the weather today." for i in range(40)
     )
-    _write(docs_dir, {"zorblax-festival.txt": body, **ARTICLES})
+    write_documents(docs_dir, {"zorblax-festival.txt": body, **ARTICLES})
     root, emb = tmp_path / "index", FakeEmbedder()
     build(docs_dir, root, emb)  # titles on by default
     index = load(root, emb)

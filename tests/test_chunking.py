@@ -6,8 +6,10 @@ import itertools
 
 from support.paths import DOCUMENTS, SEED_NAME
 
-from index.chunking import Chunk, ChunkerSettings, chunk_document, deduplicate, split_sentences
-from index.loading import Document, Page, Section, clean_text, title_from_first_line
+from index.chunking import Chunk, chunk_document, deduplicate, split_sentences
+from index.documents import Document, Page, Section, clean_text
+from index.loading import title_from_first_line
+from index.settings import ChunkerSettings
 
 
 def _doc(text: str, source: str = "doc.txt", pages: tuple[Page, ...] = ()) -> Document:

@@ -10,7 +10,7 @@ import pytest
 from support.paths import DOCUMENTS, SEED_NAME
 
 from bot.cli.main import main
-from index import store
+from index import disk
 
 pytestmark = pytest.mark.model  # the real CLI loads the real model
 
@@ -58,7 +58,7 @@ def test_index_failures_are_one_line_and_non_zero(
     assert main(["index", "--documents", str(workdir / "missing")]) == 2
     assert "does not exist" in capsys.readouterr().err
 
-    with store.build_lock(workdir / ".docbot" / "index"):
+    with disk.build_lock(workdir / ".docbot" / "index"):
         assert main(["index"]) == 3
     assert "Another `docbot index` is running" in capsys.readouterr().err
 
@@ -98,10 +98,10 @@ def test_search_refuses_an_index_built_with_another_model(
     workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert main(["index"]) == 0
-    manifest_path = store.current(workdir / ".docbot" / "index") / store.MANIFEST
+    manifest_path = disk.current(workdir / ".docbot" / "index") / disk.MANIFEST
     manifest = json.loads(manifest_path.read_text())
     manifest["model"] = "someone/else"
-    manifest_path.write_text(json.dumps(store.seal(manifest)))  # as if built with that model
+    manifest_path.write_text(json.dumps(disk.seal(manifest)))  # as if built with that model
     capsys.readouterr()
     assert main(["search", "anything"]) == 1
     err = capsys.readouterr().err

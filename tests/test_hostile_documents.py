@@ -10,7 +10,7 @@ import pytest
 from support.fakes import FakeEmbedder
 from support.pdfgen import make_pdf
 
-from index import build, load, store
+from index import build, disk, load
 from index.errors import IndexWriteError
 from index.loading import Skipped, SourceFile, scan
 
@@ -106,7 +106,7 @@ def test_unwritable_index_location_fails_cleanly_and_keeps_serving(
     root = tmp_path / "index"
     (docs_dir / "good.txt").write_text(GOOD)
     build(docs_dir, root, FakeEmbedder())
-    builds = store.builds_dir(root)
+    builds = disk.builds_dir(root)
     moved = builds.with_name("elsewhere")
     builds.rename(moved)
     builds.write_text("a file where the builds folder should be")

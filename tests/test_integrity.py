@@ -9,7 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import test_build
+from support.documents import ARTICLES as THREE_ARTICLES
+from support.documents import write_documents
 from support.engines import built_index
 from support.fakes import FakeEmbedder
 
@@ -18,12 +19,13 @@ from bot.answering.engine import Engine
 from bot.cli.main import main
 from bot.cli.render import note
 from bot.settings import Settings
-from index import build, integrity, load, store
+from index import build, disk, integrity, load
 from index.errors import IndexCorruptError
-from index.retriever import Index, IndexSettings
+from index.retriever import Index
+from index.settings import IndexSettings
 
 # The copy of cats.txt makes dropped.jsonl non-empty.
-ARTICLES = {**test_build.ARTICLES, "zz-copy.txt": test_build.ARTICLES["cats.txt"]}
+ARTICLES = {**THREE_ARTICLES, "zz-copy.txt": THREE_ARTICLES["cats.txt"]}
 # Every file a build writes; test_a_build_records_every_file_it_writes keeps this list honest.
 BUILD_FILES = [
     "manifest.json",
@@ -60,13 +62,14 @@ def truncate(path: Path) -> None:
 DAMAGE: dict[str, Callable[[Path], None]] = {"flip": flip, "truncate": truncate}
 
 
+def _sound(result: integrity.Verification) -> bool:
+    """Every file of the build recorded, and none damaged."""
+    return result.recorded and not result.problems
+
+
 @pytest.fixture
 def documents(docs_dir: Path) -> Path:
-    for name, text in ARTICLES.items():
-        path = docs_dir / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return docs_dir
+    return write_documents(docs_dir, ARTICLES)
 
 
 @pytest.fixture
@@ -112,12 +115,12 @@ def cli(
 def damaged(request: pytest.FixtureRequest, root: Path) -> str:
     """Each file of the build in turn, flipped or truncated; returns its name."""
     name, how = request.param
-    DAMAGE[how](store.current(root) / name)
+    DAMAGE[how](disk.current(root) / name)
     return str(name)
 
 
 def _snapshot(root: Path) -> dict[str, bytes]:
-    folder = store.current(root)
+    folder = disk.current(root)
     return {
         p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
     }
@@ -128,15 +131,15 @@ def _top_sources(index: Index) -> list[str]:
 
 
 def test_a_build_records_every_file_it_writes(root: Path) -> None:
-    folder = store.current(root)
+    folder = disk.current(root)
     written = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
     assert written == set(BUILD_FILES)
-    manifest = store.read_manifest(folder)
-    assert set(manifest[store.FILES_KEY]) == set(BUILD_FILES) - {store.MANIFEST}
-    for name, info in manifest[store.FILES_KEY].items():
+    manifest = disk.read_manifest(folder)
+    assert set(manifest[disk.FILES_KEY]) == set(BUILD_FILES) - {disk.MANIFEST}
+    for name, info in manifest[disk.FILES_KEY].items():
         assert info["size"] == (folder / name).stat().st_size > 0
         assert info["blake2b"] == integrity.digest_file(folder / name)
-    assert integrity.check(folder, manifest).sound
+    assert _sound(integrity.check(folder, manifest))
 
 
 def test_ask_refuses_a_damaged_file_and_names_it(
@@ -164,7 +167,7 @@ def test_index_never_reuses_a_damaged_file(
         assert report.reused == report.chunks and "rebuilding FAISS and BM25" in note
     else:
         assert report.reused == 0 and report.embedded == report.chunks
-    assert integrity.verify_current(root).sound
+    assert _sound(integrity.verify_current(root))
     assert _top_sources(load(root, embedder)) == expected
     assert build(documents, root, embedder).notes == []
 
@@ -174,17 +177,17 @@ def test_verify_names_the_damaged_file_and_changes_nothing(
     cli: Callable[..., tuple[int, str, str]],
     damaged: str,
 ) -> None:
-    before, target = _snapshot(root), store.current(root)
+    before, target = _snapshot(root), disk.current(root)
     code, out, err = cli("index", "--verify")
     assert code == 1
     assert damaged in out + err and "docbot index --full" in err
-    assert _snapshot(root) == before and store.current(root) == target
+    assert _snapshot(root) == before and disk.current(root) == target
 
 
 def test_verify_a_sound_index_exits_0(root: Path, cli: Callable[..., tuple[int, str, str]]) -> None:
     code, out, err = cli("index", "--verify")
     assert (code, err) == (0, "")
-    assert out.startswith(f"The index at {store.current(root)} is sound: 11 files")
+    assert out.startswith(f"The index at {disk.current(root)} is sound: 11 files")
 
 
 def test_verify_without_an_index_says_to_build_one(
@@ -196,17 +199,17 @@ def test_verify_without_an_index_says_to_build_one(
 
 @pytest.mark.parametrize("name", ["manifest.json", "vectors.npy", "sparse/vocab.index.json"])
 def test_a_missing_file_is_an_unreadable_index(documents: Path, root: Path, name: str) -> None:
-    (store.current(root) / name).unlink()
-    assert store.exists(root)  # not "no index": `ask` must not quietly build a new one
+    (disk.current(root) / name).unlink()
+    assert disk.exists(root)  # not "no index": `ask` must not quietly build a new one
     with pytest.raises(IndexCorruptError, match=name.replace(".", r"\.")):
         load(root, FakeEmbedder())
     report = build(documents, root, FakeEmbedder())
     assert name in report.notes[0]
-    assert integrity.verify_current(root).sound
+    assert _sound(integrity.verify_current(root))
 
 
 def test_a_manifest_edited_behind_the_builds_back_is_refused(documents: Path, root: Path) -> None:
-    path = store.current(root) / store.MANIFEST
+    path = disk.current(root) / disk.MANIFEST
     text = path.read_text()
     assert '"chunks": 3,' in text
     path.write_text(text.replace('"chunks": 3,', '"chunks": 2,'))  # valid JSON, wrong content
@@ -218,11 +221,11 @@ def test_a_manifest_edited_behind_the_builds_back_is_refused(documents: Path, ro
 
 def test_size_mode_checks_sizes_only(root: Path) -> None:
     sizes_only = IndexSettings(verify="size")
-    flip(store.current(root) / store.VECTORS)
+    flip(disk.current(root) / disk.VECTORS)
     assert len(load(root, FakeEmbedder(), sizes_only)) == 3  # same size: not read, not caught
     with pytest.raises(IndexCorruptError, match="checksum"):
         load(root, FakeEmbedder())
-    truncate(store.current(root) / store.CHUNKS)
+    truncate(disk.current(root) / disk.CHUNKS)
     with pytest.raises(IndexCorruptError, match=r"chunks\.jsonl"):
         load(root, FakeEmbedder(), sizes_only)
 
@@ -239,10 +242,10 @@ def test_the_setting_reaches_the_loader(monkeypatch: pytest.MonkeyPatch) -> None
 
 def _strip_checksums(root: Path) -> None:
     """Make the current build look like one written before this change."""
-    path = store.current(root) / store.MANIFEST
+    path = disk.current(root) / disk.MANIFEST
     manifest = json.loads(path.read_text())
-    del manifest[store.FILES_KEY], manifest[store.SEAL_KEY]
-    store.write_json(path, manifest)
+    del manifest[disk.FILES_KEY], manifest[disk.SEAL_KEY]
+    disk.write_json(path, manifest)
 
 
 def test_an_index_without_checksums_still_loads_with_one_note(
@@ -252,7 +255,7 @@ def test_an_index_without_checksums_still_loads_with_one_note(
 ) -> None:
     _strip_checksums(root)
     assert load(root, FakeEmbedder()).notes == (
-        integrity.LEGACY_NOTE.format(folder=store.current(root)),
+        integrity.LEGACY_NOTE.format(folder=disk.current(root)),
     )
 
     code, out, err = cli("ask", "Do cats sleep?", "Do dogs bark?")
@@ -265,7 +268,7 @@ def test_an_index_without_checksums_still_loads_with_one_note(
 
     report = build(documents, root, FakeEmbedder())  # reused unchecked, and said so
     assert report.reused == report.chunks and "no checksums" in report.notes[0]
-    assert integrity.verify_current(root).sound
+    assert _sound(integrity.verify_current(root))
     assert load(root, FakeEmbedder()).notes == ()
 
 
@@ -277,7 +280,7 @@ def test_running_bot_keeps_its_index_and_logs_the_refusal_of_a_damaged_one(
     old = engine.index()
     (documents / "birds.txt").write_text("Birds sing at dawn. Parrots can talk.")
     build(documents, root, FakeEmbedder())
-    flip(store.current(root) / store.UNITS)
+    flip(disk.current(root) / disk.UNITS)
     with caplog.at_level(logging.ERROR, logger="docbot.engine"):
         for _ in range(3):
             assert engine.ask("Do cats sleep?").found

@@ -11,8 +11,9 @@ from support.pdfgen import make_pdf
 
 import index
 from index import build
+from index.documents import Document, SkipFile, clean_text
 from index.errors import DocumentsFolderError
-from index.loading import Document, SkipFile, clean_text, load, scan, title_from_first_line
+from index.loading import load, scan, title_from_first_line
 
 
 def _load_all(folder: Path) -> tuple[dict[str, Document], dict[str, str]]:

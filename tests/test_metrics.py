@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import pytest
 
@@ -11,12 +12,16 @@ from index.metrics import (
     mean,
     mrr_at_k,
     ndcg_at_k,
-    ranking,
     recall_at_k,
     unique,
 )
 
 RANKED = ["a", "b", "c", "d", "e"]
+
+
+def ranking(scores: Mapping[str, float]) -> list[str]:
+    """Ids by score, highest first; ties broken by id so the order is deterministic."""
+    return [i for i, _ in sorted(scores.items(), key=lambda item: (-item[1], item[0]))]
 
 
 def test_hit_at_k() -> None:

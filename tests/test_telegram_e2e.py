@@ -610,13 +610,13 @@ def test_reindex_blocked_by_another_build_is_explained(
     fake_bot_api: FakeBotAPI, own_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import bot.telegram.state
-    from index import store
+    from index import disk
 
     monkeypatch.setattr(bot.telegram.state, "REINDEX_WAIT", 0.3)
     api = fake_bot_api
     settings = bot_settings(api, own_engine, tmp_path)
     with RunningBot(settings, own_engine, api):
-        with store.build_lock(settings.index_dir):  # `docbot index` is running elsewhere
+        with disk.build_lock(settings.index_dir):  # `docbot index` is running elsewhere
             api.private_text(ADMIN, "/reload")
             blocked = texts(api.wait_sent(ADMIN))[0]
             api.private_document(ADMIN, "zorblax.txt", NEW_DOC.encode())

@@ -6,7 +6,6 @@ loaded keeps answering."""
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -17,12 +16,11 @@ from bot.answering.conversation import ConversationStore, MemoryConversationStor
 from bot.answering.generation import Generator
 from bot.answering.reading import Reader
 from bot.settings import Settings
-from index import build as build_index
 from index.build import BuildReport, Progress, no_progress
 from index.embedding import Embedder, load_embedder
 from index.errors import DocbotError
-from index.postgres.store import PgStore
 from index.retriever import Hit, Index
+from index.store import Store, open_store
 
 logger = logging.getLogger("docbot.engine")
 
@@ -45,8 +43,8 @@ class Engine:
         self._questions: QuestionBatcher | None = None
         self._embedder = embedder
         self._index: Index | None = None
-        # DOCBOT_STORE=postgresql://...: the index lives in PostgreSQL (index/postgres/)
-        self._store = PgStore(settings.store) if settings.store else None
+        # the index folder, or with DOCBOT_STORE=postgresql://... PostgreSQL (index/postgres/)
+        self.store: Store = open_store(settings.store, settings.index_dir)
         self._loaded_from: str | None = None
         self._refused: str | None = None  # a build folder that failed to load
         self._lock = threading.Lock()
@@ -76,7 +74,7 @@ class Engine:
 
         The first load raises what :meth:`Index.load` raises. Later, a new build that fails to
         load is logged once and the index already loaded keeps answering."""
-        target = self._target()
+        target = self.store.current()  # one cheap look a question: every build is followed
         index = self._index
         if index is not None and target in (self._loaded_from, self._refused):
             return index
@@ -90,23 +88,11 @@ class Engine:
     @property
     def index_location(self) -> str:
         """Where the index lives, for messages: the folder or the PostgreSQL store."""
-        return self._store.where if self._store else str(self.settings.index_dir)
-
-    def _target(self) -> str:
-        """What the current index is: the build folder, or the store's current version (one
-        indexed lookup a question, so workers follow every build without a restart)."""
-        if self._store is None:
-            return os.path.realpath(self.settings.index_dir)
-        return f"{self._store.where} version {self._store.current_version()}"
+        return self.store.where
 
     def _load(self, target: str, embedder: Embedder) -> None:
         try:
-            if self._store is not None:
-                index = self._store.load(embedder, self.settings.index_settings())
-            else:
-                index = Index.load(
-                    self.settings.index_dir, embedder, self.settings.index_settings()
-                )
+            index = self.store.load(embedder, self.settings.index_settings())
         except DocbotError as exc:
             if self._index is None:
                 raise
@@ -125,11 +111,7 @@ class Engine:
         self.reader.load()
 
     def has_index(self) -> bool:
-        from index import store
-
-        if self._store is not None:
-            return self._store.exists()
-        return store.exists(self.settings.index_dir)
+        return self.store.exists()
 
     def ensure_index(
         self, progress: Progress = no_progress, threads: int | None = None
@@ -154,19 +136,8 @@ class Engine:
         if threads and set_threads:
             set_threads(threads)
         try:
-            if self._store is not None:
-                return self._store.build(
-                    self.settings.documents_dir,
-                    embedder,
-                    self.settings.index_settings(),
-                    full=full,
-                    progress=progress,
-                    log=log,
-                    lock_wait=lock_wait,
-                )
-            report = build_index(
+            return self.store.build(
                 self.settings.documents_dir,
-                self.settings.index_dir,
                 embedder,
                 self.settings.index_settings(),
                 full=full,
@@ -177,7 +148,6 @@ class Engine:
         finally:
             if threads and set_threads:
                 set_threads(self.settings.torch_threads)
-        return report
 
     def search(self, queries: Sequence[str], k: int | None = None) -> list[list[Hit]]:
         return self.index().search(queries, k or self.settings.top_k)

@@ -23,8 +23,9 @@ from bot.telegram.errors import UploadRejectedError
 from bot.telegram.replies import NON_TEXT
 from bot.telegram.sending import typing
 from index.build import BuildReport
+from index.documents import SkipFile
 from index.errors import DocbotError
-from index.loading import SkipFile, decode_text
+from index.loading import decode_text
 from index.retriever import Index
 
 logger = logging.getLogger("docbot.telegram")

@@ -11,6 +11,6 @@ Needs the ``postgres`` extra (psycopg 3); nothing here is imported unless the se
 
 from __future__ import annotations
 
-from index.postgres.store import PgStore, is_postgres_url
+from index.postgres.store import PgStore
 
-__all__ = ["PgStore", "is_postgres_url"]
+__all__ = ["PgStore"]

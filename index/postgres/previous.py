@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from index import store
+from index import disk
 from index.build import Previous, reuse_plan
 from index.embedding import Embedder
 from index.postgres import schema
 from index.postgres.blobs import units_from_blob
-from index.retriever import IndexSettings
+from index.settings import IndexSettings
 
 
 def current_manifest(conn: Any) -> tuple[int, dict[str, Any]] | None:
@@ -31,7 +31,7 @@ def read_previous(
     if found is None:
         return prev
     version, manifest = found
-    if manifest.get("format_version") != store.FORMAT_VERSION:
+    if manifest.get("format_version") != disk.FORMAT_VERSION:
         notes.append("the previous index has another format version: rebuilding everything")
         return prev
     same_chunker, same_model, same_units = reuse_plan(manifest, embedder, settings, notes)

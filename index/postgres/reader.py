@@ -17,7 +17,8 @@ from index.errors import IndexCorruptError, NoIndexError
 from index.postgres import schema
 from index.postgres.blobs import sparse_from_blob, units_from_blob
 from index.postgres.connection import translated
-from index.retriever import Index, IndexSettings, check_compatible
+from index.retriever import Index, Parts, check_compatible
+from index.settings import IndexSettings
 
 UNIT_CACHE_ROWS = 4096  # unit vectors of recent candidates (a question re-ranks ~15 rows)
 
@@ -57,8 +58,16 @@ class PgDense:
 class PgIndex(Index):
     """One version of the PostgreSQL store; searches like :class:`Index`, re-ranks the same."""
 
-    def __init__(self, conn: Any, url: str, version: int, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self,
+        conn: Any,
+        url: str,
+        version: int,
+        parts: Parts,
+        embedder: Embedder,
+        settings: IndexSettings,
+    ) -> None:
+        super().__init__(parts, embedder, settings)
         self.conn, self.url, self.version = conn, url, version
         self._units: OrderedDict[int, np.ndarray] = OrderedDict()
         self._units_lock = threading.Lock()
@@ -88,8 +97,8 @@ class PgIndex(Index):
         )
         empty = np.zeros((0, embedder.dimension), dtype=np.float32)
         sparse = sparse_from_blob(bytes(blob))
-        return cls(conn, url, version, where, manifest, chunks, empty, dense, sparse,
-                   embedder, settings)  # fmt: skip
+        parts = Parts(where, manifest, chunks, empty, dense, sparse)
+        return cls(conn, url, version, parts, embedder, settings)
 
     def row_vectors(self, rows: np.ndarray) -> np.ndarray:
         ids = [int(r) for r in rows]

@@ -1,5 +1,6 @@
-""":class:`PgStore`: the PostgreSQL store behind one ``DOCBOT_STORE`` URL, as the engine uses
-it: build, load the current version, and a cheap check of which version is current."""
+""":class:`PgStore`: the PostgreSQL store behind one ``DOCBOT_STORE`` URL, an
+:class:`index.store.Store`: build, load the current version, and a cheap check of which
+version is current."""
 
 from __future__ import annotations
 
@@ -10,11 +11,8 @@ from typing import Any
 
 from index.build import BuildReport, Progress, no_progress
 from index.embedding import Embedder
-from index.retriever import Index, IndexSettings
-
-
-def is_postgres_url(value: str) -> bool:
-    return value.startswith(("postgresql://", "postgres://"))
+from index.retriever import Index
+from index.settings import IndexSettings
 
 
 class PgStore:
@@ -44,6 +42,10 @@ class PgStore:
 
         with translated(self.where):
             return schema.current_version(self._reader())
+
+    def current(self) -> str:
+        """Names the current version; a worker reloads when it changes."""
+        return f"{self.where} version {self.current_version()}"
 
     def exists(self) -> bool:
         return self.current_version() is not None

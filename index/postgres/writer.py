@@ -29,7 +29,7 @@ from index.postgres import schema
 from index.postgres.blobs import sparse_blob, units_blob
 from index.postgres.connection import BUILD_LOCK
 from index.postgres.previous import read_previous
-from index.retriever import IndexSettings
+from index.settings import IndexSettings
 from index.sparse import SparseIndex
 
 KEEP = 2  # versions kept: the current one and the one before (questions in flight use it)

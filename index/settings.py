@@ -1,0 +1,48 @@
+"""What shapes an index (the chunker's and the index's settings, as plain frozen dataclasses)
+and which store keeps it.
+
+``bot.settings`` builds them from the environment; this module imports nothing heavy, so
+reading the settings loads no numpy, FAISS or model library."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class ChunkerSettings:
+    max_words: int = 120
+    overlap_sentences: int = 1
+    duplicate_threshold: float = 0.8  # share of a chunk's text already kept elsewhere
+    version: int = 3  # bump when the algorithm changes, so old indexes are rebuilt
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class IndexSettings:
+    """What shapes an index. The chunker must match on load; the rest may change freely."""
+
+    chunker: ChunkerSettings = field(default_factory=ChunkerSettings)
+    dense_kind: str = "flat"
+    # Chosen on SciFact train (benchmarks/RESULTS.md, "SciFact"): the min-max blend beat RRF
+    # (k 10/30/60) by ~0.01 nDCG@10 at every chunk size; with 120-word chunks the dense weight
+    # 0.7 scored best (0.735; 0.5: 0.731, 0.3: 0.716); candidate depths 50/100/200 tied.
+    fusion: str = "blend"
+    # blend: weight of the dense score; rrf: its k. 0.5 was best over news, Wikipedia and
+    # SciFact train together (benchmarks/RESULTS.md, issue 12); 0.7 suited SciFact alone.
+    fusion_param: float = 0.5
+    titles: bool = True  # passages are searched with their document's title (Chunk.search_text)
+    candidates: int = 100  # per retriever, before fusion
+    # fused candidates re-ranked by their best answer unit (index.rerank); 0: off
+    rerank_depth: int = 15
+    rerank_cosine: float = 1.0  # weight of a unit's cosine in its score (index.rerank)
+    rerank_overlap: float = 0.8  # weight of its share of the question's terms
+    max_file_bytes: int = 20 * 1024 * 1024
+    verify: str = "full"  # on load: "full" checks every file's checksum, "size" only sizes
+
+
+def is_postgres_url(value: str) -> bool:
+    """True for a ``DOCBOT_STORE`` that names a PostgreSQL database (``index.postgres``)."""
+    return value.startswith(("postgresql://", "postgres://"))
