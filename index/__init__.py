@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from index.lazy import names_from
 
 if TYPE_CHECKING:
-    from index.build import BuildReport, build
+    from index.build import build
     from index.chunking import Chunk
     from index.embedding import (
         Embedder,
@@ -25,13 +25,14 @@ if TYPE_CHECKING:
         TorchBertEmbedder,
         load_embedder,
     )
+    from index.report import BuildReport
     from index.retriever import Hit, Index
     from index.settings import ChunkerSettings, IndexSettings
 
 __getattr__ = names_from(
     __name__,
     {
-        "BuildReport": "index.build",
+        "BuildReport": "index.report",
         "build": "index.build",
         "Chunk": "index.chunking",
         "ChunkerSettings": "index.settings",

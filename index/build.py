@@ -8,10 +8,9 @@ chunks). The result is written to a new folder and swapped in atomically (see ``
 
 from __future__ import annotations
 
-import contextlib
 import shutil
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,183 +24,15 @@ from index.dense import DenseIndex
 from index.documents import SkipFile
 from index.embedding import Embedder, encode_with_spans, fill_spans, missing_spans, unit_pooling
 from index.errors import (
-    DocbotError,
-    IndexCorruptError,
     IndexWriteError,
     NoDocumentsError,
-    NoIndexError,
 )
 from index.loading import Skipped, SourceFile, load, scan
+from index.report import BuildReport, Progress, no_progress
+from index.reuse import Previous, read_previous
 from index.settings import IndexSettings
 from index.sparse import SparseIndex
 from index.units import UNITS_VERSION, unit_spans
-
-Progress = Callable[[str, int], contextlib.AbstractContextManager[Callable[[int], None]]]
-
-
-@contextlib.contextmanager
-def no_progress(label: str, total: int) -> Iterator[Callable[[int], None]]:
-    yield lambda n: None
-
-
-@dataclass(frozen=True)
-class BuildReport:
-    folder: Path | str  # str: a PostgreSQL index version (index.postgres)
-    full: bool
-    added: list[str]
-    changed: list[str]
-    removed: list[str]
-    unchanged: int
-    skipped: list[Skipped]
-    chunks: int
-    duplicates: int
-    embedded: int
-    reused: int
-    seconds: float
-    notes: list[str] = field(default_factory=list)
-    units_embedded: int = 0  # answer units (sentences) embedded; the rest were reused
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "index": str(self.folder),
-            "full": self.full,
-            "added": self.added,
-            "changed": self.changed,
-            "removed": self.removed,
-            "unchanged": self.unchanged,
-            "skipped": [{"source": s.source, "reason": s.reason} for s in self.skipped],
-            "chunks": self.chunks,
-            "duplicates": self.duplicates,
-            "embedded": self.embedded,
-            "reused": self.reused,
-            "units_embedded": self.units_embedded,
-            "seconds": round(self.seconds, 3),
-            "notes": self.notes,
-        }
-
-
-@dataclass
-class Previous:
-    files: dict[str, dict[str, Any]] = field(default_factory=dict)
-    chunks_by_source: dict[str, list[Chunk]] = field(default_factory=dict)
-    vectors: dict[str, np.ndarray] = field(default_factory=dict)  # content hash -> vector
-    units: dict[str, np.ndarray] = field(default_factory=dict)  # content hash -> unit vectors
-
-    def add_chunks(self, manifest: dict[str, Any], rows: list[dict[str, Any]]) -> None:
-        """Files and chunks (kept and dropped rows) of a build with the same chunker."""
-        self.files = dict(manifest.get("files", {}))
-        for row in rows:
-            chunk = Chunk.from_json(row)
-            self.chunks_by_source.setdefault(chunk.source, []).append(chunk)
-        for chunks in self.chunks_by_source.values():
-            chunks.sort(key=lambda c: (c.start, c.end))
-
-    def add_vectors(
-        self,
-        manifest: dict[str, Any],
-        rows: list[dict[str, Any]],
-        vectors: Sequence[np.ndarray],
-        units: Sequence[np.ndarray] | None,
-    ) -> None:
-        """Each searchable row's vector (and its unit vectors), by the text it was made of."""
-        titled = bool(manifest.get("titles", False))  # builds before titles searched text only
-        for i, row in enumerate(rows):
-            key = Chunk.from_json(row).search_key(titled)
-            self.vectors[key] = np.asarray(vectors[i])
-            if units is not None:
-                self.units[key] = np.asarray(units[i])
-
-
-def reuse_plan(
-    manifest: dict[str, Any], embedder: Embedder, settings: IndexSettings, notes: list[str]
-) -> tuple[bool, bool, bool]:
-    """What of a previous build a new one may reuse: its chunks (same chunker), its chunk
-    vectors (same model) and its unit vectors (same model and unit rule); notes say why not."""
-    same_chunker = manifest.get("chunker") == settings.chunker.as_dict()
-    same_model = (
-        manifest.get("model") == embedder.model_id
-        and manifest.get("dimension") == embedder.dimension
-    )
-    if not same_chunker:
-        notes.append("chunker settings changed: re-chunking every file")
-    if not same_model:
-        notes.append(
-            f"model changed from {manifest.get('model')!r} to {embedder.model_id!r}: "
-            "re-embedding everything"
-        )
-    same_units = manifest.get("units_version") == UNITS_VERSION and manifest.get(
-        "unit_pooling", "separate"
-    ) == unit_pooling(embedder)
-    return same_chunker, same_model, same_model and same_units
-
-
-def _read_previous(
-    root: Path, embedder: Embedder, settings: IndexSettings, notes: list[str]
-) -> Previous:
-    prev = Previous()
-    try:
-        folder = disk.current(root)
-        manifest = disk.read_manifest(folder)
-    except NoIndexError:
-        return prev
-    except IndexCorruptError as exc:
-        notes.append(f"the previous index is unreadable ({exc.reason}): rebuilding everything")
-        return prev
-    if manifest.get("format_version") != disk.FORMAT_VERSION:
-        notes.append("the previous index has another format version: rebuilding everything")
-        return prev
-    if not _previous_is_sound(folder, manifest, notes):
-        return prev
-    same_chunker, same_model, same_units = reuse_plan(manifest, embedder, settings, notes)
-    try:
-        rows = disk.read_jsonl(folder / disk.CHUNKS)
-        dropped = disk.read_jsonl(folder / disk.DROPPED)
-        vectors = np.load(folder / disk.VECTORS, mmap_mode="r") if same_model else None
-    except (DocbotError, OSError, ValueError) as exc:
-        notes.append(f"the previous index is unreadable ({exc}): rebuilding everything")
-        return prev
-    if same_chunker:
-        prev.add_chunks(manifest, rows + dropped)
-    if vectors is not None and len(vectors) == len(rows):
-        blocks = _unit_blocks(folder, len(rows)) if same_units else None
-        prev.add_vectors(manifest, rows, vectors, blocks)
-    return prev
-
-
-def _unit_blocks(folder: Path, rows: int) -> list[np.ndarray] | None:
-    """Each row's unit vectors in a build folder, or None when they cannot be read."""
-    try:
-        units = np.load(folder / disk.UNITS, mmap_mode="r")
-        offsets = np.load(folder / disk.UNIT_OFFSETS)
-    except (OSError, ValueError):
-        return None
-    if len(offsets) != rows + 1:
-        return None
-    return [np.asarray(units[offsets[i] : offsets[i + 1]]) for i in range(rows)]
-
-
-def _previous_is_sound(folder: Path, manifest: dict[str, Any], notes: list[str]) -> bool:
-    """Check every byte of the previous build before anything of it is reused: False (and a
-    note) when chunks, vectors or unit vectors are damaged; FAISS and BM25 files are rebuilt
-    from the chunks anyway, so their damage only earns a note."""
-    result = integrity.check(folder, manifest, "full")
-    if not result.recorded:
-        notes.append(
-            "the previous index has no checksums (written before docbot recorded them): its "
-            "vectors are reused unchecked; `docbot index --full` re-embeds everything"
-        )
-    elif result.problems and result.only_derived():
-        notes.append(
-            f"the previous index failed its check ({result.summary()}): rebuilding FAISS and "
-            "BM25 from its chunks, which are sound"
-        )
-    elif result.problems:
-        notes.append(
-            f"the previous index failed its check ({result.summary()}): reusing nothing from "
-            "it, re-embedding everything"
-        )
-        return False
-    return True
 
 
 def build(
@@ -225,7 +56,7 @@ def build(
     started = time.monotonic()
     with disk.build_lock(root, wait=lock_wait):
         notes: list[str] = []
-        prev = Previous() if full else _read_previous(root, embedder, settings, notes)
+        prev = Previous() if full else read_previous(root, embedder, settings, notes)
         made = assemble(documents, prev, embedder, settings, progress, log)
         folder = _write_build(root, made.kept, made.dropped, made.embedded, made.manifest, settings)
         final = disk.publish(root, folder)

@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Protocol
 
 from index import disk
-from index.build import BuildReport, Progress, build, no_progress
+from index.build import build
 from index.embedding import Embedder
 from index.postgres.store import PgStore
+from index.report import BuildReport, Progress, no_progress
 from index.retriever import Index
 from index.settings import IndexSettings
 

@@ -16,9 +16,9 @@ from bot.answering.conversation import ConversationStore, MemoryConversationStor
 from bot.answering.generation import Generator
 from bot.answering.reading import Reader
 from bot.settings import Settings
-from index.build import BuildReport, Progress, no_progress
 from index.embedding import Embedder, load_embedder
 from index.errors import DocbotError
+from index.report import BuildReport, Progress, no_progress
 from index.retriever import Hit, Index
 from index.store import Store, open_store
 

@@ -13,7 +13,7 @@ from bot.answering.answer import Answer
 from bot.answering.evaluate import Figures, label
 from bot.answering.generation import generation_of
 from bot.answering.titles import distinct_title
-from index.build import BuildReport, Progress
+from index.report import BuildReport, Progress
 from index.retriever import Hit
 
 

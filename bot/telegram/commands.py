@@ -13,8 +13,8 @@ from bot.telegram.context import DocbotContext
 from bot.telegram.formatting import escape, split_html
 from bot.telegram.replies import NOT_ADMIN
 from bot.telegram.sending import typing
-from index.build import BuildReport
 from index.errors import DocbotError
+from index.report import BuildReport
 from index.retriever import Index
 
 logger = logging.getLogger("docbot.telegram")

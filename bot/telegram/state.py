@@ -16,7 +16,7 @@ from bot.answering.conversation import ConversationStore
 from bot.settings import Settings
 from bot.telegram.access import Access, RateLimit
 from bot.telegram.feedback import FeedbackLog, RecentAnswers
-from index.build import BuildReport
+from index.report import BuildReport
 from index.retriever import Index
 
 if TYPE_CHECKING:  # only with DOCBOT_STORE

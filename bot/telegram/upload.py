@@ -22,10 +22,10 @@ from bot.telegram.context import DocbotContext
 from bot.telegram.errors import UploadRejectedError
 from bot.telegram.replies import NON_TEXT
 from bot.telegram.sending import typing
-from index.build import BuildReport
 from index.documents import SkipFile
 from index.errors import DocbotError
 from index.loading import decode_text
+from index.report import BuildReport
 from index.retriever import Index
 
 logger = logging.getLogger("docbot.telegram")

@@ -1,4 +1,4 @@
-"""The current PostgreSQL version as a new build's :class:`~index.build.Previous`: its files
+"""The current PostgreSQL version as a new build's :class:`~index.reuse.Previous`: its files
 and chunks, and its vectors by the text they were made of."""
 
 from __future__ import annotations
@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from index import disk
-from index.build import Previous, reuse_plan
 from index.embedding import Embedder
 from index.postgres import schema
 from index.postgres.blobs import units_from_blob
+from index.reuse import Previous, reuse_plan
 from index.settings import IndexSettings
 
 

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from index.build import BuildReport, Progress, no_progress
 from index.embedding import Embedder
+from index.report import BuildReport, Progress, no_progress
 from index.retriever import Index
 from index.settings import IndexSettings
 

@@ -22,13 +22,15 @@ import numpy as np
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from index.build import Assembled, BuildReport, Previous, Progress, assemble, no_progress
+from index.build import Assembled, assemble
 from index.embedding import Embedder
 from index.errors import IndexLockedError
 from index.postgres import schema
 from index.postgres.blobs import sparse_blob, units_blob
 from index.postgres.connection import BUILD_LOCK
 from index.postgres.previous import read_previous
+from index.report import BuildReport, Progress, no_progress
+from index.reuse import Previous
 from index.settings import IndexSettings
 from index.sparse import SparseIndex
 
