@@ -9,7 +9,7 @@ from typing import Any
 
 from support.answers import akims, answer_of, cite
 
-from bot.answering.answer import Answer, check
+from bot.answering.answers import Answer, check
 from bot.answering.generation.generated import CheckedAnswer, checked
 from bot.answering.generation.verify import Dropped
 

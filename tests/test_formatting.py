@@ -17,7 +17,7 @@ from support.answers import (
     short_in,
 )
 
-from bot.answering.answer import Answer, Citation, ShortAnswer
+from bot.answering.answers import Answer, Citation, ShortAnswer
 from bot.telegram.formatting import (
     MAX_MESSAGE,
     distinct_title,

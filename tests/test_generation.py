@@ -16,7 +16,7 @@ from support.fakellm import FAULTS, FakeLLM, running_fake_llm
 from support.fakes import FakeEmbedder
 from support.paths import DOCUMENTS, SEED_NAME
 
-from bot.answering.answer import Answer, Citation, ShortAnswer
+from bot.answering.answers import Answer, Citation, ShortAnswer
 from bot.answering.generation import CheckedAnswer, Generator, generation_of
 from bot.answering.generation.client import ChatClient, ServerConfig, completions_url
 from bot.answering.generation.errors import GenerationError

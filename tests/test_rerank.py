@@ -10,9 +10,10 @@ import pytest
 
 from index import build
 from index.chunking import Chunk
-from index.rerank import Candidate, Question, Sources, UnitTerms, best_unit, rerank
+from index.rerank import Candidate, Question, UnitTerms, best_unit, rerank
 from index.retriever import Index
 from index.sparse import SparseIndex, terms_by_span, tokenize
+from index.statistics import Sources
 
 
 def chunk(source: str, *sentences: str) -> Chunk:

@@ -15,8 +15,8 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from bot.answering.answer import Choice
 from bot.answering.asking import Asked
+from bot.answering.choosing import Choice
 from bot.answering.linear import WEIGHTS, LinearModel
 from bot.answering.phrase import Phrase
 from index.sparse import tokenize

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot.answering.answers import MARKER_LIST
 from bot.answering.generation.passages import Passage
 from index.chunking import split_sentences
 from index.sparse import tokenize
@@ -34,10 +35,10 @@ THRESHOLD = 0.87
 
 Encode = Callable[[Sequence[str]], np.ndarray]  # texts -> L2-normalised rows
 
-_MARKERS = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
-_MARKER_RUN = re.compile(r"(?:\s*\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\])+")
+_MARKERS = re.compile(MARKER_LIST)
+_MARKER_RUN = re.compile(rf"(?:\s*{MARKER_LIST})+")
 # markers written after the full stop ("... Akims.[1]") move before it, so sentences split
-_AFTER_STOP = re.compile(r"([.!?…])((?:\s*\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\])+)")
+_AFTER_STOP = re.compile(rf"([.!?…])((?:\s*{MARKER_LIST})+)")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _POSSESSIVE = re.compile(r"['’]s$")
 NEGATIONS = frozenset(
