@@ -28,9 +28,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.chunking import Chunk
-from index.sparse import terms_by_span, tokenize
 from index.statistics import Sources, idf
-from index.units import sentence_spans, unit_bounds
+from index.text import sentence_spans, terms_by_span, tokenize
+from index.units import unit_bounds
 
 RowsWith = Callable[[str], np.ndarray]  # rows whose text has a term (SparseIndex.rows_with)
 COSINE = 1.0

@@ -256,7 +256,7 @@ def test_a_name_question_prefers_a_sentence_that_quotes_a_name(fake_embedder) ->
 
 def test_index_statistics_match_the_chunks(seed_index) -> None:  # type: ignore[no-untyped-def]
     """Index.stats reads the BM25 term matrix; it must agree with re-tokenising every chunk."""
-    from index.sparse import tokenize
+    from index.text import tokenize
 
     titled = seed_index.manifest["titles"]
     from_index, from_chunks = seed_index.stats, collection_stats(seed_index.chunks, titled)

@@ -6,8 +6,9 @@ import itertools
 
 from support.paths import DOCUMENTS, SEED_NAME
 
-from index.chunking import Chunk, ChunkerSettings, chunk_document, deduplicate, split_sentences
+from index.chunking import Chunk, ChunkerSettings, chunk_document, deduplicate
 from index.loading import Document, Page, Section, clean_text, title_from_first_line
+from index.text import split_sentences
 
 
 def _doc(text: str, source: str = "doc.txt", pages: tuple[Page, ...] = ()) -> Document:

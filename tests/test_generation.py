@@ -25,8 +25,9 @@ from bot.answering.generation.prompt import messages
 from bot.answering.generation.verify import split_reply, support_of
 from bot.cli.render import answer_json, answer_text
 from bot.telegram.formatting import format_answer, telegram_html_problems
-from index.chunking import Chunk, split_sentences
+from index.chunking import Chunk
 from index.retriever import Hit
+from index.text import split_sentences
 
 KEY = "sk-test-5ecret-K3y-never-shown"
 TIMEOUT = 1.0

@@ -19,10 +19,9 @@ from bot.answering.asking import Asked
 from bot.answering.choosing import Choice
 from bot.answering.linear import WEIGHTS, LinearModel
 from bot.answering.phrase import Phrase
-from index.sparse import tokenize
+from index.text import numbers, tokenize
 
 _NEGATION = re.compile(r"\b(not|never|no|none|nor|without)\b|n't\b", re.IGNORECASE)
-_NUMBER = re.compile(r"\d[\d,.]*")
 
 
 @lru_cache(maxsize=1)
@@ -67,4 +66,4 @@ def _names_missing(names: Sequence[str], passage: str) -> float:
 
 
 def _numbers_missing(question: str, passage: str) -> float:
-    return float(any(n.strip(".,") not in passage for n in _NUMBER.findall(question)))
+    return float(any(n not in passage for n in numbers(question)))

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bot.answering.answers import DEFAULT_MIN_SCORE, normalize
-from index.sparse import tokenize
-from index.units import WORD, leans_on_previous, sentence_spans, unit_bounds
+from index.text import WORD, ends_sentence, names, sentence_spans, tokenize
+from index.units import leans_on_previous, unit_bounds
 from index.vector_cache import VectorCache
 
 if TYPE_CHECKING:
@@ -34,7 +34,6 @@ _NUMERIC_QUESTION = re.compile(
 )
 _NAME_QUESTION = re.compile(r"\b(name[sd]?|called|titled?)\b", re.IGNORECASE)
 _QUOTED = re.compile(r"[\"“‘«]([^\"”’»]{2,80})[\"”’»]")
-_TERMINAL = re.compile(r"[.!?…][\"'”’»)\]]*$")
 _NOT_NAMES = frozenset("the a an in on at for of to by as and but".split())
 
 Stored = Callable[[int], "np.ndarray | None"]  # a row's stored unit vectors (Index.unit_vectors)
@@ -186,15 +185,8 @@ def candidate_units(hits: Iterable[Hit]) -> list[Unit]:
 
 
 def question_names(question: str) -> list[list[str]]:
-    """Stemmed terms of the capitalised words after the first one ("Uzbekistan", "FBI")."""
-    words = WORD.findall(question)[1:]
-    out: list[list[str]] = []
-    for word in words:
-        if word[:1].isupper() and word != "I":
-            stems = tokenize(word)
-            if stems:
-                out.append(stems)
-    return out
+    """The stemmed terms of each name of the question (``index.text.names``)."""
+    return [stems for stems in map(tokenize, names(question)) if stems]
 
 
 def term_weights(question_terms: Sequence[str], idf: Callable[[str], float]) -> dict[str, float]:
@@ -250,7 +242,7 @@ def rank_score(unit: Unit, question: str) -> float:
         score += ANSWER_TYPE_BONUS
     if _NAME_QUESTION.search(question) and _names_something_new(unit.text, question):
         score += ANSWER_TYPE_BONUS
-    if not _TERMINAL.search(unit.text.rstrip()):
+    if not ends_sentence(unit.text):
         score -= HEADING_PENALTY
     return score
 
@@ -278,12 +270,7 @@ def continued(unit: Unit) -> Unit:
     words = WORD.findall(following)
     first_word = words[0].strip("'’") if words else ""
     here = chunk.text[spans[unit.last][0] : spans[unit.end][1]]
-    mentioned = [w.strip("'’") for w in WORD.findall(here)[1:]]
-    names_it = (
-        first_word[:1].isupper()
-        and first_word.lower() not in _NOT_NAMES
-        and first_word in mentioned
-    )
+    names_it = first_word.lower() not in _NOT_NAMES and first_word in names(here)
     if leans_on_previous(following) or names_it:
         return dataclasses.replace(unit, extra=unit.extra + 1)
     return unit

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot.answering.answers import NOT_FOUND_TEXT, Answer, Citation, ShortAnswer, check, normalize
-from index.units import sentence_spans
+from index.text import sentence_spans
 
 if TYPE_CHECKING:
     from bot.answering.choosing import Reading, Unit

@@ -21,15 +21,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from index.sparse import tokenize
-from index.units import WORD
+from index.text import WORD, tokenize
+from index.text import names as names_in
 
 _FOLLOW_UP_OPENERS = ("and ", "but ", "also ", "what about ", "how about ", "so ", "then ", "or ")
 _REFERRING = frozenset(
     "it its they them their theirs these those this that he him his she her hers there such"
     " same".split()
 )
-_SENTENCE_END = re.compile(r"[.!?][\"”’)]*\s*$")
 _FOLLOW_UP_TERMS = 2  # a question with at most this many content terms is a follow-up
 _QUESTION_WORDS = frozenset(
     "who whom whose what which when where why how many much does do did is are was were will"
@@ -146,18 +145,9 @@ def key_words(text: str, limit: int = _KEY_WORDS) -> list[str]:
 
 
 def names(text: str, limit: int = _NAMES) -> list[str]:
-    """Capitalised words that do not start a sentence: the entities an answer talks about."""
-    out: list[str] = []
-    for m in WORD.finditer(text):
-        word = m.group(0).strip("'’")
-        if not word[:1].isupper() or word in out:
-            continue
-        if not text[: m.start()].strip() or _SENTENCE_END.search(text, 0, m.start()):
-            continue
-        out.append(word)
-        if len(out) >= limit:
-            break
-    return out
+    """The first ``limit`` distinct names of a sentence (``index.text.names``): the entities an
+    answer talks about."""
+    return list(dict.fromkeys(names_in(text)))[:limit]
 
 
 def last_sentence(text: str) -> str:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from index.chunking import Chunk
-from index.sparse import tokenize
 from index.statistics import Stats
+from index.text import tokenize
 
 
 def collection_stats(chunks: Iterable[Chunk], titles: bool = False) -> Stats:

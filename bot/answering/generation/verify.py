@@ -25,9 +25,7 @@ import numpy as np
 
 from bot.answering.answers import MARKER_LIST
 from bot.answering.generation.passages import Passage
-from index.chunking import split_sentences
-from index.sparse import tokenize
-from index.units import WORD
+from index.text import WORD, names, numbers, split_sentences, tokenize
 
 # Calibrated (benchmarks/RESULTS.md, "Generative answers: sentence verification (issue 16)").
 LEXICAL_WEIGHT = 1.0
@@ -39,7 +37,6 @@ _MARKERS = re.compile(MARKER_LIST)
 _MARKER_RUN = re.compile(rf"(?:\s*{MARKER_LIST})+")
 # markers written after the full stop ("... Akims.[1]") move before it, so sentences split
 _AFTER_STOP = re.compile(rf"([.!?…])((?:\s*{MARKER_LIST})+)")
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _POSSESSIVE = re.compile(r"['’]s$")
 NEGATIONS = frozenset(
     "not n't no never without nothing none neither nor cannot failed fail fails unable".split()
@@ -125,15 +122,15 @@ def _drafted(sentence: str) -> Drafted:
 
 def numbers_of(text: str) -> set[str]:
     """The numbers written in ``text``, as written and without thousands separators."""
-    found = set(_NUMBER.findall(text))
+    found = set(numbers(text))
     return found | {n.replace(",", "") for n in found}
 
 
 def names_of(sentence: str) -> list[str]:
     """Capitalised words after the first ("Akims", "Tengrinews", "FBI"), and the first when
     spaCy tags it a proper noun ("Reuters reported ..."); possessives cut."""
+    later = names(sentence)
     words = WORD.findall(sentence)
-    later = [w for w in words[1:] if w[:1].isupper() and w != "I" and not w[:1].isdigit()]
     if words and words[0][:1].isupper() and _proper_noun_first(sentence):
         later.insert(0, words[0])
     return [_POSSESSIVE.sub("", w.strip("'’-")) for w in later]
@@ -175,9 +172,9 @@ def support_of(sentence: str, cited: Sequence[Passage], encode: Encode) -> Suppo
     stems = set(tokenize(sentence))
     lexical = len(stems & set(tokenize(text))) / len(stems) if stems else 0.0
     written = numbers_of(text)
-    numbers = sorted(n for n in set(_NUMBER.findall(sentence)) if not numbers_of(n) & written)
+    missing = sorted(n for n in set(numbers(sentence)) if not numbers_of(n) & written)
     words = _word_set(text)
-    names = [n for n in names_of(sentence) if not _named_in(n, words)]
+    missing_names = [n for n in names_of(sentence) if not _named_in(n, words)]
     windows, texts = _windows(cited)
     vectors = encode([sentence, *texts])
     cosines = vectors[1:] @ vectors[0] if texts else np.zeros(0)
@@ -187,8 +184,8 @@ def support_of(sentence: str, cited: Sequence[Passage], encode: Encode) -> Suppo
     return Support(
         lexical,
         semantic,
-        tuple(numbers),
-        tuple(dict.fromkeys(names)),
+        tuple(missing),
+        tuple(dict.fromkeys(missing_names)),
         _best_per_passage(windows, cosines),
         _polarity(sentence, text, closest),
     )
