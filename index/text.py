@@ -135,13 +135,24 @@ def ends_sentence(text: str) -> bool:
     return _FINAL.search(text) is not None
 
 
-# --- names, numbers, negation ----------------------------------------------------------------
+# --- names, negation, numbers ----------------------------------------------------------------
 
 
 def names(sentence: str) -> list[str]:
     """The names a sentence uses: its capitalised words after the first ("Uzbekistan", "FBI",
     "Akims'"), "I" aside, without the apostrophes at their edges; in order, repeats kept."""
     return [w.strip("'’") for w in WORD.findall(sentence)[1:] if w[:1].isupper() and w != "I"]
+
+
+NEGATIONS = frozenset(
+    "not n't no never without nothing none neither nor cannot failed fail fails unable".split()
+)
+
+
+def negated(text: str) -> bool:
+    """True when ``text`` says "not", "never", "without", "failed", ... (a word of
+    ``NEGATIONS``, or one ending in "n't")."""
+    return any(w in NEGATIONS or w.endswith("n't") for w in WORD.findall(text.lower()))
 
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")  # "42", "1,200", "3.5"

@@ -11,7 +11,6 @@ probability is compared with its threshold, chosen by cross-validation grouped b
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -19,9 +18,7 @@ from bot.answering.asking import Asked
 from bot.answering.choosing import Choice
 from bot.answering.linear import WEIGHTS, LinearModel
 from bot.answering.phrase import Phrase
-from index.text import numbers, tokenize
-
-_NEGATION = re.compile(r"\b(not|never|no|none|nor|without)\b|n't\b", re.IGNORECASE)
+from index.text import negated, numbers, tokenize
 
 
 @lru_cache(maxsize=1)
@@ -47,7 +44,7 @@ def passage_features(question: Asked, choice: Choice) -> dict[str, float]:
         "margin": choice.score - second,
         "names_missing": _names_missing(question.names, passage),
         "numbers_missing": _numbers_missing(question.text, passage),
-        "negation": 1.0 if _NEGATION.search(question.text) else 0.0,
+        "negation": 1.0 if negated(question.text) else 0.0,
         f"kind={question.kind}": 1.0,
         "terms": min(len(question.lemmas), 12) / 12,
     }

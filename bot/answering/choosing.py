@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bot.answering.answers import DEFAULT_MIN_SCORE, normalize
+from bot.answering.asking import asks_for_name, asks_for_number
 from index.text import WORD, ends_sentence, names, sentence_spans, tokenize
 from index.units import leans_on_previous, unit_bounds
 from index.vector_cache import VectorCache
@@ -28,11 +29,6 @@ HEADING_PENALTY = 0.3  # ranking only: a title or caption (no final punctuation)
 CONTINUE_CHARS = 450  # a following sentence is added only while the cited text stays this short
 SECOND_MARGIN = 0.02  # a second unit is cited when this close to the best, with as much overlap
 
-_NUMERIC_QUESTION = re.compile(
-    r"\b(how (many|much|old|long|far|often|big|large)|what (year|number|percentage|share))\b",
-    re.IGNORECASE,
-)
-_NAME_QUESTION = re.compile(r"\b(name[sd]?|called|titled?)\b", re.IGNORECASE)
 _QUOTED = re.compile(r"[\"“‘«]([^\"”’»]{2,80})[\"”’»]")
 _NOT_NAMES = frozenset("the a an in on at for of to by as and but".split())
 
@@ -238,9 +234,9 @@ def quoted(eligible: Sequence[Unit], question: str) -> list[Unit]:
 def rank_score(unit: Unit, question: str) -> float:
     """Which eligible unit to quote: its score, nudged by the kind of answer asked for."""
     score = unit.score
-    if _NUMERIC_QUESTION.search(question) and any(ch.isdigit() for ch in unit.text):
+    if asks_for_number(question) and any(ch.isdigit() for ch in unit.text):
         score += ANSWER_TYPE_BONUS
-    if _NAME_QUESTION.search(question) and _names_something_new(unit.text, question):
+    if asks_for_name(question) and _names_something_new(unit.text, question):
         score += ANSWER_TYPE_BONUS
     if not ends_sentence(unit.text):
         score -= HEADING_PENALTY

@@ -25,7 +25,7 @@ import numpy as np
 
 from bot.answering.answers import MARKER_LIST
 from bot.answering.generation.passages import Passage
-from index.text import WORD, names, numbers, split_sentences, tokenize
+from index.text import WORD, names, negated, numbers, split_sentences, tokenize
 
 # Calibrated (benchmarks/RESULTS.md, "Generative answers: sentence verification (issue 16)").
 LEXICAL_WEIGHT = 1.0
@@ -38,9 +38,6 @@ _MARKER_RUN = re.compile(rf"(?:\s*{MARKER_LIST})+")
 # markers written after the full stop ("... Akims.[1]") move before it, so sentences split
 _AFTER_STOP = re.compile(rf"([.!?…])((?:\s*{MARKER_LIST})+)")
 _POSSESSIVE = re.compile(r"['’]s$")
-NEGATIONS = frozenset(
-    "not n't no never without nothing none neither nor cannot failed fail fails unable".split()
-)
 
 
 @dataclass(frozen=True)
@@ -141,10 +138,6 @@ def _proper_noun_first(sentence: str) -> bool:
 
     doc = parse(sentence)
     return len(doc) > 0 and doc[0].pos_ == "PROPN"
-
-
-def negated(text: str) -> bool:
-    return any(w in NEGATIONS or w.endswith("n't") for w in WORD.findall(text.lower()))
 
 
 def _polarity(sentence: str, cited_text: str, closest: str) -> str:
