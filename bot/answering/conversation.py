@@ -13,7 +13,6 @@ sentence again).
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections import OrderedDict, deque
@@ -21,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from index.text import WORD, tokenize
+from index.text import WORD, split_sentences, tokenize
 from index.text import names as names_in
 
 _FOLLOW_UP_OPENERS = ("and ", "but ", "also ", "what about ", "how about ", "so ", "then ", "or ")
@@ -151,9 +150,10 @@ def names(text: str, limit: int = _NAMES) -> list[str]:
 
 
 def last_sentence(text: str) -> str:
-    """The last sentence of a cited unit: the one that answered."""
-    parts = re.split(r"(?<=[.!?])\s+(?=[\"“(]?[A-Z])", text.strip())
-    return parts[-1] if parts else text
+    """The last sentence of a cited unit (``index.text.split_sentences``): the one that
+    answered."""
+    spans = split_sentences(text)
+    return text[spans[-1][0] : spans[-1][1]] if spans else text
 
 
 def resolve(question: str, history: Sequence[Turn]) -> Resolution:
