@@ -8,7 +8,7 @@ then white space and a capital letter), and for each of the 1,302 answerable que
 ``../shared/evals/squad2_dev6.jsonl`` (``expect`` not empty) picks the single best sentence of
 the whole collection by
 
-- ``bm25``: BM25 (bm25s, k1 1.2, b 0.75) over the product's tokens (``index.sparse.tokenize``:
+- ``bm25``: BM25 (bm25s, k1 1.2, b 0.75) over the product's tokens (``index.text.tokenize``:
   lower-cased, English stop words out, PyStemmer English stems), via ``SparseIndex``;
 - ``dense``: cosine of all-MiniLM-L6-v2 vectors (``index.embedding.load_embedder``);
 - ``hybrid``: ``w * minmax(bm25) + (1 - w) * minmax(cosine)``, both min-max normalised over all

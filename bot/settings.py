@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.answering.answer import DEFAULT_MIN_SCORE
+from bot.answering.answers import DEFAULT_MIN_SCORE
 from index.settings import ChunkerSettings, IndexSettings, is_postgres_url
 
 

@@ -25,6 +25,7 @@ from typing import Any
 
 from index.documents import Document
 from index.settings import ChunkerSettings
+from index.text import ALNUM_RUN, split_sentences, strip_span
 
 
 @dataclass(frozen=True)
@@ -132,71 +133,19 @@ def chunk_id(source: str, text: str) -> str:
 
 # --- sentences -----------------------------------------------------------------------------
 
-_ABBREVIATIONS = frozenset(
-    (
-        "mr mrs ms dr prof st jr sr vs etc e.g i.e eg ie inc ltd co corp no nos fig figs "
-        "al approx dept est gen gov sen rep col lt sgt capt cmdr adm rev hon u.s u.k u.n "
-        "e.u jan feb mar apr jun jul aug sep sept oct nov dec mt ft op cf ed eds vol pp "
-    ).split()
-)
-# A sentence ends at . ! ? … (and closing quotes/brackets) followed by space and a capital,
-# a digit, a quote or an opening bracket.
-_BOUNDARY = re.compile(r"[.!?…。！？]+[\"'”’»)\]]*\s+(?=[\"'“‘«(\[]?[^\W_a-z])")
-_ALNUM_RUN = re.compile(r"\w+", re.UNICODE)
-
-
-def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """Sentence spans of ``text[start:end]`` as absolute (start, end) offsets."""
-    end = len(text) if end is None else end
-    spans: list[tuple[int, int]] = []
-    pos = start
-    for m in _BOUNDARY.finditer(text, start, end):
-        cut = m.start() + len(m.group(0).rstrip())
-        if _ends_with_abbreviation(text, pos, m.start()):
-            continue
-        if text[pos:cut].strip():
-            spans.append((pos, cut))
-        pos = m.end()
-    if text[pos:end].strip():
-        spans.append((pos, end))
-    return [_strip_span(text, a, b) for a, b in spans]
-
-
-def _ends_with_abbreviation(text: str, start: int, dot: int) -> bool:
-    if dot >= len(text) or text[dot] != ".":
-        return False
-    j = dot
-    while j > start and not text[j - 1].isspace():
-        j -= 1
-    word = text[j:dot].lower().strip("\"'“‘(")
-    if not word:
-        return False
-    if len(word) == 1 and word.isalpha():  # an initial: "J. Smith"
-        return True
-    return word in _ABBREVIATIONS
-
-
-def _strip_span(text: str, a: int, b: int) -> tuple[int, int]:
-    while a < b and text[a].isspace():
-        a += 1
-    while b > a and text[b - 1].isspace():
-        b -= 1
-    return a, b
-
-
-CHARS_PER_ALNUM_RUN = 12  # a sentence longer than max_words * 12 characters is cut as well
+CHARS_PERALNUM_RUN = 12  # a sentence longer than max_words * 12 characters is cut as well
 
 
 def _cap_long(text: str, span: tuple[int, int], max_words: int) -> list[tuple[int, int]]:
     """Split a run-on "sentence" (a 5 MB line, a table, a base64 blob) into pieces of at most
-    ``max_words`` words and ``max_words * CHARS_PER_ALNUM_RUN`` characters."""
+    ``max_words`` words and ``max_words * CHARS_PERALNUM_RUN`` characters."""
     a, b = span
-    max_chars = max_words * CHARS_PER_ALNUM_RUN
-    if b - a <= max_chars and len(_ALNUM_RUN.findall(text, a, b)) <= max_words:
+    max_chars = max_words * CHARS_PERALNUM_RUN
+    if b - a <= max_chars and len(ALNUM_RUN.findall(text, a, b)) <= max_words:
         return [span]
     pieces: list[tuple[int, int]] = []
     start, count = a, 0
-    for m in _ALNUM_RUN.finditer(text, a, b):
+    for m in ALNUM_RUN.finditer(text, a, b):
         count += 1
         if count > max_words:
             pieces.append((start, m.start()))
@@ -206,12 +155,12 @@ def _cap_long(text: str, span: tuple[int, int], max_words: int) -> list[tuple[in
             pieces.append((start, cut))
             start, count = cut, 1
     pieces.append((start, b))
-    stripped = (_strip_span(text, x, y) for x, y in pieces)
+    stripped = (strip_span(text, x, y) for x, y in pieces)
     return [(x, y) for x, y in stripped if x < y]
 
 
 def _key(sentence: str) -> str:
-    return " ".join(w.lower() for w in _ALNUM_RUN.findall(sentence))
+    return " ".join(w.lower() for w in ALNUM_RUN.findall(sentence))
 
 
 # --- paragraphs ----------------------------------------------------------------------------
@@ -227,7 +176,7 @@ def split_paragraphs(text: str, start: int = 0, end: int | None = None) -> list[
         spans.append((pos, m.start()))
         pos = m.end()
     spans.append((pos, end))
-    return [_strip_span(text, a, b) for a, b in spans if text[a:b].strip()]
+    return [strip_span(text, a, b) for a, b in spans if text[a:b].strip()]
 
 
 @dataclass(frozen=True)
@@ -265,7 +214,7 @@ def _sentences(doc: Document, settings: ChunkerSettings) -> list[_Sentence]:
                 segment += 1
             previous_kept = True
             for a, b in spans:
-                words = len(_ALNUM_RUN.findall(text, a, b))
+                words = len(ALNUM_RUN.findall(text, a, b))
                 result.append(_Sentence(a, b, 0 if page else number, segment, max(words, 1)))
         segment += 1
     return result
@@ -299,7 +248,7 @@ def chunk_document(doc: Document, settings: ChunkerSettings | None = None) -> li
     while i < n:
         j = i + 1
         words = sentences[i].words
-        max_chars = settings.max_words * CHARS_PER_ALNUM_RUN
+        max_chars = settings.max_words * CHARS_PERALNUM_RUN
         while (
             j < n
             and sentences[j].segment == sentences[i].segment

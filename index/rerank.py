@@ -28,8 +28,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.chunking import Chunk
-from index.sparse import terms_by_span, tokenize
-from index.units import sentence_spans, unit_bounds
+from index.statistics import Sources, idf
+from index.text import sentence_spans, terms_by_span, tokenize
+from index.units import unit_bounds
 
 RowsWith = Callable[[str], np.ndarray]  # rows whose text has a term (SparseIndex.rows_with)
 COSINE = 1.0
@@ -45,22 +46,6 @@ class Candidate:
     fused: float
     dense: float  # the passage's cosine: stands in for unit vectors an index lacks
     units: np.ndarray | None  # its answer-unit vectors (float32), or None
-
-
-class Sources:
-    """Which document each row belongs to, for document frequencies inside one document."""
-
-    def __init__(self, chunks: Sequence[Chunk]) -> None:
-        ids: dict[str, int] = {}
-        self.owner = np.fromiter(
-            (ids.setdefault(c.source, len(ids)) for c in chunks), dtype=np.int32, count=len(chunks)
-        )
-        self.ids = ids
-        self.sizes = np.bincount(self.owner, minlength=len(ids))
-
-    def frequencies(self, rows: np.ndarray) -> np.ndarray:
-        """How many of each document's passages are among ``rows``."""
-        return np.bincount(self.owner[rows], minlength=len(self.ids))
 
 
 class UnitTerms:
@@ -97,7 +82,7 @@ class Question:
         self._local: dict[str, tuple[dict[str, float], float]] = {}
         for term in dict.fromkeys(tokenize(text)):
             rows = rows_with(term)
-            self.idf[term] = float(np.log(1.0 + (passages + 0.5) / (len(rows) + 0.5)))
+            self.idf[term] = idf(passages, len(rows))
             self.per_doc[term] = sources.frequencies(rows)
 
     def weights_in(self, source: str) -> tuple[dict[str, float], float]:
@@ -108,9 +93,7 @@ class Question:
             sid = self.sources.ids.get(source)
             size = float(self.sources.sizes[sid]) if sid is not None else 0.0
             weights = {
-                t: w * float(np.log(1.0 + (size + 0.5) / (self.per_doc[t][sid] + 0.5)))
-                if sid is not None
-                else w
+                t: w * idf(size, int(self.per_doc[t][sid])) if sid is not None else w
                 for t, w in self.idf.items()
             }
             cached = self._local[source] = (weights, sum(weights.values()))

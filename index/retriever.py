@@ -15,9 +15,10 @@ from index.dense import DenseIndex
 from index.embedding import Embedder
 from index.errors import IndexCorruptError, IndexIncompatibleError
 from index.fusion import fuse
-from index.rerank import Candidate, Question, Sources, UnitTerms, rerank
+from index.rerank import Candidate, Question, UnitTerms, rerank
 from index.settings import IndexSettings
 from index.sparse import SparseIndex
+from index.statistics import Sources, Stats
 
 
 class DenseSearch(Protocol):
@@ -71,6 +72,7 @@ class Index:
         self.embedder = embedder
         self.settings = settings
         self._sources: Sources | None = None
+        self._stats: Stats | None = None
         self.unit_terms = UnitTerms()
 
     @classmethod
@@ -123,6 +125,13 @@ class Index:
         if self._sources is None:
             self._sources = Sources(self.chunks)
         return self._sources
+
+    @property
+    def stats(self) -> Stats:
+        """IDF and which documents use a term, for answering (built on first use)."""
+        if self._stats is None:
+            self._stats = Stats.of_index(self.sparse, self.sources_of_rows, len(self.chunks))
+        return self._stats
 
     def _reranked(
         self,

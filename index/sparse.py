@@ -1,31 +1,14 @@
-"""Sparse retrieval: BM25 (bm25s) over stemmed, stop-word-free word tokens."""
+"""Sparse retrieval: BM25 (bm25s) over the terms of ``index.text.tokenize``."""
 
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-_TOKEN = re.compile(r"\w+", re.UNICODE)
-
-
-@lru_cache(maxsize=1)
-def _stopwords() -> frozenset[str]:
-    from bm25s.stopwords import STOPWORDS_EN
-
-    return frozenset(STOPWORDS_EN)
-
-
-@lru_cache(maxsize=1)
-def _stemmer() -> Any:
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
+from index.text import tokenize
 
 
 def _bm25s() -> Any:
@@ -34,43 +17,6 @@ def _bm25s() -> Any:
 
     logging.getLogger("bm25s").setLevel(logging.WARNING)
     return bm25s
-
-
-def tokenize(text: str) -> list[str]:
-    """Lower-cased words, English stop words removed, Porter-stemmed."""
-    stop = _stopwords()
-    words = [w for w in _TOKEN.findall(text.lower()) if w not in stop and len(w) < 40]
-    return list(_stemmer().stemWords(words))
-
-
-_STEMS: dict[str, str] = {}  # word -> stem: a dict lookup is ~5x faster than the stemmer
-_STEMS_MAX = 500_000  # words; cleared when full (an English vocabulary fits many times over)
-
-
-def stems_of(words: Sequence[str]) -> list[str]:
-    """The Porter stem of each word, remembered across calls."""
-    cache = _STEMS
-    new = [w for w in set(words) if w not in cache]
-    if new:
-        if len(cache) + len(new) > _STEMS_MAX:
-            cache.clear()
-        cache.update(zip(new, _stemmer().stemWords(new), strict=True))
-    return [cache[w] for w in words]
-
-
-def terms_by_span(text: str, spans: Sequence[tuple[int, int]]) -> list[frozenset[str]]:
-    """The distinct :func:`tokenize` terms of each span of ``text``."""
-    stop = _stopwords()
-    per_span = [
-        [w for w in _TOKEN.findall(text[a:b].lower()) if w not in stop and len(w) < 40]
-        for a, b in spans
-    ]
-    stems = stems_of([w for words in per_span for w in words])
-    out, at = [], 0
-    for words in per_span:
-        out.append(frozenset(stems[at : at + len(words)]))
-        at += len(words)
-    return out
 
 
 class SparseIndex:

@@ -11,9 +11,8 @@ pass ("span" pooling, recorded in the manifest), so units cost no extra model ti
 
 from __future__ import annotations
 
-import re
-
 from index.chunking import Chunk
+from index.text import WORD, sentence_spans
 
 UNITS_VERSION = 1  # bump when the rule changes: stored unit vectors are then recomputed
 SHORT_WORDS = 5  # a sentence of fewer words cannot stand alone
@@ -21,7 +20,6 @@ LEANING = frozenset(
     "it its they them their these those this that he she his her him such there both"
     " then however but also".split()
 )
-WORD = re.compile(r"[\w'’-]+", re.UNICODE)  # a word, with its apostrophes and hyphens
 
 
 def leans_on_previous(sentence: str) -> bool:
@@ -30,11 +28,6 @@ def leans_on_previous(sentence: str) -> bool:
     if len(words) < SHORT_WORDS:
         return True
     return words[0].lower() in LEANING
-
-
-def sentence_spans(chunk: Chunk) -> tuple[tuple[int, int], ...]:
-    """The chunker's sentence spans; a chunk stored without them is one sentence."""
-    return chunk.sentences or ((0, len(chunk.text)),)
 
 
 def unit_bounds(chunk: Chunk) -> list[tuple[int, int]]:

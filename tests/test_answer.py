@@ -9,22 +9,17 @@ from typing import Any
 import numpy as np
 import pytest
 from support.fakes import FakeEmbedder
+from support.statistics import collection_stats
 
-from bot.answering.answer import (
-    NOT_FOUND_TEXT,
-    QUOTE_CHARS,
-    Answer,
-    Citation,
-    VectorCache,
-    candidate_units,
-    check,
-    collection_stats,
-    compose,
-)
+from bot.answering.answers import NOT_FOUND_TEXT, Answer, Citation, check
+from bot.answering.choosing import Chooser, candidate_units
+from bot.answering.citing import QUOTE_CHARS
+from bot.answering.composer import Composer
 from bot.answering.errors import AnswerCheckError
 from index.chunking import Chunk
 from index.retriever import Hit, Index
 from index.units import leans_on_previous
+from index.vector_cache import VectorCache
 
 SENTENCES = [
     "The council approved a new budget for the harbour district.",
@@ -60,8 +55,9 @@ def hit(chunk: Chunk, rank: int = 1) -> Hit:
 def ask(fake_embedder: FakeEmbedder, question: str, chunks: list[Chunk], **kw: Any) -> Answer:
     hits = [hit(c, i) for i, c in enumerate(chunks, start=1)]
     vector = fake_embedder.encode([question])[0]
-    stats = collection_stats(chunks)
-    return compose(question, question, hits, vector, fake_embedder, stats, **kw)
+    avoid = kw.pop("avoid", ())
+    composer = Composer(Chooser(fake_embedder, collection_stats(chunks), **kw))
+    return composer.compose(question, question, hits, vector, avoid)
 
 
 def test_leaning_sentences() -> None:
@@ -265,12 +261,11 @@ def test_a_name_question_prefers_a_sentence_that_quotes_a_name(fake_embedder: Fa
 
 
 def test_index_statistics_match_the_chunks(seed_index: Index) -> None:
-    """stats_of reads the BM25 term matrix; it must agree with re-tokenising every chunk."""
-    from bot.answering.answer import stats_of
-    from index.sparse import tokenize
+    """Index.stats reads the BM25 term matrix; it must agree with re-tokenising every chunk."""
+    from index.text import tokenize
 
     titled = seed_index.manifest["titles"]
-    from_index, from_chunks = stats_of(seed_index), collection_stats(seed_index.chunks, titled)
+    from_index, from_chunks = seed_index.stats, collection_stats(seed_index.chunks, titled)
     source = seed_index.chunks[0].source
     terms = {t for c in seed_index.chunks for t in tokenize(c.text)} | {"uzbekistan", "zzz"}
     for term in terms:

@@ -10,7 +10,7 @@ import pytest
 from support.engines import engine_for
 from support.paths import ROOT, SEED_NAME, read_jsonl, shared_path
 
-from bot.answering.answer import Answer, check
+from bot.answering.answers import Answer, check
 from bot.answering.engine import Engine
 from index.retriever import Index
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from support.answers import akims, answer_of, cite
 
-from bot.answering.answer import Answer, check
+from bot.answering.answers import Answer, check
 from bot.answering.generation.generated import CheckedAnswer, checked
 from bot.answering.generation.verify import Dropped
 
@@ -56,3 +56,21 @@ def test_real_answers_round_trip(seed_engine: Any) -> None:
         if again.found:
             assert again.citations and again.citations[0].quote == answer.citations[0].quote
             check(again)
+
+
+def test_the_answer_types_import_nothing_that_makes_answers() -> None:
+    """Front ends read answers through ``bot.answering.answers``: it must not pull in numpy, the
+    index or the modules that compose answers (the standard library and the errors only)."""
+    import ast
+    from pathlib import Path
+
+    import bot.answering.answers as types
+
+    tree = ast.parse(Path(types.__file__).read_text(encoding="utf-8"))
+    imported: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            imported.add(node.module or "")
+        elif isinstance(node, ast.Import):
+            imported.update(alias.name for alias in node.names)
+    assert imported == {"__future__", "re", "dataclasses", "typing", "bot.answering.errors"}

@@ -6,10 +6,11 @@ import itertools
 
 from support.paths import DOCUMENTS, SEED_NAME
 
-from index.chunking import Chunk, chunk_document, deduplicate, split_sentences
+from index.chunking import Chunk, chunk_document, deduplicate
 from index.documents import Document, Page, Section, clean_text
 from index.loading import title_from_first_line
 from index.settings import ChunkerSettings
+from index.text import split_sentences
 
 
 def _doc(text: str, source: str = "doc.txt", pages: tuple[Page, ...] = ()) -> Document:

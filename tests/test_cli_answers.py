@@ -15,7 +15,7 @@ from support.answers import AKIMS_PHRASE, AKIMS_SENTENCE, AKIMS_TITLE, akims
 from support.paths import DOCUMENTS, ROOT, SEED_NAME, shared_path
 
 import bot.cli.commands
-from bot.answering.answer import NOT_FOUND_TEXT, Answer
+from bot.answering.answers import NOT_FOUND_TEXT, Answer
 from bot.answering.engine import Engine
 from bot.cli.chat import chat
 from bot.cli.main import main
@@ -159,7 +159,7 @@ def test_eval_prints_figures_and_a_floor_above_them_fails(
 def test_eval_floors_guard_against_regressions(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The figures reached when the threshold was set (see bot/answer.py); CI fails below."""
+    """The figures reached when the threshold was set (``DEFAULT_MIN_SCORE``); CI fails below."""
     evals = ROOT / "tests" / "evals"
     floors = [
         (shared_path("evals", "seed_dev.jsonl"), ["--min-hit", "1", "--min-mrr", "1",

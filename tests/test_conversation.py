@@ -185,3 +185,24 @@ def test_answers_encode_only_the_question(
         engine.ask(question, conversation_id="t")
     # Sentence vectors were stored at build time: each answer encodes only its question.
     assert fake_embedder.texts_encoded == before + 2
+
+
+def test_the_composer_is_built_once_per_loaded_index(
+    docs_dir: Path,
+    tmp_path: Path,
+    fake_embedder: FakeEmbedder,
+) -> None:
+    from support.paths import DOCUMENTS, SEED_NAME
+
+    (docs_dir / SEED_NAME).write_text((DOCUMENTS / SEED_NAME).read_text(encoding="utf-8"))
+    settings = Settings(documents_dir=docs_dir, index_dir=tmp_path / "index", _env_file=None)
+    engine = Engine(settings, embedder=fake_embedder)
+    engine.reindex()
+    first = engine.index()
+    composer = engine.composer(first)
+    engine.ask("who manages regional commissions?")
+    assert engine.composer(engine.index()) is composer
+    assert composer.chooser.stats is first.stats  # the index's statistics, built once
+    engine.reindex(full=True)  # a new build is swapped in: the next question gets a new one
+    assert engine.index() is not first
+    assert engine.composer(engine.index()) is not composer

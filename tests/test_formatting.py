@@ -18,7 +18,7 @@ from support.answers import (
 )
 from support.telegram_html import telegram_html_problems
 
-from bot.answering.answer import Answer, Citation, ShortAnswer
+from bot.answering.answers import Answer, Citation, ShortAnswer
 from bot.answering.titles import distinct_title
 from bot.telegram.formatting import (
     MAX_MESSAGE,

@@ -17,7 +17,7 @@ from support.fakes import FakeEmbedder
 from support.paths import DOCUMENTS, SEED_NAME
 from support.telegram_html import telegram_html_problems
 
-from bot.answering.answer import Answer, Citation, ShortAnswer
+from bot.answering.answers import Answer, Citation, ShortAnswer
 from bot.answering.generation import CheckedAnswer, Generator, generation_of
 from bot.answering.generation.client import ChatClient, ServerConfig, completions_url
 from bot.answering.generation.errors import GenerationError
@@ -26,8 +26,9 @@ from bot.answering.generation.prompt import messages
 from bot.answering.generation.verify import split_reply, support_of
 from bot.cli.render import answer_json, answer_text
 from bot.telegram.formatting import format_answer
-from index.chunking import Chunk, split_sentences
+from index.chunking import Chunk
 from index.retriever import Hit
+from index.text import split_sentences
 
 KEY = "sk-test-5ecret-K3y-never-shown"
 TIMEOUT = 1.0

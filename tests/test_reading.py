@@ -12,7 +12,7 @@ import pytest
 from support.answers import akims
 from support.paths import read_jsonl, shared_path
 
-from bot.answering.answer import check
+from bot.answering.answers import check
 from bot.answering.asking import kind_of
 from bot.answering.engine import Engine
 from bot.answering.errors import AnswerCheckError

@@ -11,9 +11,11 @@ from support.fakes import FakeEmbedder
 
 from index import build
 from index.chunking import Chunk
-from index.rerank import Candidate, Question, Sources, UnitTerms, best_unit, rerank
+from index.rerank import Candidate, Question, UnitTerms, best_unit, rerank
 from index.retriever import Index
-from index.sparse import SparseIndex, terms_by_span, tokenize
+from index.sparse import SparseIndex
+from index.statistics import Sources
+from index.text import terms_by_span, tokenize
 
 
 def chunk(source: str, *sentences: str) -> Chunk:

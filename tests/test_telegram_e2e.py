@@ -38,7 +38,7 @@ from support.fakebotapi import ErrorReply, FakeBotAPI, fail_calls
 from support.paths import DOCUMENTS, SEED_NAME, read_jsonl, shared_path
 from support.processes import SERVE, serve_env
 
-from bot.answering.answer import Answer, Citation
+from bot.answering.answers import Answer, Citation
 from bot.answering.engine import Engine
 from bot.settings import Settings
 from bot.telegram.replies import FAILED, FORGOTTEN, NOT_ADMIN, REFUSED

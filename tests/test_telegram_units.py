@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from support.fakebotapi import Delay, ErrorReply, FakeBotAPI, Reset, fail_calls
 
-from bot.answering.answer import Answer, Citation
+from bot.answering.answers import Answer, Citation
 from bot.settings import Settings
 from bot.telegram.access import Access, RateLimit
 from bot.telegram.app import file_url

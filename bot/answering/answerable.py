@@ -11,18 +11,14 @@ probability is compared with its threshold, chosen by cross-validation grouped b
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from bot.answering.answer import Choice
 from bot.answering.asking import Asked
+from bot.answering.choosing import Choice
 from bot.answering.linear import WEIGHTS, LinearModel
 from bot.answering.phrase import Phrase
-from index.sparse import tokenize
-
-_NEGATION = re.compile(r"\b(not|never|no|none|nor|without)\b|n't\b", re.IGNORECASE)
-_NUMBER = re.compile(r"\d[\d,.]*")
+from index.text import negated, numbers, tokenize
 
 
 @lru_cache(maxsize=1)
@@ -48,7 +44,7 @@ def passage_features(question: Asked, choice: Choice) -> dict[str, float]:
         "margin": choice.score - second,
         "names_missing": _names_missing(question.names, passage),
         "numbers_missing": _numbers_missing(question.text, passage),
-        "negation": 1.0 if _NEGATION.search(question.text) else 0.0,
+        "negation": 1.0 if negated(question.text) else 0.0,
         f"kind={question.kind}": 1.0,
         "terms": min(len(question.lemmas), 12) / 12,
     }
@@ -67,4 +63,4 @@ def _names_missing(names: Sequence[str], passage: str) -> float:
 
 
 def _numbers_missing(question: str, passage: str) -> float:
-    return float(any(n.strip(".,") not in passage for n in _NUMBER.findall(question)))
+    return float(any(n not in passage for n in numbers(question)))

@@ -1,5 +1,6 @@
 """What a question asks for: its kind ("who", "when", "how many", ...), the noun it names
-after its question word ("what *city*", "how many *people*") and its content lemmas.
+after its question word ("what *city*", "how many *people*") and its content lemmas; and
+whether it asks for a number or a name (composition prefers a sentence that has one).
 
 The kind decides whether a phrase can answer at all ("why" and "how" questions and yes/no
 questions are answered with sentences) and, in the phrase model, which kinds of phrase fit."""
@@ -41,6 +42,11 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^(is|are|was|were|do|does|did|can|could|has|have|had|will|would|should)\b", "yesno"),
     )
 )
+_ASKS_FOR_NUMBER = re.compile(
+    r"\b(how (many|much|old|long|far|often|big|large)|what (year|number|percentage|share))\b",
+    re.IGNORECASE,
+)
+_ASKS_FOR_NAME = re.compile(r"\b(name[sd]?|called|titled?)\b", re.IGNORECASE)
 _STOP_POS = frozenset({"DET", "ADP", "AUX", "PRON", "CCONJ", "SCONJ", "PART", "PUNCT", "SPACE"})
 _WH = frozenset("what which who whom whose when where why how".split())
 
@@ -62,6 +68,16 @@ def kind_of(question: str) -> str:
         if m and (best is None or (m.start(), order) < best[:2]):
             best = (m.start(), order, kind)
     return best[2] if best else "other"
+
+
+def asks_for_number(question: str) -> bool:
+    """True for "how many/much/old/long/...", "what year/number/percentage/share" anywhere."""
+    return _ASKS_FOR_NUMBER.search(question) is not None
+
+
+def asks_for_name(question: str) -> bool:
+    """True when the question asks what something is named, called or titled."""
+    return _ASKS_FOR_NAME.search(question) is not None
 
 
 def asked(question: str) -> Asked:

@@ -13,7 +13,6 @@ sentence again).
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections import OrderedDict, deque
@@ -21,15 +20,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from index.sparse import tokenize
-from index.units import WORD
+from index.text import WORD, split_sentences, tokenize
+from index.text import names as names_in
 
 _FOLLOW_UP_OPENERS = ("and ", "but ", "also ", "what about ", "how about ", "so ", "then ", "or ")
 _REFERRING = frozenset(
     "it its they them their theirs these those this that he him his she her hers there such"
     " same".split()
 )
-_SENTENCE_END = re.compile(r"[.!?][\"”’)]*\s*$")
 _FOLLOW_UP_TERMS = 2  # a question with at most this many content terms is a follow-up
 _QUESTION_WORDS = frozenset(
     "who whom whose what which when where why how many much does do did is are was were will"
@@ -146,24 +144,16 @@ def key_words(text: str, limit: int = _KEY_WORDS) -> list[str]:
 
 
 def names(text: str, limit: int = _NAMES) -> list[str]:
-    """Capitalised words that do not start a sentence: the entities an answer talks about."""
-    out: list[str] = []
-    for m in WORD.finditer(text):
-        word = m.group(0).strip("'’")
-        if not word[:1].isupper() or word in out:
-            continue
-        if not text[: m.start()].strip() or _SENTENCE_END.search(text, 0, m.start()):
-            continue
-        out.append(word)
-        if len(out) >= limit:
-            break
-    return out
+    """The first ``limit`` distinct names of a sentence (``index.text.names``): the entities an
+    answer talks about."""
+    return list(dict.fromkeys(names_in(text)))[:limit]
 
 
 def last_sentence(text: str) -> str:
-    """The last sentence of a cited unit: the one that answered."""
-    parts = re.split(r"(?<=[.!?])\s+(?=[\"“(]?[A-Z])", text.strip())
-    return parts[-1] if parts else text
+    """The last sentence of a cited unit (``index.text.split_sentences``): the one that
+    answered."""
+    spans = split_sentences(text)
+    return text[spans[-1][0] : spans[-1][1]] if spans else text
 
 
 def resolve(question: str, history: Sequence[Turn]) -> Resolution:

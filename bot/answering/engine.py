@@ -10,8 +10,9 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
-from bot.answering.answer import Answer, VectorCache, compose, stats_of
+from bot.answering.answers import Answer
 from bot.answering.batching import QuestionBatcher
+from bot.answering.composer import Composer
 from bot.answering.conversation import ConversationStore, MemoryConversationStore, Turn, resolve
 from bot.answering.generation import Generator
 from bot.answering.reading import Reader
@@ -21,6 +22,7 @@ from index.errors import DocbotError
 from index.report import BuildReport, Progress, no_progress
 from index.retriever import Hit, Index
 from index.store import Store, open_store
+from index.vector_cache import VectorCache
 
 logger = logging.getLogger("docbot.engine")
 
@@ -39,6 +41,7 @@ class Engine:
             turns=settings.conversation_turns, max_age=settings.conversation_minutes * 60
         )
         self._vectors = VectorCache()
+        self._composer: tuple[Index, Composer] | None = None  # the loaded index's
         self.reader = Reader(settings.answer_threshold)
         self._questions: QuestionBatcher | None = None
         self._embedder = embedder
@@ -152,6 +155,16 @@ class Engine:
     def search(self, queries: Sequence[str], k: int | None = None) -> list[list[Hit]]:
         return self.index().search(queries, k or self.settings.top_k)
 
+    def composer(self, index: Index) -> Composer:
+        """What composes answers from ``index``, built once per loaded index."""
+        built = self._composer
+        if built is None or built[0] is not index:
+            composer = Composer.for_index(
+                index, self._vectors, self.settings.min_answer_score, self.reader
+            )
+            built = self._composer = (index, composer)
+        return built[1]
+
     def ask(
         self, question: str, conversation_id: str | None = None, k: int | None = None
     ) -> Answer:
@@ -165,19 +178,8 @@ class Engine:
         resolution = resolve(question, history)
         query = self.question_batcher(index.embedder).encode(resolution.text)[None, :]
         hits = index.search_encoded([resolution.text], query, k or self.settings.top_k)[0]
-        answer = compose(
-            question,
-            resolution.text,
-            hits,
-            query[0],
-            index.embedder,
-            stats_of(index),
-            min_score=self.settings.min_answer_score,
-            avoid=resolution.avoid,
-            cache=self._vectors,
-            stored=index.unit_vectors,
-            read=self.reader,
-        )
+        composer = self.composer(index)
+        answer = composer.compose(question, resolution.text, hits, query[0], resolution.avoid)
         if conversation_id:
             cited = tuple(c.cited for c in answer.citations)
             turn = Turn(

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.answering.answer import Answer
+from bot.answering.answers import Answer
 from bot.answering.engine import Engine
 from bot.answering.errors import EvalFileError
 from bot.answering.matching import exact_match

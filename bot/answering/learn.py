@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 
 from bot.answering import answerable, phrase
-from bot.answering.answer import DEFAULT_MIN_SCORE, choose, stats_of
 from bot.answering.asking import NO_PHRASE, Asked, asked
+from bot.answering.composer import Composer
 from bot.answering.evaluate import Case, read_cases
 from bot.answering.language import parse
 from bot.answering.linear import WEIGHTS, LinearModel
@@ -80,7 +80,7 @@ def ask_all(
 ) -> list[Record]:
     """Every question through retrieval and composition (threshold floor as the bot's); each
     record is grouped by ``group``, or by its case's source file when None."""
-    stats = stats_of(index)
+    chooser = Composer.for_index(index).chooser  # the bot's threshold floor
     questions = [c.question for c in cases]
     vectors = embedder.encode(questions)
     hits_all = index.search_encoded(questions, vectors, TOP_K)
@@ -88,9 +88,7 @@ def ask_all(
     for case, vector, hits in zip(cases, vectors, hits_all, strict=True):
         q = case.question
         record = Record(group or case.source or "", asked(q), case.expect)
-        choice = choose(
-            q, q, hits, vector, embedder, stats, DEFAULT_MIN_SCORE, stored=index.unit_vectors
-        )
+        choice = chooser.choose(q, q, hits, vector)
         if choice.chosen:
             record.cited = choice.chosen[0].cited_text
             record.base = answerable.passage_features(record.question, choice)

@@ -1,13 +1,13 @@
 """The learned readers together: for the unit composition chose, the phrase that answers
 (``bot.answering.phrase``) and whether the passage answers at all
-(``bot.answering.answerable``). An engine holds one :class:`Reader` and passes it to
-``compose`` as its ``read``."""
+(``bot.answering.answerable``). An engine holds one :class:`Reader` and gives it to
+each ``Composer`` as its ``read``."""
 
 from __future__ import annotations
 
 from bot.answering import answerable, phrase
-from bot.answering.answer import Choice, Reading
 from bot.answering.asking import asked
+from bot.answering.choosing import Choice, Reading
 from bot.answering.language import pipeline
 
 

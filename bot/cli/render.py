@@ -9,7 +9,7 @@ import textwrap
 from collections.abc import Callable, Iterator
 from typing import TextIO
 
-from bot.answering.answer import Answer
+from bot.answering.answers import Answer
 from bot.answering.evaluate import Figures, label
 from bot.answering.generation import generation_of
 from bot.answering.titles import distinct_title

@@ -12,7 +12,7 @@ import time
 from collections import OrderedDict
 from pathlib import Path
 
-from bot.answering.answer import Answer
+from bot.answering.answers import Answer
 
 VOTES = {"up": "up", "down": "down"}
 

@@ -12,7 +12,7 @@ import html
 import re
 from dataclasses import dataclass
 
-from bot.answering.answer import Answer, Citation, ShortAnswer
+from bot.answering.answers import Answer, Citation, ShortAnswer
 from bot.answering.titles import distinct_title
 
 MAX_MESSAGE = 4096

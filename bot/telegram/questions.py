@@ -11,7 +11,7 @@ from telegram import Message, MessageEntity, Update
 from telegram.constants import ChatType
 from telegram.ext import filters
 
-from bot.answering.answer import Answer
+from bot.answering.answers import Answer
 from bot.telegram.buttons import keyboard
 from bot.telegram.context import DocbotContext
 from bot.telegram.formatting import format_answer, split_html

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from telegram import Update
 
-from bot.answering.answer import Answer
+from bot.answering.answers import Answer
 from bot.answering.conversation import ConversationStore
 from bot.settings import Settings
 from bot.telegram.access import Access, RateLimit

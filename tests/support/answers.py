@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.answering.answer import Answer, Citation, ShortAnswer
+from bot.answering.answers import Answer, Citation, ShortAnswer
 
 AKIMS_QUOTE = (
     "The Central Communications Service explains that new legislative amendments for countering "

@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from bot.answering.answer import Answer
+from bot.answering.answers import Answer
 from bot.answering.engine import Engine
 from bot.settings import Settings
 from bot.telegram.app import run_bot

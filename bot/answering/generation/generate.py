@@ -9,7 +9,9 @@ import logging
 import time
 from collections.abc import Sequence
 
-from bot.answering.answer import Answer, Citation, Unit, quote
+from bot.answering.answers import Answer, Citation
+from bot.answering.choosing import Unit
+from bot.answering.citing import quote
 from bot.answering.generation.client import ChatClient, ServerConfig
 from bot.answering.generation.errors import GenerationError
 from bot.answering.generation.generated import CheckedAnswer, check_generated, checked

@@ -4,14 +4,11 @@ plus whether its text is the model's (verified) sentences and which sentences we
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass
 
-from bot.answering.answer import Answer
+from bot.answering.answers import MARKER, Answer
 from bot.answering.errors import AnswerCheckError
 from bot.answering.generation.verify import Dropped
-
-_MARKER = re.compile(r"\[(\d+)\]")
 
 
 @dataclass(frozen=True)
@@ -51,12 +48,11 @@ def check_generated(answer: Answer) -> None:
     numbers = [c.n for c in answer.citations]
     if not answer.found or numbers != list(range(1, len(numbers) + 1)) or not numbers:
         raise AnswerCheckError(answer.question, "generated citations are not numbered 1..m")
-    cited = {int(n) for n in _MARKER.findall(answer.text)}
+    cited = {int(n) for n in MARKER.findall(answer.text)}
     if cited != set(numbers):
         raise AnswerCheckError(answer.question, "a marker and the listed citations disagree")
     for c in answer.citations:
-        a, b = c.highlight
-        if not (0 <= a < b <= len(c.quote)):
+        if not c.highlight_inside:
             raise AnswerCheckError(answer.question, f"citation {c.n} highlights outside its quote")
     if answer.short is not None:
         raise AnswerCheckError(answer.question, "a generated answer carries a short answer")

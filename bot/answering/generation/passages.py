@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from index.chunking import split_sentences
 from index.retriever import Hit
-from index.units import sentence_spans
+from index.text import sentence_spans, split_sentences
 
 
 @dataclass(frozen=True)

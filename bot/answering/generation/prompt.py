@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.answering.answer import Answer
+from bot.answering.answers import Answer
 from bot.answering.generation.client import Message
 from bot.answering.generation.passages import Passage
 

@@ -23,10 +23,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot.answering.answers import MARKER_LIST
 from bot.answering.generation.passages import Passage
-from index.chunking import split_sentences
-from index.sparse import tokenize
-from index.units import WORD
+from index.text import WORD, names, negated, numbers, split_sentences, tokenize
 
 # Calibrated (benchmarks/RESULTS.md, "Generative answers: sentence verification (issue 16)").
 LEXICAL_WEIGHT = 1.0
@@ -34,15 +33,11 @@ THRESHOLD = 0.87
 
 Encode = Callable[[Sequence[str]], np.ndarray]  # texts -> L2-normalised rows
 
-_MARKERS = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
-_MARKER_RUN = re.compile(r"(?:\s*\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\])+")
+_MARKERS = re.compile(MARKER_LIST)
+_MARKER_RUN = re.compile(rf"(?:\s*{MARKER_LIST})+")
 # markers written after the full stop ("... Akims.[1]") move before it, so sentences split
-_AFTER_STOP = re.compile(r"([.!?…])((?:\s*\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\])+)")
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_AFTER_STOP = re.compile(rf"([.!?…])((?:\s*{MARKER_LIST})+)")
 _POSSESSIVE = re.compile(r"['’]s$")
-NEGATIONS = frozenset(
-    "not n't no never without nothing none neither nor cannot failed fail fails unable".split()
-)
 
 
 @dataclass(frozen=True)
@@ -124,15 +119,15 @@ def _drafted(sentence: str) -> Drafted:
 
 def numbers_of(text: str) -> set[str]:
     """The numbers written in ``text``, as written and without thousands separators."""
-    found = set(_NUMBER.findall(text))
+    found = set(numbers(text))
     return found | {n.replace(",", "") for n in found}
 
 
 def names_of(sentence: str) -> list[str]:
     """Capitalised words after the first ("Akims", "Tengrinews", "FBI"), and the first when
     spaCy tags it a proper noun ("Reuters reported ..."); possessives cut."""
+    later = names(sentence)
     words = WORD.findall(sentence)
-    later = [w for w in words[1:] if w[:1].isupper() and w != "I" and not w[:1].isdigit()]
     if words and words[0][:1].isupper() and _proper_noun_first(sentence):
         later.insert(0, words[0])
     return [_POSSESSIVE.sub("", w.strip("'’-")) for w in later]
@@ -143,10 +138,6 @@ def _proper_noun_first(sentence: str) -> bool:
 
     doc = parse(sentence)
     return len(doc) > 0 and doc[0].pos_ == "PROPN"
-
-
-def negated(text: str) -> bool:
-    return any(w in NEGATIONS or w.endswith("n't") for w in WORD.findall(text.lower()))
 
 
 def _polarity(sentence: str, cited_text: str, closest: str) -> str:
@@ -174,9 +165,9 @@ def support_of(sentence: str, cited: Sequence[Passage], encode: Encode) -> Suppo
     stems = set(tokenize(sentence))
     lexical = len(stems & set(tokenize(text))) / len(stems) if stems else 0.0
     written = numbers_of(text)
-    numbers = sorted(n for n in set(_NUMBER.findall(sentence)) if not numbers_of(n) & written)
+    missing = sorted(n for n in set(numbers(sentence)) if not numbers_of(n) & written)
     words = _word_set(text)
-    names = [n for n in names_of(sentence) if not _named_in(n, words)]
+    missing_names = [n for n in names_of(sentence) if not _named_in(n, words)]
     windows, texts = _windows(cited)
     vectors = encode([sentence, *texts])
     cosines = vectors[1:] @ vectors[0] if texts else np.zeros(0)
@@ -186,8 +177,8 @@ def support_of(sentence: str, cited: Sequence[Passage], encode: Encode) -> Suppo
     return Support(
         lexical,
         semantic,
-        tuple(numbers),
-        tuple(dict.fromkeys(names)),
+        tuple(missing),
+        tuple(dict.fromkeys(missing_names)),
         _best_per_passage(windows, cosines),
         _polarity(sentence, text, closest),
     )

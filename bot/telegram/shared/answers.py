@@ -9,7 +9,7 @@ import json
 import secrets
 from typing import Any
 
-from bot.answering.answer import Answer
+from bot.answering.answers import Answer
 from bot.telegram.shared.db import SharedDb
 
 KEEP = 2000  # answers held per bot, as in bot.telegram.feedback.RecentAnswers

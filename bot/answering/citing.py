@@ -1,0 +1,107 @@
+"""Writing the answer for what was chosen: each unit quoted as a citation (whole sentences around
+it) and followed by its ``[n]``, the short answer placed in the first quote, or "not in the
+documents" with the closest passages as related. Every answer passes :func:`check`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from bot.answering.answers import NOT_FOUND_TEXT, Answer, Citation, ShortAnswer, check, normalize
+from index.text import sentence_spans
+
+if TYPE_CHECKING:
+    from bot.answering.choosing import Reading, Unit
+    from index.retriever import Hit
+
+QUOTE_CHARS = 500  # a quote grows by whole sentences around the cited text up to this length
+RELATED = 3  # closest passages offered when nothing answers
+
+
+def cite(
+    question: str,
+    resolved: str,
+    units: Sequence[Unit],
+    score: float,
+    reading: Reading | None = None,
+) -> Answer:
+    """The answer quoting ``units`` (best first), each followed by its marker."""
+    citations = [quote(unit, n) for n, unit in enumerate(units, start=1)]
+    answer = Answer(
+        question=question,
+        resolved=resolved,
+        text=" ".join(f"{normalize(c.cited)} [{c.n}]" for c in citations),
+        found=True,
+        citations=tuple(citations),
+        score=round(score, 4),
+        short=short_answer(citations[0], reading),
+        confidence=None if reading is None else round(reading.confidence, 4),
+    )
+    check(answer)
+    return answer
+
+
+def short_answer(citation: Citation, reading: Reading | None) -> ShortAnswer | None:
+    """The reading's phrase placed in citation's quote (its offsets are into the cited text)."""
+    if reading is None or reading.phrase is None:
+        return None
+    start, end, probability = reading.phrase
+    a = citation.highlight[0]
+    text = citation.quote[a + start : a + end]
+    return ShortAnswer(text, citation.n, a + start, a + end, round(probability, 4))
+
+
+def quote(unit: Unit, n: int) -> Citation:
+    """Citation ``n``: whole sentences around the unit, up to ``QUOTE_CHARS``."""
+    chunk = unit.hit.chunk
+    spans = sentence_spans(chunk)
+    lo, hi = unit.first, unit.end
+    start, end = spans[lo][0], spans[hi][1]
+    grew = True
+    while grew:
+        grew = False
+        if lo > 0 and spans[hi][1] - spans[lo - 1][0] <= QUOTE_CHARS:
+            lo -= 1
+            grew = True
+        if hi + 1 < len(spans) and spans[hi + 1][1] - spans[lo][0] <= QUOTE_CHARS:
+            hi += 1
+            grew = True
+    q0 = spans[lo][0]
+    return Citation(
+        n=n,
+        source=chunk.source,
+        location=chunk.location(unit.last),
+        quote=chunk.text[q0 : spans[hi][1]],
+        highlight=(start - q0, end - q0),
+        score=round(unit.score, 4),
+        chunk_id=chunk.id,
+        title=chunk.title,
+    )
+
+
+def not_found(
+    question: str,
+    resolved: str,
+    hits: Sequence[Hit],
+    score: float = 0.0,
+    confidence: float | None = None,
+) -> Answer:
+    """The documents do not answer: cite nothing, offer the closest passages as related."""
+    related: list[str] = []
+    for hit in hits:
+        where = ", ".join(p for p in (hit.chunk.source, hit.chunk.location()) if p)
+        if where not in related:
+            related.append(where)
+        if len(related) >= RELATED:
+            break
+    answer = Answer(
+        question=question,
+        resolved=resolved,
+        text=NOT_FOUND_TEXT,
+        found=False,
+        related=tuple(related),
+        score=round(score, 4),
+        confidence=None if confidence is None else round(confidence, 4),
+    )
+    check(answer)
+    return answer

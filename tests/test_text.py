@@ -1,0 +1,53 @@
+"""The shared text rules (``index.text``) and the answer markers: one rule each, as retrieval,
+composition, conversations and verification read them."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.answering.answers import MARKER, MARKER_LIST
+from index.text import ends_sentence, names, numbers, split_sentences, tokenize
+
+
+def test_names_are_capitalised_words_after_the_first() -> None:
+    assert names("What did Alicia Keys sing at the FBI's party in Kazakhstan?") == [
+        "Alicia",
+        "Keys",
+        "FBI's",
+        "Kazakhstan",
+    ]
+    assert names("Kazakhstan is big") == []  # the first word opens the sentence
+    assert names("Then I said 'Akims' twice, Akims") == ["Akims"]  # "I" is no name
+    assert names("the oblast Akims’ powers") == ["Akims"]  # apostrophes at the edges cut
+
+
+def test_numbers_are_read_as_written() -> None:
+    assert numbers("In 2011, 1,200 people paid 3.5 tenge each.") == ["2011", "1,200", "3.5"]
+    assert numbers("no digits here") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "final"),
+    [("A sentence.", True), ('He said "yes!"', True), ("Wait…  ", True), ("A heading", False)],
+)
+def test_a_sentence_ends_with_final_punctuation(text: str, final: bool) -> None:
+    assert ends_sentence(text) is final
+
+
+def test_terms_are_stemmed_words_without_stop_words() -> None:
+    assert tokenize("The councils approved budgets") == ["council", "approv", "budget"]
+
+
+def test_sentences_do_not_end_at_an_abbreviation() -> None:
+    text = "Mr. Costa lost. The U.S. Army won."
+    assert [text[a:b] for a, b in split_sentences(text)] == [
+        "Mr. Costa lost.",
+        "The U.S. Army won.",
+    ]
+
+
+def test_answer_markers_and_a_models_marker_lists() -> None:
+    assert MARKER.findall("One [1] two [2] [x] [ 3 ]") == ["1", "2"]
+    assert re.findall(MARKER_LIST, "a [1, 2] b [ 3 ] c [4;5]") == ["1, 2", "3", "4;5"]
