@@ -1,5 +1,5 @@
 """The documents that describe the code stay in step with it: CONTRIBUTING.md's Layout names
-every package folder and module of bot/ and index/, and nothing that does not exist."""
+every package folder and module of bot/, index/ and training/, and nothing that does not exist."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 
 from support.paths import ROOT
 
-PACKAGES = ("bot", "index")
+PACKAGES = ("bot", "index", "training")
 LAYOUT_LINE = re.compile(r"^- `([^`]+)`: \S", flags=re.M)
 
 

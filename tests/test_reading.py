@@ -62,7 +62,7 @@ def test_the_shipped_weights_load_and_round_trip(tmp_path: Path) -> None:
 def test_a_damaged_weights_file_says_how_to_rebuild_it(tmp_path: Path) -> None:
     bad = tmp_path / "phrase.json"
     bad.write_text(json.dumps({"name": "phrase"}), encoding="utf-8")
-    with pytest.raises(ModelFileError, match=r"python -m bot\.answering\.learn"):
+    with pytest.raises(ModelFileError, match=r"python -m training\.learn"):
         LinearModel.load(bad)
 
 
@@ -142,10 +142,10 @@ def test_squad_subset_short_answers_and_refusals_hold_their_floors(
 
 @pytest.mark.model
 def test_the_training_command_reproduces_the_shipped_weights(tmp_path: Path) -> None:
-    """python -m bot.answering.learn over ../shared writes the committed models: the same
+    """python -m training.learn over ../shared writes the committed models: the same
     features and thresholds, and weights equal to their 6 written decimals here (a tolerance
     of 1e-4 allows another BLAS or solver build its last bits)."""
-    from bot.answering.learn import main
+    from training.learn import main
 
     shared = shared_path("evals").parent
     assert main(["--shared", str(shared), "--out", str(tmp_path), "--threads", "2"]) == 0

@@ -1,5 +1,5 @@
 """Whether the chosen passage answers the question at all ("not in the documents" otherwise):
-a learned linear model (``weights/answerable.json``, trained by ``bot.answering.learn``) over
+a learned linear model (``weights/answerable.json``, trained by ``training.learn``) over
 what retrieval and composition saw.
 
 Features: the best unit's margin over the next one; names and numbers of the question missing

@@ -1,6 +1,6 @@
 """A learned linear model read from a small versioned JSON file: named features, weights, a
 bias and the decision threshold chosen with it. Scoring needs only this module; fitting is in
-``bot.answering.learn`` (``python -m bot.answering.learn``), which writes the files."""
+``training.learn`` (``python -m training.learn``), which writes the files."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ class ModelFileError(DocbotError):
     def __init__(self, path: Path, reason: str) -> None:
         super().__init__(
             f"Cannot read the learned weights {path} ({reason}): reinstall docbot, or rebuild "
-            "them with: python -m bot.answering.learn"
+            "them in a docbot checkout with: python -m training.learn"
         )
 
 

@@ -1,6 +1,6 @@
 """The short answer: the phrase of a cited sentence that answers the question ("oblast Akims
 (Governors)"), chosen among spaCy's named entities, noun chunks and small dependency subtrees
-by a learned linear model (``weights/phrase.json``, trained by ``bot.answering.learn``).
+by a learned linear model (``weights/phrase.json``, trained by ``training.learn``).
 
 Every candidate is a span of the cited text itself, so the short answer is quoted verbatim.
 Features: the question's kind against the span's entity type or shape, how near the span sits

@@ -12,7 +12,7 @@ that the passage sentence most like it says, and its support reaches ``THRESHOLD
 cited passages; ``semantic`` the best cosine of the sentence to a cited passage's sentences (or
 two neighbouring sentences together), with the engine's own embedding model. The weight and the
 threshold were calibrated on ``tests/evals/support_sentences.jsonl``
-(``python -m bot.answering.generation.calibrate``; benchmarks/RESULTS.md, issue 16).
+(``python -m training.calibrate``; benchmarks/RESULTS.md, issue 16).
 """
 
 from __future__ import annotations

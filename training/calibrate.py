@@ -1,4 +1,4 @@
-"""Calibrate sentence verification: ``python -m bot.answering.generation.calibrate``.
+"""Calibrate sentence verification: ``python -m training.calibrate``.
 
 Reads a set of sentences, each with the passage(s) it cites and whether they support it
 (``tests/evals/support_sentences.jsonl``), scores every sentence with the bundled embedding
@@ -172,7 +172,7 @@ def dumped(row: Scored) -> dict[str, object]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.answering.generation.calibrate")
+    parser = argparse.ArgumentParser(prog="python -m training.calibrate")
     parser.add_argument("--file", default="tests/evals/support_sentences.jsonl")
     parser.add_argument("--dump", help="write each sentence's scores to this JSON-lines file")
     args = parser.parse_args(argv)

@@ -4,7 +4,7 @@
 - ``weights/answerable.json``: whether the chosen passage answers at all, with its threshold
   (``bot.answering.answerable``).
 
-    python -m bot.answering.learn [--shared ../shared] [--out bot/answering/weights]
+    python -m training.learn [--shared ../shared] [--out bot/answering/weights]
 
 Data: SQuAD 2.0 questions over six Wikipedia articles (``evals/squad2_dev6.jsonl``, half of
 them unanswerable) asked through the real pipeline (index, retrieval, composition), plus the
@@ -40,7 +40,7 @@ from index.retriever import Index
 
 SEED_GROUP = "seed"
 SEED_SETS = ("seed_dev.jsonl", "offtopic_dev.jsonl")  # in ../shared/evals
-_OWN = Path(__file__).parents[2] / "tests" / "evals"  # the project's own questions on the seed
+_OWN = Path(__file__).parents[1] / "tests" / "evals"  # the project's own questions on the seed
 OWN_SETS = [_OWN / f for f in ("seed_more.jsonl", "seed_paraphrased.jsonl", "offtopic_more.jsonl")]
 C_PHRASE = 0.15
 C_ANSWERABLE = 1.0
@@ -278,7 +278,7 @@ def train(records: list[Record]) -> tuple[LinearModel, LinearModel, dict[str, An
     figures["per_article"] = {g: _article(records, probs, g, threshold) for g in groups(records)}
     about: dict[str, object] = {
         "trained_on": "squad2_dev6, seed_dev, offtopic_dev and tests/evals",
-        "command": "python -m bot.answering.learn",
+        "command": "python -m training.learn",
     }
     chooser = fit("phrase", *phrase_rows(records), c=C_PHRASE, about=about)
     judge = fit("answerable", *answerable_rows(records), c=C_ANSWERABLE, about=about)
@@ -293,9 +293,9 @@ def _article(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.answering.learn", description=__doc__)
-    parser.add_argument("--shared", type=Path, default=Path(__file__).parents[3] / "shared")
-    parser.add_argument("--documents", type=Path, default=Path(__file__).parents[2] / "documents")
+    parser = argparse.ArgumentParser(prog="python -m training.learn", description=__doc__)
+    parser.add_argument("--shared", type=Path, default=Path(__file__).parents[2] / "shared")
+    parser.add_argument("--documents", type=Path, default=Path(__file__).parents[1] / "documents")
     parser.add_argument("--out", type=Path, default=WEIGHTS)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
