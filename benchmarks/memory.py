@@ -44,7 +44,7 @@ class RandomEmbedder:
 def build_synthetic(work: Path, chunks: int) -> dict[str, Any]:
     """Write the synthetic documents and build their index with random vectors."""
     from benchmarks.corpus import synthetic_documents
-    from index.build import build
+    from index.builder import build
     from index.embedding import DEFAULT_MODEL
     from index.settings import IndexSettings
 

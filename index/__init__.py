@@ -9,15 +9,13 @@ module of the package (``index.errors``, ``index.settings``) loads no FAISS, num
 
 from __future__ import annotations
 
-import sys
-import types
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from index.lazy import names_from
 
 if TYPE_CHECKING:
-    from index.build import build
+    from index.builder import build
     from index.chunking import Chunk
     from index.embedding import (
         Embedder,
@@ -33,7 +31,7 @@ __getattr__ = names_from(
     __name__,
     {
         "BuildReport": "index.report",
-        "build": "index.build",
+        "build": "index.builder",
         "Chunk": "index.chunking",
         "ChunkerSettings": "index.settings",
         "Embedder": "index.embedding",
@@ -52,18 +50,6 @@ def load(root: Path, embedder: Embedder, settings: IndexSettings | None = None) 
 
     return Index.load(root, embedder, settings)
 
-
-class _Package(types.ModuleType):
-    """``index.build`` names a module and the verb in it; the package's attribute stays the
-    verb, as ``from index import build`` expects (the import system sets each submodule it
-    loads on its package, which would otherwise hide the verb behind the module)."""
-
-    def __setattr__(self, name: str, value: object) -> None:
-        if not (name == "build" and isinstance(value, types.ModuleType)):
-            super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
 
 __all__ = [
     "BuildReport",

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from index import disk
-from index.build import build
+from index.builder import build
 from index.embedding import Embedder
 from index.postgres.store import PgStore
 from index.report import BuildReport, Progress, no_progress

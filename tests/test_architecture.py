@@ -199,3 +199,19 @@ def test_errors_and_settings_load_no_model_library() -> None:
 @pytest.mark.subprocess
 def test_the_folder_store_needs_no_postgres_driver() -> None:
     assert _loaded(["index.store"], ("psycopg",)) == []
+
+
+def test_the_package_verbs_stay_the_functions() -> None:
+    """``from index import build, load`` gives the verbs, also once every module is loaded (a
+    submodule named like a verb would replace it on the package)."""
+    code = (
+        "import importlib, pkgutil, index\n"
+        "for m in pkgutil.walk_packages(index.__path__, 'index.'):\n"
+        "    if not m.name.startswith('index.postgres'):\n"
+        "        importlib.import_module(m.name)\n"
+        "from index import build, load\n"
+        "assert callable(build) and callable(load), (build, load)\n"
+        "assert build.__module__ == 'index.builder', build\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

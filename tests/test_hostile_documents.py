@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import pytest
 from support.fakes import FakeEmbedder
 from support.pdfgen import make_pdf
 
-from index import build, disk, load
+from index import build, builder, disk, load
 from index.errors import IndexWriteError
 from index.loading import Skipped, SourceFile, scan
 
@@ -71,8 +70,7 @@ def test_file_deleted_or_renamed_mid_build(
         (docs_dir / "moves.txt").rename(docs_dir / "moved.txt")
         return found
 
-    # `index.build` is the verb; the module of the same name is reached through importlib.
-    monkeypatch.setattr(importlib.import_module("index.build"), "scan", scan_then_disturb)
+    monkeypatch.setattr(builder, "scan", scan_then_disturb)
     report = build(docs_dir, tmp_path / "index", FakeEmbedder())
     skipped = {s.source: s.reason for s in report.skipped}
     assert skipped == {

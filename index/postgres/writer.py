@@ -22,7 +22,7 @@ import numpy as np
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from index.build import Assembled, assemble
+from index.builder import Assembled, assemble
 from index.embedding import Embedder
 from index.errors import IndexLockedError
 from index.postgres import schema
