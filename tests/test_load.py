@@ -16,6 +16,7 @@ from support.fakebotapi import FakeBotAPI, invalid_texts
 from support.telegram_html import telegram_html_problems
 
 from bot.answering.engine import Engine
+from bot.telegram.context import docbot_of
 from bot.telegram.delivery import KEEP_DONE
 
 pytestmark = pytest.mark.model
@@ -107,7 +108,7 @@ def test_200_chats_in_bursts(
                 api.messages.clear()
             gc.collect()
             rss.append(rss_mb())
-        docbot = running.app.bot_data["docbot"]
+        docbot = docbot_of(running.app.bot_data)
         journal = running.app.bot_data["journal"]
         state = {
             "conversations": len(engine.conversations),  # type: ignore[arg-type]
