@@ -10,8 +10,12 @@ from typing import Annotated, Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.answering.answers import DEFAULT_MIN_SCORE
 from index.settings import ChunkerSettings, IndexSettings, is_postgres_url
+
+# The "not in the documents" threshold on an answer's score: 0.2 sits between the far off-topic
+# maximum and the lowest must-answer score on the seed; how it was measured, and why big general
+# collections want 0.4-0.5: benchmarks/RESULTS.md, "Answer threshold".
+DEFAULT_MIN_SCORE = 0.2
 
 
 def _id_list(value: object) -> list[int]:

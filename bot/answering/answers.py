@@ -13,11 +13,6 @@ from bot.answering.errors import AnswerCheckError
 
 NOT_FOUND_TEXT = "The documents do not cover this question."
 
-# The "not in the documents" threshold on ``Answer.score``: 0.2 sits between the far off-topic
-# maximum and the lowest must-answer score on the seed; how it was measured, and why big general
-# collections want 0.4-0.5: benchmarks/RESULTS.md, "Answer threshold".
-DEFAULT_MIN_SCORE = 0.2
-
 # The markers that tie an answer's text to its citations: an answer writes "[n]"; a model's
 # reply may write "[1, 2]" or "[ 3 ]" (``bot.answering.generation.verify`` reads those).
 MARKER = re.compile(r"\[(\d+)\]")

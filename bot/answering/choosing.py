@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bot.answering.answers import DEFAULT_MIN_SCORE, normalize
+from bot.answering.answers import normalize
 from bot.answering.asking import asks_for_name, asks_for_number
+from bot.settings import DEFAULT_MIN_SCORE
 from index.text import WORD, ends_sentence, names, sentence_spans, tokenize
 from index.units import leans_on_previous, unit_bounds
 from index.vector_cache import VectorCache

@@ -34,9 +34,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.answering.answers import DEFAULT_MIN_SCORE, Answer
+from bot.answering.answers import Answer
 from bot.answering.choosing import Chooser, Read
 from bot.answering.citing import cite, not_found
+from bot.settings import DEFAULT_MIN_SCORE
 
 if TYPE_CHECKING:
     import numpy as np
