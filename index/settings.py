@@ -39,6 +39,14 @@ class IndexSettings:
     rerank_depth: int = 15
     rerank_cosine: float = 1.0  # weight of a unit's cosine in its score (index.rerank)
     rerank_overlap: float = 0.8  # weight of its share of the question's terms
+    # the top passages after that read again by a cross-encoder and ordered by its score
+    # (index.cross_encoder); 0: off. Off unless asked: the bot's settings turn it on
+    # (DOCBOT_CROSS_ENCODER_DEPTH, bot/settings.py), with the depth measured in
+    # benchmarks/RESULTS.md, "A cross-encoder reads the passages".
+    cross_encoder_depth: int = 0
+    cross_encoder_threads: int = 1  # onnxruntime intra-op threads (the bot's torch threads)
+    cross_encoder_length: int = 256  # tokens of a (question, passage) pair, the rest cut
+    cross_encoder_titles: bool = True  # the passage read after its document's title
     max_file_bytes: int = 20 * 1024 * 1024
     verify: str = "full"  # on load: "full" checks every file's checksum, "size" only sizes
 
