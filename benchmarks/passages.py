@@ -145,15 +145,20 @@ class Remembered:
         return np.array([self.known[question, p] for p in passages], dtype=np.float32)
 
 
-def settings_grid(args: argparse.Namespace) -> Iterator[tuple[int, float, float, int]]:
-    for cross in args.cross:
+Setting = tuple[int, float, float, int, float]  # re-rank depth, cosine, overlap; cross, weight
+
+
+def settings_grid(args: argparse.Namespace) -> Iterator[Setting]:
+    crosses = [(0, 1.0)] if 0 in args.cross else []
+    crosses += [(c, w) for c in args.cross if c for w in args.cross_weight]
+    for cross, weight in crosses:
         for depth in args.depth:
             if depth == 0:
-                yield 0, 0.0, 0.0, cross
+                yield 0, 0.0, 0.0, cross, weight
                 continue
             for cosine in args.cosine:
                 for overlap in args.overlap:
-                    yield depth, cosine, overlap, cross
+                    yield depth, cosine, overlap, cross, weight
 
 
 def cross_times(
@@ -217,18 +222,20 @@ def run(name: str, args: argparse.Namespace, embedder: Embedder) -> list[dict[st
     model = cross_encoder.load(args.threads, args.cross_length) if max(args.cross) else None
     reader = Remembered(model) if model is not None else None
     rows = []
-    for depth, cosine, overlap, cross in settings_grid(args):
+    for depth, cosine, overlap, cross, weight in settings_grid(args):
         index.settings = replace(
             base,
             rerank_depth=depth,
             rerank_cosine=cosine,
             rerank_overlap=overlap,
             cross_encoder_depth=cross,
+            cross_encoder_weight=weight,
         )
         index._cross_encoder = reader  # type: ignore[assignment]  # None when all are 0
         for qset, figures in evaluate(index, qvecs).items():
             row = {"collection": name, "set": qset, "depth": depth, "cosine": cosine}
-            row |= {"overlap": overlap, "cross": cross, "cross_length": args.cross_length}
+            row |= {"overlap": overlap, "cross": cross, "cross_weight": weight}
+            row |= {"cross_length": args.cross_length}
             row |= {"cross_titles": not args.cross_no_titles, **figures}
             if reader is not None:
                 row |= {"cross_pairs": reader.pairs, "cross_s": round(reader.seconds, 1)}
@@ -272,6 +279,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--timing", action="store_true", help="search p50, re-ranker off/on")
     parser.add_argument(
         "--cross", type=int, nargs="+", default=[0], help="cross-encoder depths (0: off)"
+    )
+    parser.add_argument(
+        "--cross-weight",
+        type=float,
+        nargs="+",
+        default=[1.0],
+        help="the cross-encoder's weight against the score so far (1: its order alone)",
     )
     parser.add_argument("--cross-length", type=int, default=cross_encoder.MAX_LENGTH)
     parser.add_argument(

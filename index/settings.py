@@ -45,8 +45,11 @@ class IndexSettings:
     # benchmarks/RESULTS.md, "A cross-encoder reads the passages".
     cross_encoder_depth: int = 0
     cross_encoder_threads: int = 1  # onnxruntime intra-op threads (the bot's torch threads)
-    cross_encoder_length: int = 256  # tokens of a (question, passage) pair, the rest cut
+    # tokens of a (question, passage) pair, the passage's end cut beyond: 120-word passages
+    # with their title and a question are ~150 tokens (at most ~230), so 256 cuts only outliers
+    cross_encoder_length: int = 256
     cross_encoder_titles: bool = True  # the passage read after its document's title
+    cross_encoder_weight: float = 1.0  # 1: its order alone; below: min-max blend with the score
     max_file_bytes: int = 20 * 1024 * 1024
     verify: str = "full"  # on load: "full" checks every file's checksum, "size" only sizes
 

@@ -156,3 +156,15 @@ def test_the_cross_encoder_orders_its_head_only_and_scores_fall_with_rank(
     assert [h.cross for h in after] == [4.0, 3.0, 2.0, 1.0, 0.0, None, None, None]
     assert reader.read == [[h.chunk.search_text(True) for h in before[:5]]]
     assert all(h.cross is None for h in before)
+
+
+def test_a_cross_encoder_without_weight_keeps_the_order(folder_index: Index) -> None:
+    queries = ["ships of the harbour of town 2"]
+    [before] = folder_index.search(queries, k=8)
+    folder_index._cross_encoder = Backwards()  # type: ignore[assignment]
+    folder_index.settings = replace(
+        folder_index.settings, cross_encoder_depth=5, cross_encoder_weight=0.0
+    )
+    [after] = folder_index.search(queries, k=8)
+    assert [h.row for h in after] == [h.row for h in before]
+    assert [h.cross for h in after[:5]] == [0.0, 1.0, 2.0, 3.0, 4.0]
