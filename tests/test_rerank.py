@@ -148,7 +148,9 @@ def test_the_cross_encoder_orders_its_head_only_and_scores_fall_with_rank(
     [before] = folder_index.search(queries, k=8)
     reader = Backwards()
     folder_index._cross_encoder = reader  # type: ignore[assignment]
-    folder_index.settings = replace(folder_index.settings, cross_encoder_depth=5)
+    folder_index.settings = replace(
+        folder_index.settings, cross_encoder_depth=5, cross_encoder_weight=1.0
+    )
     [after] = folder_index.search(queries, k=8)
     assert [h.row for h in after[:5]] == [h.row for h in reversed(before[:5])]
     assert [h.row for h in after[5:]] == [h.row for h in before[5:]]

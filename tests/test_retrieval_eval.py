@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from support.paths import ROOT, SEED_NAME, read_jsonl, shared_path
@@ -84,6 +85,23 @@ def test_squad_six_articles_answer_passage_in_top1_and_top3(squad_index: Index) 
     top1, top3 = _holds_in_top(squad_index, cases, 1, 3)
     assert top1 >= 0.895, f"top 1 {top1:.4f}"
     assert top3 >= 0.965, f"top 3 {top3:.4f}"
+
+
+def test_the_cross_encoder_puts_the_answer_passage_first_more_often(squad_index: Index) -> None:
+    """DOCBOT_CROSS_ENCODER_DEPTH=8 over the six articles, every 4th answerable question (326):
+    measured top 1 0.9479 / top 3 0.9877, against 0.9080 / 0.9632 with it off."""
+    cases = [c for c in read_jsonl(shared_path("evals", "squad2_dev6.jsonl")) if c.get("expect")]
+    cases = cases[::4]
+    plain = squad_index.settings
+    try:
+        squad_index.settings = replace(plain, cross_encoder_depth=0)
+        off1, off3 = _holds_in_top(squad_index, cases, 1, 3)
+        squad_index.settings = replace(plain, cross_encoder_depth=8)
+        top1, top3 = _holds_in_top(squad_index, cases, 1, 3)
+    finally:
+        squad_index.settings = plain
+    figures = f"off {off1:.4f} / {off3:.4f}, on {top1:.4f} / {top3:.4f}"
+    assert top1 >= 0.935 and top3 >= 0.98 and top1 > off1, figures
 
 
 def test_paraphrased_seed_questions_among_bbc(mixed_index: Index) -> None:
