@@ -116,6 +116,8 @@ def load(
     options.intra_op_num_threads = max(1, int(threads))
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
+    # no busy-waiting threads after a run: they took the cores from torch's next question
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     try:
         session = onnxruntime.InferenceSession(
             str(files["model.onnx"]), options, providers=["CPUExecutionProvider"]
