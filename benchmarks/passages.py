@@ -16,6 +16,19 @@ SQuAD 2.0 articles + all BBC: a passage of the right article holding a gold answ
 chunk). Each row is one re-ranking setting: depth (0 = fusion alone), the unit cosine's weight
 and the term overlap's weight. ``--timing`` adds search p50 (query encoding included) with the
 re-ranker off and on, in the same run.
+
+``--cross 0 5 8 12`` adds the cross-encoder (``index.cross_encoder``) after the re-ranker: each
+row is then also one depth of it (0 = off), and ``--cross-timing`` gives search p50 / p95 per
+question with it off and at ``--cross-timing`` passages, interleaved, on ``--threads`` threads
+(torch and onnxruntime alike). The figures of issue 22 (``benchmarks/RESULTS.md``)::
+
+    .venv/bin/python -m benchmarks.passages --sets wiki scifact --depth 15 --cosine 1 \
+        --overlap 0.8 --cross 0 5 8 12 --threads 2 --cross-timing 8
+    .venv/bin/python -m benchmarks.passages --sets scifact --scifact-split test --depth 15 \
+        --cosine 1 --overlap 0.8 --cross 0 5 8 12 --threads 2
+
+Within one run the cross-encoder reads each (question, passage) pair once (``Remembered``):
+the depths of the grid share its scores.
 """
 
 from __future__ import annotations
@@ -46,7 +59,7 @@ from benchmarks.retrieval import (
     wiki_sets,
 )
 from benchmarks.scifact import load_split, write_corpus
-from index import build
+from index import build, cross_encoder
 from index.embedding import Embedder, load_embedder
 from index.rerank import UnitTerms
 from index.retriever import Index
@@ -112,14 +125,65 @@ def question_sets(name: str, split: str) -> tuple[list[str], Evaluate]:
     return [q.text for s in sets for q in s.questions], evaluator(sets)
 
 
-def settings_grid(args: argparse.Namespace) -> Iterator[tuple[int, float, float]]:
-    for depth in args.depth:
-        if depth == 0:
-            yield 0, 0.0, 0.0
-            continue
-        for cosine in args.cosine:
-            for overlap in args.overlap:
-                yield depth, cosine, overlap
+class Remembered:
+    """The cross-encoder with every pair's score kept, so a grid reads each pair once."""
+
+    def __init__(self, model: cross_encoder.CrossEncoder) -> None:
+        self.model = model
+        self.known: dict[tuple[str, str], float] = {}
+        self.pairs = 0
+        self.seconds = 0.0
+
+    def scores(self, question: str, passages: Sequence[str]) -> np.ndarray:
+        new = [p for p in dict.fromkeys(passages) if (question, p) not in self.known]
+        if new:
+            started = time.perf_counter()
+            for p, x in zip(new, self.model.scores(question, new), strict=True):
+                self.known[question, p] = float(x)
+            self.seconds += time.perf_counter() - started
+            self.pairs += len(new)
+        return np.array([self.known[question, p] for p in passages], dtype=np.float32)
+
+
+Setting = tuple[int, float, float, int, float]  # re-rank depth, cosine, overlap; cross, weight
+
+
+def settings_grid(args: argparse.Namespace) -> Iterator[Setting]:
+    crosses = [(0, 1.0)] if 0 in args.cross else []
+    crosses += [(c, w) for c in args.cross if c for w in args.cross_weight]
+    for cross, weight in crosses:
+        for depth in args.depth:
+            if depth == 0:
+                yield 0, 0.0, 0.0, cross, weight
+                continue
+            for cosine in args.cosine:
+                for overlap in args.overlap:
+                    yield depth, cosine, overlap, cross, weight
+
+
+def cross_times(
+    index: Index, questions: Sequence[str], depth: int, repeat: int = 2
+) -> dict[str, float]:
+    """ms of one ``Index.search`` (encoding included), the cross-encoder off and reading
+    ``depth`` passages, interleaved per question: p50 and p95 of each."""
+    base = index.settings
+    index._cross_encoder = None  # the product's model, no scores kept
+    index.settings = replace(base, cross_encoder_depth=depth)
+    index.search([questions[0]], 5)
+    times: dict[str, list[float]] = {"off": [], "on": []}
+    for _ in range(repeat):
+        for q in questions:
+            for label in times:
+                index.settings = replace(base, cross_encoder_depth=depth if label == "on" else 0)
+                started = time.perf_counter()
+                index.search([q], 5)
+                times[label].append(time.perf_counter() - started)
+    index.settings = base
+    out = {}
+    for label, t in times.items():
+        out[f"p50_{label}_ms"] = float(np.percentile(t, 50)) * 1000
+        out[f"p95_{label}_ms"] = float(np.percentile(t, 95)) * 1000
+    return out
 
 
 def search_times(index: Index, questions: Sequence[str], repeat: int = 3) -> dict[str, float]:
@@ -147,19 +211,44 @@ def search_times(index: Index, questions: Sequence[str], repeat: int = 3) -> dic
 
 def run(name: str, args: argparse.Namespace, embedder: Embedder) -> list[dict[str, Any]]:
     index = built(args.cache, name, embedder, args.store)
-    base = index.settings
+    base = replace(
+        index.settings,
+        cross_encoder_threads=args.threads,
+        cross_encoder_length=args.cross_length,
+        cross_encoder_titles=not args.cross_no_titles,
+    )
     questions, evaluate = question_sets(name, args.scifact_split)
     qvecs = embedder.encode(questions)
+    model = cross_encoder.load(args.threads, args.cross_length) if max(args.cross) else None
+    reader = Remembered(model) if model is not None else None
     rows = []
-    for depth, cosine, overlap in settings_grid(args):
+    for depth, cosine, overlap, cross, weight in settings_grid(args):
         index.settings = replace(
-            base, rerank_depth=depth, rerank_cosine=cosine, rerank_overlap=overlap
+            base,
+            rerank_depth=depth,
+            rerank_cosine=cosine,
+            rerank_overlap=overlap,
+            cross_encoder_depth=cross,
+            cross_encoder_weight=weight,
         )
+        index._cross_encoder = reader  # type: ignore[assignment]  # None when all are 0
         for qset, figures in evaluate(index, qvecs).items():
             row = {"collection": name, "set": qset, "depth": depth, "cosine": cosine}
-            row |= {"overlap": overlap, **figures}
+            row |= {"overlap": overlap, "cross": cross, "cross_weight": weight}
+            row |= {"cross_length": args.cross_length}
+            row |= {"cross_titles": not args.cross_no_titles, **figures}
+            if reader is not None:
+                row |= {"cross_pairs": reader.pairs, "cross_s": round(reader.seconds, 1)}
             rows.append(row)
             print("  ", json.dumps(row), file=sys.stderr, flush=True)
+    if args.cross_timing:
+        sample = questions[:: max(1, len(questions) // 100)][:100]
+        index.settings = replace(base, rerank_depth=max(args.depth))
+        ms = cross_times(index, sample, args.cross_timing)
+        row = {"collection": name, "set": "cross_timing", "questions": len(sample)}
+        row |= {"cross": args.cross_timing, "threads": args.threads, **ms}
+        rows.append(row)
+        print("  ", json.dumps(row), file=sys.stderr, flush=True)
     if args.timing:
         sample = questions[:: max(1, len(questions) // 100)][:100]
         index.settings = base
@@ -188,6 +277,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--store", default="", help="a PostgreSQL URL: build and search there")
     parser.add_argument("--timing", action="store_true", help="search p50, re-ranker off/on")
+    parser.add_argument(
+        "--cross", type=int, nargs="+", default=[0], help="cross-encoder depths (0: off)"
+    )
+    parser.add_argument(
+        "--cross-weight",
+        type=float,
+        nargs="+",
+        default=[1.0],
+        help="the cross-encoder's weight against the score so far (1: its order alone)",
+    )
+    parser.add_argument("--cross-length", type=int, default=cross_encoder.MAX_LENGTH)
+    parser.add_argument(
+        "--cross-no-titles", action="store_true", help="the cross-encoder reads no title"
+    )
+    parser.add_argument(
+        "--cross-timing", type=int, default=0, help="search p50/p95, cross-encoder off / at N"
+    )
     parser.add_argument("--out", type=Path, default=None, help="write the rows as JSON lines")
     args = parser.parse_args(argv)
     embedder = load_embedder("", threads=args.threads)

@@ -16,6 +16,10 @@ from index.settings import ChunkerSettings, IndexSettings, is_postgres_url
 # maximum and the lowest must-answer score on the seed; how it was measured, and why big general
 # collections want 0.4-0.5: benchmarks/RESULTS.md, "Answer threshold".
 DEFAULT_MIN_SCORE = 0.2
+# How many of the top passages the cross-encoder reads again (index/cross_encoder.py). Off: it
+# ranks passages better (8 when on) but the answers did not gain for ~0.2 s a question more;
+# benchmarks/RESULTS.md, "A cross-encoder reads the passages".
+DEFAULT_CROSS_ENCODER_DEPTH = 0
 
 
 def _id_list(value: object) -> list[int]:
@@ -54,6 +58,8 @@ class Settings(BaseSettings):
     search_titles: bool = IndexSettings.titles  # passages searched with their document's title
     # the top fused passages re-ranked by their best sentence (index/rerank.py); 0: off
     rerank_depth: int = Field(IndexSettings.rerank_depth, ge=0, le=100)
+    # then the top passages read again by a cross-encoder (index/cross_encoder.py); 0: off
+    cross_encoder_depth: int = Field(DEFAULT_CROSS_ENCODER_DEPTH, ge=0, le=50)
     # full: check every index file's checksum on load; size: only sizes (benchmarks/RESULTS.md)
     verify_index: Literal["full", "size"] = "full"
 
@@ -130,6 +136,8 @@ class Settings(BaseSettings):
             verify=self.verify_index,
             titles=self.search_titles,
             rerank_depth=self.rerank_depth,
+            cross_encoder_depth=self.cross_encoder_depth,
+            cross_encoder_threads=self.torch_threads,
         )
 
     def build_threads(self) -> int:

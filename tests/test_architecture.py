@@ -18,7 +18,7 @@ from support.paths import ROOT
 PRODUCT = ("bot", "index")
 # Libraries that take seconds to import: an error class or the settings must not load them.
 TYPE_CHECKING = ("TYPE_CHECKING", "typing.TYPE_CHECKING")
-HEAVY = ("faiss", "torch", "sentence_transformers", "transformers", "psycopg")
+HEAVY = ("faiss", "torch", "sentence_transformers", "transformers", "psycopg", "onnxruntime")
 
 
 def _imports(where: Path, depth: int = 1) -> dict[str, set[str]]:

@@ -127,3 +127,46 @@ def test_depth_zero_is_fusion_and_reranking_only_reorders_its_head(folder_index:
         scores = [h.score for h in after]
         assert scores == sorted(scores, reverse=True)
         assert [h.rank for h in after] == list(range(1, len(after) + 1))
+
+
+class Backwards:
+    """A stand-in cross-encoder: the later a passage came, the better it reads."""
+
+    def __init__(self) -> None:
+        self.read: list[list[str]] = []
+
+    def scores(self, question: str, passages: list[str]) -> np.ndarray:
+        self.read.append(list(passages))
+        return np.arange(len(passages), dtype=np.float32)
+
+
+def test_the_cross_encoder_orders_its_head_only_and_scores_fall_with_rank(
+    folder_index: Index,
+) -> None:
+    queries = ["how many cranes did town 3 have in 1905?"]
+    folder_index.settings = replace(folder_index.settings, cross_encoder_depth=0)
+    [before] = folder_index.search(queries, k=8)
+    reader = Backwards()
+    folder_index._cross_encoder = reader  # type: ignore[assignment]
+    folder_index.settings = replace(
+        folder_index.settings, cross_encoder_depth=5, cross_encoder_weight=1.0
+    )
+    [after] = folder_index.search(queries, k=8)
+    assert [h.row for h in after[:5]] == [h.row for h in reversed(before[:5])]
+    assert [h.row for h in after[5:]] == [h.row for h in before[5:]]
+    assert [h.score for h in after] == [h.score for h in before]  # same scores, rank by rank
+    assert [h.cross for h in after] == [4.0, 3.0, 2.0, 1.0, 0.0, None, None, None]
+    assert reader.read == [[h.chunk.search_text(True) for h in before[:5]]]
+    assert all(h.cross is None for h in before)
+
+
+def test_a_cross_encoder_without_weight_keeps_the_order(folder_index: Index) -> None:
+    queries = ["ships of the harbour of town 2"]
+    [before] = folder_index.search(queries, k=8)
+    folder_index._cross_encoder = Backwards()  # type: ignore[assignment]
+    folder_index.settings = replace(
+        folder_index.settings, cross_encoder_depth=5, cross_encoder_weight=0.0
+    )
+    [after] = folder_index.search(queries, k=8)
+    assert [h.row for h in after] == [h.row for h in before]
+    assert [h.cross for h in after[:5]] == [0.0, 1.0, 2.0, 3.0, 4.0]

@@ -34,9 +34,11 @@ from bot.answering.evaluate import Case, read_cases
 from bot.answering.language import parse
 from bot.answering.linear import WEIGHTS, LinearModel
 from bot.answering.matching import contains, exact_match, f1
+from bot.settings import DEFAULT_CROSS_ENCODER_DEPTH
 from index import build, load
 from index.embedding import Embedder, load_embedder
 from index.retriever import Index
+from index.settings import IndexSettings
 
 SEED_GROUP = "seed"
 SEED_SETS = ("seed_dev.jsonl", "offtopic_dev.jsonl")  # in ../shared/evals
@@ -96,7 +98,9 @@ def ask_all(
     return out
 
 
-def collect(shared: Path, work: Path, embedder: Embedder, documents: Path) -> list[Record]:
+def collect(
+    shared: Path, work: Path, embedder: Embedder, documents: Path, settings: IndexSettings
+) -> list[Record]:
     squad_docs = shared / "corpora" / "squad2-dev6" / "documents"
     evals = shared / "evals"
     records: list[Record] = []
@@ -105,7 +109,7 @@ def collect(shared: Path, work: Path, embedder: Embedder, documents: Path) -> li
         ("seed", documents, [evals / f for f in SEED_SETS] + OWN_SETS, SEED_GROUP),
     ):
         build(docs, work / name, embedder)
-        index = load(work / name, embedder)
+        index = load(work / name, embedder, settings)
         cases = [c for f in files for c in read_cases(f)]
         asked_here = ask_all(index, embedder, cases, group)
         add_gold_sentences(asked_here, docs)
@@ -298,10 +302,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--documents", type=Path, default=Path(__file__).parents[1] / "documents")
     parser.add_argument("--out", type=Path, default=WEIGHTS)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--cross-encoder-depth",
+        type=int,
+        default=DEFAULT_CROSS_ENCODER_DEPTH,
+        help="passages the cross-encoder reads again (the bot's default; 0: off)",
+    )
     args = parser.parse_args(argv)
     embedder = load_embedder(threads=args.threads)
+    settings = IndexSettings(
+        cross_encoder_depth=args.cross_encoder_depth, cross_encoder_threads=args.threads
+    )
     with tempfile.TemporaryDirectory() as work:
-        records = collect(args.shared, Path(work), embedder, args.documents)
+        records = collect(args.shared, Path(work), embedder, args.documents, settings)
     chooser, judge, figures = train(records)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "phrase.json").write_text(chooser.to_json(), encoding="utf-8")

@@ -17,6 +17,7 @@ from bot.answering.conversation import ConversationStore, MemoryConversationStor
 from bot.answering.generation import Generator
 from bot.answering.reading import Reader
 from bot.settings import Settings
+from index import cross_encoder
 from index.embedding import Embedder, load_embedder
 from index.errors import DocbotError
 from index.report import BuildReport, Progress, no_progress
@@ -109,9 +110,13 @@ class Engine:
             self._note(line)
 
     def load_readers(self) -> None:
-        """Load what reads questions and answers (spaCy, the learned models) now, so the first
-        question does not wait for it and a missing package fails at start, not per question."""
+        """Load what reads questions and answers (spaCy, the learned models, the cross-encoder)
+        now, so the first question does not wait for it and a missing package fails at start,
+        not per question."""
         self.reader.load()
+        wanted = self.settings.index_settings()
+        if wanted.cross_encoder_depth:  # the same model the index reads with (index.retriever)
+            cross_encoder.shared(wanted.cross_encoder_threads, wanted.cross_encoder_length)
 
     def has_index(self) -> bool:
         return self.store.exists()

