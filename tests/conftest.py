@@ -56,8 +56,8 @@ def model_needs_its_marker(request: pytest.FixtureRequest, monkeypatch: pytest.M
 
     monkeypatch.setattr("index.embedding.load_embedder", refuse)
     monkeypatch.setattr("bot.answering.engine.load_embedder", refuse)
-    # The cross-encoder is on by default for users (bot/settings.py); without the marker the
-    # bot's settings turn it off, and loading it anyway fails like a model.
+    # Without the marker the cross-encoder stays off even when the shell turns it on
+    # (DOCBOT_CROSS_ENCODER_DEPTH), and loading it anyway fails like a model.
     monkeypatch.setenv("DOCBOT_CROSS_ENCODER_DEPTH", "0")
     monkeypatch.setattr("index.cross_encoder.shared", refuse)
     monkeypatch.setattr("index.cross_encoder.load", refuse)
