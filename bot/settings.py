@@ -16,9 +16,11 @@ from index.settings import ChunkerSettings, IndexSettings, is_postgres_url
 # maximum and the lowest must-answer score on the seed; how it was measured, and why big general
 # collections want 0.4-0.5: benchmarks/RESULTS.md, "Answer threshold".
 DEFAULT_MIN_SCORE = 0.2
-# How many of the top passages the cross-encoder reads again (index/cross_encoder.py). Off: it
-# ranks passages better (8 when on) but the answers did not gain for ~0.2 s a question more;
-# benchmarks/RESULTS.md, "A cross-encoder reads the passages".
+# How many of the top passages the cross-encoder reads again (index/cross_encoder.py); when on,
+# it also reads the best candidate sentences (bot/answering/choosing.py) and the refusal model
+# reads its scores. Off by default: ~7x the answer time, and with it the refusal model refuses
+# one of the seed's dev questions; benchmarks/RESULTS.md, "A cross-encoder reads the passages"
+# and "The cross-encoder chooses the sentence".
 DEFAULT_CROSS_ENCODER_DEPTH = 0
 
 

@@ -163,6 +163,16 @@ class Index:
             )
         return self._cross_encoder
 
+    @property
+    def reads_again(self) -> bool:
+        """Whether the settings turn the cross-encoder on (``cross_encoder_depth`` above 0)."""
+        return self.settings.cross_encoder_depth > 0
+
+    def cross_scores(self, query: str, texts: Sequence[str]) -> np.ndarray:
+        """The cross-encoder's logit for each (``query``, text) pair: what answering reads its
+        candidate sentences with."""
+        return self.cross_encoder.scores(query, texts)
+
     def _read_again(
         self, query: str, ids: np.ndarray, order: np.ndarray, fused: np.ndarray
     ) -> tuple[np.ndarray, dict[int, float]]:

@@ -12,7 +12,7 @@ from support.fakes import FakeEmbedder
 from support.statistics import collection_stats
 
 from bot.answering.answers import NOT_FOUND_TEXT, Answer, Citation, check
-from bot.answering.choosing import Chooser, candidate_units
+from bot.answering.choosing import CROSS_UNITS, Chooser, candidate_units
 from bot.answering.citing import QUOTE_CHARS
 from bot.answering.composer import Composer
 from bot.answering.errors import AnswerCheckError
@@ -274,3 +274,49 @@ def test_index_statistics_match_the_chunks(seed_index: Index) -> None:
     assert from_index.names_missing([["uzbekistan"]], source)
     assert not from_index.names_missing([["akim"]], source)
     assert from_index.names_missing([["akim"]], "another-file.txt")
+
+
+class FakeCross:
+    """A cross-encoder that likes texts ending with ``liked``; records what it read."""
+
+    def __init__(self, liked: str) -> None:
+        self.liked = liked
+        self.read: list[list[str]] = []
+
+    def __call__(self, question: str, texts: Any) -> np.ndarray:
+        self.read.append(list(texts))
+        return np.array([8.0 if t.endswith(self.liked) else -8.0 for t in texts], dtype=np.float32)
+
+
+HARBOUR = [
+    "The harbour master is Ms Olga Berg and she runs the harbour.",
+    "The harbour budget for the harbour was approved by the harbour council.",
+    "Boats pay a fee to the harbour office.",
+]
+
+
+def test_the_cross_encoder_picks_the_sentence_it_reads_as_the_answer(
+    fake_embedder: FakeEmbedder,
+) -> None:
+    chunk = make_chunk(HARBOUR)
+    question = "who approved the harbour budget?"
+    plain = ask(fake_embedder, question, [chunk])
+    cross = FakeCross("runs the harbour.")
+    read = ask(fake_embedder, question, [chunk], cross=cross)
+    assert plain.citations[0].cited != HARBOUR[0]
+    assert read.citations[0].cited == HARBOUR[0]
+    # each unit is read after the sentence before it, one batch a question
+    [texts] = cross.read
+    assert f"{HARBOUR[0]} {HARBOUR[1]}" in texts
+
+
+def test_the_cross_encoder_reads_only_the_best_units_and_quotes_only_those(
+    fake_embedder: FakeEmbedder,
+) -> None:
+    filler = [f"The harbour report number {i} mentions the harbour." for i in range(12)]
+    chunk = make_chunk([*filler, "Nothing about it here at all, said Olga Berg."])
+    cross = FakeCross("said Olga Berg.")
+    answer = ask(fake_embedder, "what does the harbour report mention?", [chunk], cross=cross)
+    [texts] = cross.read
+    assert len(texts) == CROSS_UNITS
+    assert answer.found and "Olga Berg" not in answer.citations[0].cited

@@ -149,7 +149,9 @@ def test_the_training_command_reproduces_the_shipped_weights(tmp_path: Path) -> 
 
     shared = shared_path("evals").parent
     assert main(["--shared", str(shared), "--out", str(tmp_path), "--threads", "2"]) == 0
-    for name in ("phrase.json", "answerable.json"):
+    # the default (no cross-encoder); its own refusal model (answerable.json) takes ~10 min more
+    # with --cross-encoder-depth 8 and is reproduced by that command (benchmarks/RESULTS.md)
+    for name in ("phrase.json", "answerable-no-cross.json"):
         made, shipped = LinearModel.load(tmp_path / name), LinearModel.load(WEIGHTS / name)
         assert (made.threshold, made.about) == (shipped.threshold, shipped.about), name
         assert made.bias == pytest.approx(shipped.bias, abs=1e-4), name

@@ -1,6 +1,7 @@
 """Whether the chosen passage answers the question at all ("not in the documents" otherwise):
-a learned linear model (``weights/answerable.json``, trained by ``training.learn``) over
-what retrieval and composition saw.
+a learned linear model (``weights/answerable.json`` when the index has a cross-encoder,
+``weights/answerable-no-cross.json`` otherwise; trained by ``training.learn``) over what
+retrieval and composition saw.
 
 Features: the best unit's margin over the next one; names and numbers of the question missing
 from the passage; a negation in the question; the question's kind and length; and how sure the
@@ -15,15 +16,21 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from bot.answering.asking import Asked
-from bot.answering.choosing import Choice
+from bot.answering.choosing import Choice, Unit
 from bot.answering.linear import WEIGHTS, LinearModel
 from bot.answering.phrase import Phrase
 from index.text import negated, numbers, tokenize
 
 
-@lru_cache(maxsize=1)
-def model() -> LinearModel:
-    return LinearModel.load(WEIGHTS / "answerable.json")
+@lru_cache(maxsize=2)
+def model(cross: bool = True) -> LinearModel:
+    """The model trained with the cross-encoder's readings (``cross``), or without them: the
+    index's settings say which (``DOCBOT_CROSS_ENCODER_DEPTH``)."""
+    return LinearModel.load(WEIGHTS / weights_file(cross))
+
+
+def weights_file(cross: bool) -> str:
+    return "answerable.json" if cross else "answerable-no-cross.json"
 
 
 def features(question: Asked, choice: Choice, phrase: Phrase | None) -> dict[str, float]:
@@ -47,7 +54,19 @@ def passage_features(question: Asked, choice: Choice) -> dict[str, float]:
         "negation": 1.0 if negated(question.text) else 0.0,
         f"kind={question.kind}": 1.0,
         "terms": min(len(question.lemmas), 12) / 12,
-    }
+    } | cross_features(best)
+
+
+def cross_features(best: Unit) -> dict[str, float]:
+    """The cross-encoder's logits (scaled to about -1..1) for the chosen unit and its passage,
+    when it read them: a better sign than any cosine that the passage answers (over
+    squad2_dev6, AUC 0.70 and 0.68 for "the reply holds a gold answer")."""
+    f = {}
+    if best.cross is not None:
+        f["cross_sentence"] = best.cross / 10
+    if best.hit.cross is not None:
+        f["cross_passage"] = best.hit.cross / 10
+    return f
 
 
 def with_phrase(passage: dict[str, float], phrase: Phrase | None) -> dict[str, float]:

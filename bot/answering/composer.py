@@ -63,8 +63,10 @@ class Composer:
         min_score: float = DEFAULT_MIN_SCORE,
         read: Read | None = None,
     ) -> Composer:
-        """The composer of ``index``: its embedder, statistics and stored unit vectors."""
-        chooser = Chooser(index.embedder, index.stats, index.unit_vectors, cache, min_score)
+        """The composer of ``index``: its embedder, statistics, stored unit vectors and, when
+        its settings turn it on, its cross-encoder."""
+        cross = index.cross_scores if index.reads_again else None
+        chooser = Chooser(index.embedder, index.stats, index.unit_vectors, cache, min_score, cross)
         return cls(chooser, read)
 
     def compose(

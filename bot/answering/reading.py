@@ -22,12 +22,13 @@ class Reader:
         """Load the language pipeline and both models now rather than on the first question."""
         pipeline()
         phrase.model()
-        answerable.model()
+        answerable.model(cross=True)
+        answerable.model(cross=False)
 
     def __call__(self, question: str, choice: Choice) -> Reading:
         q = asked(question)
         best = phrase.best_phrase(q, choice.chosen[0].cited_text)
-        model = answerable.model()
+        model = answerable.model(cross=choice.chosen[0].cross is not None)
         confidence = model.probability(answerable.features(q, choice, best))
         threshold = model.threshold if self.threshold is None else self.threshold
         span = None if best is None else (best.start, best.end, best.probability)
