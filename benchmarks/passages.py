@@ -27,6 +27,13 @@ question with it off and at ``--cross-timing`` passages, interleaved, on ``--thr
     .venv/bin/python -m benchmarks.passages --sets scifact --scifact-split test --depth 15 \
         --cosine 1 --overlap 0.8 --cross 0 5 8 12 --threads 2
 
+``--embedder bge`` puts bge-small-en-v1.5 (``benchmarks.bge``) in the first stage instead of
+all-MiniLM-L6-v2, with its own index folder per collection (``index-bge``), for the figures of
+"bge-small-en-v1.5 as the first stage (issue 22)"::
+
+    .venv/bin/python -m benchmarks.passages --embedder bge --sets wiki --depth 0 15 --cosine 1 \
+        --overlap 0.8 --cross 0 8 --cross-weight 0.7 --threads 1
+
 Within one run the cross-encoder reads each (question, passage) pair once (``Remembered``):
 the depths of the grid share its scores.
 """
@@ -47,6 +54,8 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks import bge
+from benchmarks.bge import encode_queries
 from benchmarks.retrieval import (
     ROOT,
     SQUAD,
@@ -64,6 +73,8 @@ from index.embedding import Embedder, load_embedder
 from index.rerank import UnitTerms
 from index.retriever import Index
 
+# one index folder per embedder under each collection, so neither build overwrites the other
+INDEX_FOLDERS = {"minilm": "index", "bge": "index-bge"}
 Evaluate = Callable[[Index, np.ndarray], dict[str, dict[str, float]]]
 
 
@@ -92,10 +103,13 @@ def documents(cache: Path, name: str) -> Path:
     return docs
 
 
-def built(cache: Path, name: str, embedder: Embedder, store: str = "") -> Index:
+def built(
+    cache: Path, name: str, embedder: Embedder, store: str = "", folder: str = "index"
+) -> Index:
     """The collection's product index (incremental: unchanged files reuse their vectors), in
-    the folder store under ``cache``, or in the PostgreSQL store at ``store`` when given."""
-    root = cache / name / "index"
+    the folder store under ``cache`` (``folder``: one per embedder), or in the PostgreSQL
+    store at ``store`` when given."""
+    root = cache / name / folder
     started = time.monotonic()
     if store:
         from index.postgres import PgStore
@@ -210,7 +224,7 @@ def search_times(index: Index, questions: Sequence[str], repeat: int = 3) -> dic
 
 
 def run(name: str, args: argparse.Namespace, embedder: Embedder) -> list[dict[str, Any]]:
-    index = built(args.cache, name, embedder, args.store)
+    index = built(args.cache, name, embedder, args.store, INDEX_FOLDERS[args.embedder])
     base = replace(
         index.settings,
         cross_encoder_threads=args.threads,
@@ -218,7 +232,9 @@ def run(name: str, args: argparse.Namespace, embedder: Embedder) -> list[dict[st
         cross_encoder_titles=not args.cross_no_titles,
     )
     questions, evaluate = question_sets(name, args.scifact_split)
-    qvecs = embedder.encode(questions)
+    qvecs = (
+        embedder.encode(questions) if args.plain_queries else encode_queries(embedder, questions)
+    )
     model = cross_encoder.load(args.threads, args.cross_length) if max(args.cross) else None
     reader = Remembered(model) if model is not None else None
     rows = []
@@ -233,7 +249,8 @@ def run(name: str, args: argparse.Namespace, embedder: Embedder) -> list[dict[st
         )
         index._cross_encoder = reader  # type: ignore[assignment]  # None when all are 0
         for qset, figures in evaluate(index, qvecs).items():
-            row = {"collection": name, "set": qset, "depth": depth, "cosine": cosine}
+            row = {"collection": name, "embedder": args.embedder, "set": qset}
+            row |= {"plain_queries": args.plain_queries, "depth": depth, "cosine": cosine}
             row |= {"overlap": overlap, "cross": cross, "cross_weight": weight}
             row |= {"cross_length": args.cross_length}
             row |= {"cross_titles": not args.cross_no_titles, **figures}
@@ -294,9 +311,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--cross-timing", type=int, default=0, help="search p50/p95, cross-encoder off / at N"
     )
+    parser.add_argument(
+        "--embedder",
+        choices=sorted(INDEX_FOLDERS),
+        default="minilm",
+        help="the first stage: all-MiniLM-L6-v2 (the product's) or bge-small-en-v1.5 (index.bge)",
+    )
+    parser.add_argument(
+        "--plain-queries", action="store_true", help="questions without the embedder's prefix"
+    )
     parser.add_argument("--out", type=Path, default=None, help="write the rows as JSON lines")
     args = parser.parse_args(argv)
-    embedder = load_embedder("", threads=args.threads)
+    embedder: Embedder = (
+        bge.load(args.threads) if args.embedder == "bge" else load_embedder("", args.threads)
+    )
     rows = [row for name in args.sets for row in run(name, args, embedder)]
     if args.out:
         args.out.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")

@@ -61,6 +61,7 @@ def model_needs_its_marker(request: pytest.FixtureRequest, monkeypatch: pytest.M
     monkeypatch.setenv("DOCBOT_CROSS_ENCODER_DEPTH", "0")
     monkeypatch.setattr("index.cross_encoder.shared", refuse)
     monkeypatch.setattr("index.cross_encoder.load", refuse)
+    monkeypatch.setattr("benchmarks.bge.load", refuse)
 
 
 @pytest.fixture
