@@ -16,9 +16,10 @@ threads than cores cost far more than they gain.
 Concurrent questions queue for the model (``index.batching``): one run at a time, and the
 questions waiting when a run ends share the next one, up to ``batch_pairs`` pairs (a question's
 pairs are never split). The model's INT8 layers quantise each run's activations with one scale,
-so a pair's logit moves a little with its batch-mates (up to ~0.4 of a logit that spans ~20);
-and on this CPU a pair costs more in a bigger run, not less: benchmarks/RESULTS.md, "Cross-encoder
-pairs batched across questions".
+so a pair's logit moves with its batch-mates (up to 0.6 when six questions share a run), and on
+a 2-core CPU a pair costs more in a bigger run, not less; so the cap is one question's pairs at
+depth 8: runs are queued, not merged, and a question's logits are the same as alone.
+benchmarks/RESULTS.md, "Cross-encoder pairs batched across questions".
 """
 
 from __future__ import annotations

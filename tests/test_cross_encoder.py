@@ -210,5 +210,8 @@ def test_the_real_model_batched_with_others_scores_as_alone(model: CrossEncoder)
         model.batch_pairs = cross_encoder.BATCH_PAIRS
     for logits, want in zip(got, alone, strict=True):
         assert isinstance(logits, np.ndarray)
-        assert np.abs(logits - want).max() < 0.5
-        assert logits[want.argmax()] == pytest.approx(logits.max(), abs=0.5)
+        assert (
+            np.abs(logits - want).max() < 1.0
+        )  # benchmarks.cross_batches: up to 0.6 over six questions
+        clear = want[:, None] > want[None, :] + 2  # pairs whose order alone is clear
+        assert (logits[:, None] > logits[None, :])[clear].all()  # keep their order
