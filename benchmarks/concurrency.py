@@ -42,6 +42,12 @@ def main() -> int:
     parser.add_argument("--serial", type=int, default=30, help="one-at-a-time questions")
     parser.add_argument("--pool", type=int, default=200, help="distinct concurrent questions")
     parser.add_argument("--timeout", type=float, default=1800.0)
+    parser.add_argument(
+        "--cross-pairs",
+        type=int,
+        default=None,
+        help="with DOCBOT_CROSS_ENCODER_DEPTH set: pairs per cross-encoder run (0: no queue)",
+    )
     args = parser.parse_args()
     questions = [q for q in Path(args.questions).read_text("utf-8").splitlines() if q.strip()]
 
@@ -70,9 +76,21 @@ def main() -> int:
     )
     engine = Engine(settings)
     engine.index()
+    cross = settings.index_settings()
+    model = None
+    if cross.cross_encoder_depth:
+        from index import cross_encoder
+
+        model = cross_encoder.shared(cross.cross_encoder_threads, cross.cross_encoder_length)
+        if args.cross_pairs is not None:
+            model.batch_pairs = args.cross_pairs
     with RunningBot(settings, engine, api, ready_timeout=60):
         figures = measure(api, args, questions)
     api.stop()
+    figures["cross_encoder_depth"] = cross.cross_encoder_depth
+    figures["cross_pairs"] = model.batch_pairs if model else None
+    figures["cross_runs"] = model.queue.calls if model else None  # queued runs (0: no queue)
+    figures["threads"] = settings.torch_threads
     print(json.dumps(figures))
     return 0
 

@@ -1,19 +1,21 @@
-"""Concurrent questions share forward passes; each still gets its own vector, errors reach
-every waiter, and nobody hangs."""
+"""Concurrent questions share forward passes (``bot.answering.batching`` over the queue of
+``index.batching``); each still gets its own vector, errors reach every waiter, and nobody
+hangs."""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 import pytest
 from support.fakes import FakeEmbedder
+from support.together import all_at_once
 
 from bot.answering.batching import QuestionBatcher
+from index.batching import Batcher
 
 
 class SlowEmbedder(FakeEmbedder):
@@ -45,17 +47,7 @@ class SlowEmbedder(FakeEmbedder):
 
 
 def ask_all(batcher: QuestionBatcher, texts: list[str]) -> list[object]:
-    start = threading.Barrier(len(texts))
-
-    def one(text: str) -> object:
-        start.wait(5)
-        try:
-            return batcher.encode(text)
-        except RuntimeError as exc:
-            return exc
-
-    with ThreadPoolExecutor(max_workers=len(texts)) as pool:
-        return list(pool.map(one, texts, timeout=30))
+    return all_at_once(batcher.encode, texts)
 
 
 def test_a_lone_question_is_encoded_at_once() -> None:
@@ -106,3 +98,29 @@ def test_matches_the_real_model_one_at_a_time(real_embedder: Any, n: int) -> Non
     got = ask_all(batcher, texts)
     alone = np.stack([real_embedder.encode([t])[0] for t in texts])
     assert np.abs(np.stack(got) - alone).max() < 1e-5  # type: ignore[arg-type]
+
+
+# The queue itself (index.batching), with any batch function.
+
+
+def test_items_count_by_their_size_and_one_too_big_still_runs() -> None:
+    calls: list[list[str]] = []
+
+    def run(items: list[str]) -> list[int]:
+        time.sleep(0.02)
+        calls.append(items)
+        return [len(i) for i in items]
+
+    batcher: Batcher[str, int] = Batcher(run, max_size=6, size=len)
+    got = all_at_once(batcher.submit, ["x" * (1 + i % 3) for i in range(12)])
+    assert got == [1 + i % 3 for i in range(12)]
+    assert all(sum(map(len, c)) <= 6 for c in calls) and batcher.calls == len(calls) < 12
+    assert batcher.submit("x" * 10) == 10  # bigger than the cap: a call of its own
+
+
+def test_a_batch_function_that_loses_results_fails_its_items() -> None:
+    batcher: Batcher[int, int] = Batcher(lambda items: items[1:])
+    with pytest.raises(ValueError, match="0 results for 1 items"):
+        batcher.submit(1)
+    doubled: Batcher[int, int] = Batcher(lambda items: [2 * i for i in items])
+    assert doubled.submit(21) == 42
