@@ -18,7 +18,7 @@ from index.settings import ChunkerSettings, IndexSettings, is_postgres_url
 DEFAULT_MIN_SCORE = 0.2
 # How many of the top passages the cross-encoder reads again (index/cross_encoder.py); when on,
 # it also reads the best candidate sentences (bot/answering/choosing.py) and the refusal model
-# reads its scores. Off by default: ~7x the answer time, and with it the refusal model refuses
+# reads its scores. Off by default: 12-15x the answer time, and with it the refusal model refuses
 # one of the seed's dev questions; benchmarks/RESULTS.md, "A cross-encoder reads the passages"
 # and "The cross-encoder chooses the sentence".
 DEFAULT_CROSS_ENCODER_DEPTH = 0
