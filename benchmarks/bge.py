@@ -16,8 +16,6 @@ batch), so a text's vector moves slightly with its batch: cosine >= 0.98 with it
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -25,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from index import packaged
 from index.embedding import Embedder
 from index.errors import ModelLoadError
 
@@ -40,30 +39,18 @@ MAX_LENGTH = 512
 DIMENSION = 384
 
 
+def _fail(message: str) -> ModelLoadError:
+    return ModelLoadError(MODEL_ID, message)
+
+
 def model_folder() -> Path:
     """Where the package keeps the model, found without importing the package."""
-    try:
-        spec = importlib.util.find_spec(PACKAGE)
-    except (ImportError, ValueError):
-        spec = None
-    if spec is None or spec.origin is None:
-        raise ModelLoadError(MODEL_ID, f"the package {PACKAGE} is not installed")
-    return Path(spec.origin).parent.joinpath(*FOLDER)
+    return packaged.folder(PACKAGE, FOLDER, _fail)
 
 
 def checked(folder: Path) -> dict[str, Path]:
     """The model's files in ``folder``, each with the hash recorded above."""
-    files = {}
-    for name, expected in HASHES.items():
-        path = folder / name
-        try:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        except OSError as exc:
-            raise ModelLoadError(MODEL_ID, f"{path} is unreadable: {exc.strerror or exc}") from exc
-        if digest != expected:
-            raise ModelLoadError(MODEL_ID, f"{path} differs from the file of {PACKAGE} 2.2.0")
-        files[name] = path
-    return files
+    return packaged.checked(folder, HASHES, f"{PACKAGE} 2.2.0", _fail)
 
 
 class BgeEmbedder:
@@ -83,17 +70,7 @@ class BgeEmbedder:
 
     def inputs(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
         """The model's inputs for ``texts``: each cut at 512 tokens, padded to the longest."""
-        encodings = self.tokenizer.encode_batch(list(texts))
-        width = max(len(e.ids) for e in encodings)
-        out = {
-            name: np.zeros((len(encodings), width), dtype=np.int64)
-            for name in ("input_ids", "attention_mask", "token_type_ids")
-        }
-        for i, e in enumerate(encodings):
-            n = len(e.ids)
-            out["input_ids"][i, :n] = e.ids
-            out["attention_mask"][i, :n] = e.attention_mask
-        return out
+        return packaged.bert_inputs(self.tokenizer.encode_batch(list(texts)))
 
     def _forward(self, texts: Sequence[str]) -> np.ndarray:
         (hidden,) = self.session.run(["last_hidden_state"], self.inputs(texts))
@@ -135,23 +112,5 @@ def load(threads: int = 1, folder: Path | None = None) -> BgeEmbedder:
     """bge-small-en-v1.5 on ``threads`` onnxruntime threads; :class:`ModelLoadError` when its
     files are missing or damaged."""
     files = checked(folder if folder is not None else model_folder())
-    try:
-        import onnxruntime
-        from tokenizers import Tokenizer
-    except ImportError as exc:
-        raise ModelLoadError(MODEL_ID, f"{exc.name or 'onnxruntime'} is not installed") from exc
-    tokenizer = Tokenizer.from_file(str(files["tokenizer.json"]))
-    tokenizer.no_padding()
-    tokenizer.enable_truncation(max_length=MAX_LENGTH)
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = max(1, int(threads))
-    options.inter_op_num_threads = 1
-    options.log_severity_level = 3
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    try:
-        session = onnxruntime.InferenceSession(
-            str(files["model.onnx"]), options, providers=["CPUExecutionProvider"]
-        )
-    except Exception as exc:  # onnxruntime raises its own exception types
-        raise ModelLoadError(MODEL_ID, f"onnxruntime cannot load it: {exc}") from exc
+    session, tokenizer = packaged.onnx_model(files, threads, MAX_LENGTH, _fail)
     return BgeEmbedder(session, tokenizer, max(1, int(threads)))

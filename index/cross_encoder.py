@@ -24,8 +24,6 @@ benchmarks/RESULTS.md, "Cross-encoder pairs batched across questions".
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from index import packaged
 from index.batching import Batcher
 from index.errors import CrossEncoderError
 from index.settings import IndexSettings
@@ -52,28 +51,12 @@ Group = tuple[str, tuple[str, ...]]  # a question and its passages
 
 def model_folder() -> Path:
     """Where the package keeps the model, found without importing the package."""
-    try:
-        spec = importlib.util.find_spec(PACKAGE)
-    except (ImportError, ValueError):
-        spec = None
-    if spec is None or spec.origin is None:
-        raise CrossEncoderError(f"the package {PACKAGE} is not installed")
-    return Path(spec.origin).parent.joinpath(*FOLDER)
+    return packaged.folder(PACKAGE, FOLDER, CrossEncoderError)
 
 
 def checked(folder: Path) -> dict[str, Path]:
     """The model's files in ``folder``, each with the hash recorded above."""
-    files = {}
-    for name, expected in HASHES.items():
-        path = folder / name
-        try:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        except OSError as exc:
-            raise CrossEncoderError(f"{path} is unreadable: {exc.strerror or exc}") from exc
-        if digest != expected:
-            raise CrossEncoderError(f"{path} differs from the file of {PACKAGE} 2.2.0")
-        files[name] = path
-    return files
+    return packaged.checked(folder, HASHES, f"{PACKAGE} 2.2.0", CrossEncoderError)
 
 
 class CrossEncoder:
@@ -114,18 +97,7 @@ class CrossEncoder:
 
     def inputs(self, pairs: Sequence[tuple[str, str]]) -> dict[str, np.ndarray]:
         """The model's inputs for (question, passage) pairs, padded to the longest pair."""
-        encodings = self.tokenizer.encode_batch(list(pairs))
-        width = max(len(e.ids) for e in encodings)
-        inputs = {
-            name: np.zeros((len(encodings), width), dtype=np.int64)
-            for name in ("input_ids", "attention_mask", "token_type_ids")
-        }
-        for i, e in enumerate(encodings):
-            n = len(e.ids)
-            inputs["input_ids"][i, :n] = e.ids
-            inputs["attention_mask"][i, :n] = e.attention_mask
-            inputs["token_type_ids"][i, :n] = e.type_ids
-        return inputs
+        return packaged.bert_inputs(self.tokenizer.encode_batch(list(pairs)))
 
     def scores(self, question: str, passages: Sequence[str]) -> np.ndarray:
         """One logit per passage (float32), in the order given; in a run shared with the
@@ -164,26 +136,9 @@ def load(
     """The cross-encoder on ``threads`` onnxruntime threads; :class:`CrossEncoderError` when
     its files are missing or damaged."""
     files = checked(folder if folder is not None else model_folder())
-    try:
-        import onnxruntime
-        from tokenizers import Tokenizer
-    except ImportError as exc:
-        raise CrossEncoderError(f"{exc.name or 'onnxruntime'} is not installed") from exc
-    tokenizer = Tokenizer.from_file(str(files["tokenizer.json"]))
-    tokenizer.no_padding()
-    tokenizer.enable_truncation(max_length=max_length, strategy="only_second")
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = max(1, int(threads))
-    options.inter_op_num_threads = 1
-    options.log_severity_level = 3
-    # no busy-waiting threads after a run: they took the cores from torch's next question
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    try:
-        session = onnxruntime.InferenceSession(
-            str(files["model.onnx"]), options, providers=["CPUExecutionProvider"]
-        )
-    except Exception as exc:  # onnxruntime raises its own exception types
-        raise CrossEncoderError(f"onnxruntime cannot load it: {exc}") from exc
+    session, tokenizer = packaged.onnx_model(
+        files, threads, max_length, CrossEncoderError, pairs=True
+    )
     return CrossEncoder(session, tokenizer, max(1, int(threads)), max_length)
 
 
