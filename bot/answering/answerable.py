@@ -23,7 +23,7 @@ from index.text import negated, numbers, tokenize
 
 
 @lru_cache(maxsize=2)
-def model(cross: bool = True) -> LinearModel:
+def model(cross: bool) -> LinearModel:
     """The model trained with the cross-encoder's readings (``cross``), or without them: the
     index's settings say which (``DOCBOT_CROSS_ENCODER_DEPTH``)."""
     return LinearModel.load(WEIGHTS / weights_file(cross))
