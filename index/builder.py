@@ -27,7 +27,7 @@ from index.errors import (
     IndexWriteError,
     NoDocumentsError,
 )
-from index.loading import Skipped, SourceFile, load, scan
+from index.loading import READERS_VERSION, Skipped, SourceFile, load, scan
 from index.report import BuildReport, Progress, no_progress
 from index.reuse import Previous, read_previous
 from index.settings import IndexSettings
@@ -190,6 +190,7 @@ def _manifest(
         "dense_kind": settings.dense_kind,
         "titles": settings.titles,
         "units_version": UNITS_VERSION,
+        "readers_version": READERS_VERSION,
         "unit_pooling": unit_pooling(embedder),
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "documents": str(documents.resolve()),

@@ -18,6 +18,9 @@ from index.errors import DocumentsFolderError
 
 SUPPORTED = (".txt", ".md", ".markdown", ".pdf", ".html", ".htm")
 DEFAULT_MAX_FILE_BYTES = 20 * 1024 * 1024
+# Bump when reading a file gives other text (2: MyST roles read as the text they show): a build
+# then reads every file again; vectors of text that did not change are still reused.
+READERS_VERSION = 2
 
 
 @dataclass(frozen=True)

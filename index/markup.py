@@ -155,17 +155,36 @@ class _MarkdownReader:
             self.lines.clear()
 
 
+_ROLE = re.compile(r"\{[\w:.+-]+\}$")  # a MyST role's name, right before its `content`
+_ROLE_TARGET = re.compile(r"(\S.*?)\s*<[^<>]+>", re.S)  # `text <target>`: the text shows
+
+
 def _inline_text(children: list[Token]) -> str:
-    """The words of an inline run: text and code kept, link targets, images and tags dropped."""
+    """The words of an inline run: text and code kept, link targets, images and tags dropped;
+    a MyST role (``{ref}`pip wheel <pip_wheel>```) reads as the text it shows ("pip wheel")."""
     out: list[str] = []
     for child in children:
-        if child.type in ("text", "code_inline"):
+        if child.type == "code_inline" and out and _ROLE.search(out[-1]):
+            out[-1] = _ROLE.sub("", out[-1])
+            out.append(role_text(child.content))
+        elif child.type in ("text", "code_inline"):
             out.append(child.content)
         elif child.type == "softbreak":
             out.append(" ")
         elif child.type == "hardbreak" or _is_br(child):
             out.append("\n")
     return "".join(out)
+
+
+def role_text(content: str) -> str:
+    """What a role shows: the text before an explicit ``<target>``, else the content, and for
+    Sphinx's ``~package.module.name`` the last part alone."""
+    explicit = _ROLE_TARGET.fullmatch(content)
+    if explicit:
+        return explicit.group(1)
+    if content.startswith("~"):
+        return content[1:].rsplit(".", 1)[-1]
+    return content
 
 
 def _is_br(token: Token) -> bool:

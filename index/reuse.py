@@ -14,6 +14,7 @@ from index import disk, integrity
 from index.chunking import Chunk
 from index.embedding import Embedder, unit_pooling
 from index.errors import DocbotError, IndexCorruptError, NoIndexError
+from index.loading import READERS_VERSION
 from index.settings import IndexSettings
 from index.units import UNITS_VERSION
 
@@ -53,15 +54,19 @@ class Previous:
 def reuse_plan(
     manifest: dict[str, Any], embedder: Embedder, settings: IndexSettings, notes: list[str]
 ) -> tuple[bool, bool, bool]:
-    """What of a previous build a new one may reuse: its chunks (same chunker), its chunk
-    vectors (same model) and its unit vectors (same model and unit rule); notes say why not."""
+    """What of a previous build a new one may reuse: its chunks (same chunker and readers), its
+    chunk vectors (same model) and its unit vectors (same model and unit rule); notes say why
+    not."""
     same_chunker = manifest.get("chunker") == settings.chunker.as_dict()
+    same_reading = manifest.get("readers_version") == READERS_VERSION
     same_model = (
         manifest.get("model") == embedder.model_id
         and manifest.get("dimension") == embedder.dimension
     )
     if not same_chunker:
         notes.append("chunker settings changed: re-chunking every file")
+    elif not same_reading:
+        notes.append("the document readers changed: reading every file again")
     if not same_model:
         notes.append(
             f"model changed from {manifest.get('model')!r} to {embedder.model_id!r}: "
@@ -70,7 +75,7 @@ def reuse_plan(
     same_units = manifest.get("units_version") == UNITS_VERSION and manifest.get(
         "unit_pooling", "separate"
     ) == unit_pooling(embedder)
-    return same_chunker, same_model, same_model and same_units
+    return same_chunker and same_reading, same_model, same_model and same_units
 
 
 def read_previous(

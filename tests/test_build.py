@@ -143,6 +143,23 @@ class OtherModel(FakeEmbedder):
     model_id = "another-model"
 
 
+def test_new_document_readers_read_every_file_again_and_reuse_the_vectors(
+    docs_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reader that gives other text (index.loading.READERS_VERSION) must not leave a file's
+    old text in the index because the file itself did not change."""
+    root = tmp_path / "index"
+    write_documents(docs_dir, ARTICLES)
+    build(docs_dir, root, FakeEmbedder())
+    assert build(docs_dir, root, FakeEmbedder()).unchanged == len(ARTICLES)
+    monkeypatch.setattr("index.reuse.READERS_VERSION", 99)
+    monkeypatch.setattr("index.builder.READERS_VERSION", 99)
+    report = build(docs_dir, root, FakeEmbedder())
+    assert any("readers changed" in n for n in report.notes)
+    assert report.unchanged == 0 and report.embedded == 0  # read again; same text, same vectors
+    assert build(docs_dir, root, FakeEmbedder()).unchanged == len(ARTICLES)
+
+
 def test_loading_with_another_model_or_chunker_refuses(docs_dir: Path, tmp_path: Path) -> None:
     root = tmp_path / "index"
     write_documents(docs_dir, ARTICLES)

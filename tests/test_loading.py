@@ -197,6 +197,20 @@ def test_markdown_reads_as_clean_text_with_title_and_sections(docs_dir: Path) ->
         assert junk not in doc.text
 
 
+def test_myst_roles_read_as_the_text_they_show(docs_dir: Path) -> None:
+    """Issue 23: "{ref}`pip wheel` can be used" was quoted raw."""
+    (docs_dir / "roles.md").write_text(
+        "# Roles\n\n{ref}`pip wheel` can be used to build wheels. See {doc}`the guide <guides/"
+        "install>` and {py:func}`~os.path.join`; a brace {like this} and `code` stay.\n",
+        encoding="utf-8",
+    )
+    doc = _load_all(docs_dir)[0]["roles.md"]
+    assert doc.text.split("\n\n")[1] == (
+        "pip wheel can be used to build wheels. See the guide and join; a brace {like this} and "
+        "code stay."
+    )
+
+
 def test_markdown_title_is_the_first_heading_else_the_first_line_else_the_name(
     docs_dir: Path,
 ) -> None:
