@@ -43,6 +43,7 @@ class Chunk:
     paragraphs: tuple[int, ...] = field(default=())
     title: str = ""  # the document's title
     section: str = ""  # the heading of the section the first sentence is in ("" for none)
+    code: tuple[int, ...] = field(default=())  # indexes of the sentences that are code lines
 
     def search_text(self, with_title: bool) -> str:
         """What BM25 and the embedding read for this passage: its text, after its document's
@@ -102,6 +103,7 @@ class Chunk:
             "paragraphs": list(self.paragraphs),
             "title": self.title,
             "section": self.section,
+            "code": list(self.code),
         }
 
     @classmethod
@@ -117,6 +119,7 @@ class Chunk:
             paragraphs=tuple(int(p) for p in row.get("paragraphs", ())),
             title=str(row.get("title") or ""),
             section=str(row.get("section") or ""),
+            code=tuple(int(i) for i in row.get("code", ())),
         )
 
 
@@ -186,6 +189,7 @@ class _Sentence:
     paragraph: int  # 0 when unknown
     segment: int  # windows never cross segments (pages, dropped paragraphs)
     words: int
+    code: bool = False  # a line of a code block
 
 
 def _sentences(doc: Document, settings: ChunkerSettings) -> list[_Sentence]:
@@ -196,13 +200,14 @@ def _sentences(doc: Document, settings: ChunkerSettings) -> list[_Sentence]:
     segment = 0
     for r_start, r_end, page in regions:
         paragraphs = split_paragraphs(text, r_start, r_end)
+        in_code = [_inside(doc.code, a) for a, _ in paragraphs]
         per_paragraph = [
             [
                 s
-                for span in split_sentences(text, a, b)
+                for span in (split_lines if code else split_sentences)(text, a, b)
                 for s in _cap_long(text, span, settings.max_words)
             ]
-            for a, b in paragraphs
+            for (a, b), code in zip(paragraphs, in_code, strict=True)
         ]
         keep = _unique_paragraphs(text, per_paragraph, settings.duplicate_threshold)
         previous_kept = False
@@ -213,11 +218,31 @@ def _sentences(doc: Document, settings: ChunkerSettings) -> list[_Sentence]:
             if not previous_kept:
                 segment += 1
             previous_kept = True
+            code = in_code[number - 1]
             for a, b in spans:
-                words = len(ALNUM_RUN.findall(text, a, b))
-                result.append(_Sentence(a, b, 0 if page else number, segment, max(words, 1)))
+                words = max(len(ALNUM_RUN.findall(text, a, b)), 1)
+                result.append(_Sentence(a, b, 0 if page else number, segment, words, code))
         segment += 1
     return result
+
+
+def _inside(spans: tuple[tuple[int, int], ...], offset: int) -> bool:
+    return any(a <= offset < b for a, b in spans)
+
+
+def split_lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The non-blank lines of ``text[start:end]`` (code is read line by line), without the
+    spaces at their ends: a quoted line keeps its indentation out, its text verbatim."""
+    spans: list[tuple[int, int]] = []
+    pos = start
+    while pos < end:
+        stop = text.find("\n", pos, end)
+        stop = end if stop < 0 else stop
+        a, b = strip_span(text, pos, stop)
+        if a < b:
+            spans.append((a, b))
+        pos = stop + 1
+    return spans
 
 
 def _unique_paragraphs(
@@ -286,6 +311,7 @@ def _make_chunk(doc: Document, window: list[_Sentence]) -> Chunk:
         paragraphs=tuple(s.paragraph for s in window),
         title=doc.title,
         section=doc.section_at(start),
+        code=tuple(i for i, s in enumerate(window) if s.code),
     )
 
 

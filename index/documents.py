@@ -37,6 +37,9 @@ class Document:
     pages: tuple[Page, ...] = ()  # PDFs only
     title: str = ""  # never empty once made: the file name stands in (see title_from_name)
     sections: tuple[Section, ...] = ()  # Markdown and HTML headings; () without headings
+    # Spans of ``text`` that are code (a code block, verbatim): read line by line, never split
+    # into sentences at their dots.
+    code: tuple[tuple[int, int], ...] = ()
 
     def __post_init__(self) -> None:
         if not self.title.strip():
@@ -73,11 +76,29 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
 
-def clean_text(text: str) -> str:
-    """Normalise newlines and spaces, drop zero-width and control characters (never words)."""
+def _visible(text: str) -> str:
+    """NFC, "\\n" newlines, zero-width, terminal and control characters gone."""
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_ZERO_WIDTH)
-    text = _CONTROL.sub(" ", _ANSI.sub("", text))
+    return _CONTROL.sub(" ", _ANSI.sub("", text))
+
+
+def clean_text(text: str) -> str:
+    """Normalise newlines and spaces, drop zero-width and control characters (never words)."""
+    text = _visible(text)
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     text = "\n".join(lines)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+CODE_TAB = 4  # columns a tab stands for in code
+
+
+def clean_code(text: str) -> str:
+    """Code as written: like :func:`clean_text`, but indentation and inner spaces are kept
+    (tabs as spaces), only spaces at line ends and blank lines at both ends go."""
+    text = _visible(text).expandtabs(CODE_TAB)
+    lines = [line.rstrip() for line in text.split("\n")]
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).rstrip()

@@ -13,14 +13,15 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.documents import Document, Page, Section, SkipFile, clean_text
+from index.documents import Document, Page, SkipFile, clean_text
 from index.errors import DocumentsFolderError
 
 SUPPORTED = (".txt", ".md", ".markdown", ".pdf", ".html", ".htm")
 DEFAULT_MAX_FILE_BYTES = 20 * 1024 * 1024
-# Bump when reading a file gives other text (2: MyST roles read as the text they show): a build
-# then reads every file again; vectors of text that did not change are still reused.
-READERS_VERSION = 2
+# Bump when reading a file gives other text (2: MyST roles read as the text they show; 3: code
+# kept as written and read line by line): a build then reads every file again; vectors of text
+# that did not change are still reused.
+READERS_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -128,24 +129,23 @@ def load(file: SourceFile) -> Document:
         raise SkipFile(f"unreadable: {exc.strerror or exc}") from exc
     digest = sha256_bytes(data)
     suffix = file.path.suffix.lower()
-    sections: tuple[Section, ...] = ()
+    if suffix in (".html", ".htm", ".md", ".markdown"):
+        return _markup_document(file.source, digest, decode_text(data), suffix)
     pages: tuple[Page, ...] = ()
     if suffix == ".pdf":
         text, pages, title = _pdf_text(data)
-    elif suffix in (".html", ".htm", ".md", ".markdown"):
-        text, sections, title = _markup_text(decode_text(data), suffix)
     else:
         text = clean_text(decode_text(data))
         title = ""
     if not text.strip():
         raise SkipFile("no text in it")
     title = title or title_from_first_line(text) or ""
-    return Document(file.source, digest, text, pages, title, sections)
+    return Document(file.source, digest, text, pages, title)
 
 
-def _markup_text(source: str, suffix: str) -> tuple[str, tuple[Section, ...], str]:
-    """Text, sections and title of a Markdown or HTML file. The parsers are imported here: a
-    folder of plain text never loads them."""
+def _markup_document(name: str, digest: str, source: str, suffix: str) -> Document:
+    """A Markdown or HTML file with its sections, code and title. The parsers are imported
+    here: a folder of plain text never loads them."""
     from index import markup
 
     read = markup.html_blocks if suffix in (".html", ".htm") else markup.markdown_blocks
@@ -153,8 +153,11 @@ def _markup_text(source: str, suffix: str) -> tuple[str, tuple[Section, ...], st
         blocks = read(source)
     except (ValueError, RuntimeError, RecursionError) as exc:  # garbage that defeats a parser
         raise SkipFile(f"unreadable markup ({type(exc).__name__})") from exc
-    text, sections = blocks.assemble()
-    return text, sections, blocks.title or blocks.first_heading()
+    made = blocks.assemble()
+    if not made.text.strip():
+        raise SkipFile("no text in it")
+    title = blocks.title or blocks.first_heading() or title_from_first_line(made.text) or ""
+    return Document(name, digest, made.text, (), title, made.sections, made.code)
 
 
 # A title is one short phrase: no more than this, no sentence end inside or at its end.

@@ -15,40 +15,64 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from index.documents import Section, SkipFile, clean_text
+from index.documents import Section, SkipFile, clean_code, clean_text
+
+TEXT, HEADING, CODE = "text", "heading", "code"  # the kinds of block
 
 
 @dataclass
 class Blocks:
-    """Paragraphs of a document in reading order; a heading starts a new section."""
+    """Paragraphs of a document in reading order; a heading starts a new section, code is
+    kept as written."""
 
     title: str = ""  # from the markup itself (<title>, front matter); may be empty
-    parts: list[tuple[str, bool]] = field(default_factory=list)  # (text, is a heading)
+    parts: list[tuple[str, str]] = field(default_factory=list)  # (text, its kind)
 
     def add(self, text: str, heading: bool = False) -> None:
         text = clean_text(text)
         if text:
-            self.parts.append((text, heading))
+            self.parts.append((text, HEADING if heading else TEXT))
+
+    def add_code(self, text: str) -> None:
+        """A code block: indentation and spaces kept (see :func:`clean_code`)."""
+        text = clean_code(text)
+        if text:
+            self.parts.append((text, CODE))
 
     def first_heading(self) -> str:
-        return next((_one_line(t) for t, heading in self.parts if heading), "")
+        return next((_one_line(t) for t, kind in self.parts if kind == HEADING), "")
 
-    def assemble(self) -> tuple[str, tuple[Section, ...]]:
-        """The text (paragraphs split by blank lines) and its sections, by offset."""
+    def texts(self) -> list[str]:
+        return [text for text, _ in self.parts]
+
+    def assemble(self) -> Assembled:
+        """The text (blocks split by blank lines), its sections and its code, by offset."""
         pieces: list[str] = []
         starts: list[tuple[int, str]] = []
+        code: list[tuple[int, int]] = []
         pos = 0
-        for text, heading in self.parts:
+        for text, kind in self.parts:
             if pieces:
                 pieces.append("\n\n")
                 pos += 2
-            if heading:
+            if kind == HEADING:
                 starts.append((pos, _one_line(text)))
+            elif kind == CODE:
+                code.append((pos, pos + len(text)))
             pieces.append(text)
             pos += len(text)
         ends = [s for s, _ in starts[1:]] + [pos]  # one more than starts when there are none
         sections = (Section(s, e, h) for (s, h), e in zip(starts, ends, strict=False))
-        return "".join(pieces), tuple(sections)
+        return Assembled("".join(pieces), tuple(sections), tuple(code))
+
+
+@dataclass(frozen=True)
+class Assembled:
+    """A marked-up file's plain text, with where its sections and its code blocks lie."""
+
+    text: str
+    sections: tuple[Section, ...]
+    code: tuple[tuple[int, int], ...]
 
 
 def _one_line(text: str) -> str:
@@ -106,7 +130,7 @@ class _MarkdownReader:
         elif kind == "inline":
             self.inline(_inline_text(token.children or []))
         elif kind in ("fence", "code_block"):
-            self.block(token.content.rstrip("\n"))
+            self.code(token.content)
         elif kind == "html_block":
             self.block(html_fragment_text(token.content))
         elif kind in ("bullet_list_open", "ordered_list_open"):
@@ -135,11 +159,18 @@ class _MarkdownReader:
             self.blocks.add(text, self.heading)
 
     def block(self, text: str) -> None:
-        """Code or HTML text: a line of the open list, else a paragraph of its own."""
+        """HTML text: a line of the open list, else a paragraph of its own."""
         if self.numbers:
             self.lines.append(text)
         else:
             self.blocks.add(text)
+
+    def code(self, text: str) -> None:
+        """A code block: lines of the open list (as text), else a code block of its own."""
+        if self.numbers:
+            self.lines.append(text.rstrip("\n"))
+        else:
+            self.blocks.add_code(text)
 
     def start_item(self) -> None:
         """The item's first line gets "- " or "3) " ("3) " rather than "3. ", which the sentence
@@ -198,7 +229,7 @@ _HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 _BLOCKS = frozenset(
     (
         "p", "div", "ul", "ol", "dl", "table", "section", "article", "header", "footer",
-        "blockquote", "pre", "figure", "figcaption", "main", "aside", "hr", "form", "fieldset",
+        "blockquote", "figure", "figcaption", "main", "aside", "hr", "form", "fieldset",
         "details", "summary", "address", "body", "caption", "center", "legend", "menu",
     )
 )  # fmt: skip
@@ -245,7 +276,7 @@ def html_blocks(html: str) -> Blocks:
 
 def html_fragment_text(html: str) -> str:
     """The text inside a piece of raw HTML in Markdown (a ``<details>`` block), tags dropped."""
-    return "\n\n".join(text for text, _ in html_blocks(html).parts)
+    return "\n\n".join(html_blocks(html).texts())
 
 
 def _walk(root: LexborNode, blocks: Blocks) -> None:
@@ -268,6 +299,9 @@ def _walk(root: LexborNode, blocks: Blocks) -> None:
         elif tag in _HEADINGS:
             _end_block(run, blocks)
             blocks.add(_one_line(node.text(deep=True)), heading=True)
+        elif tag == "pre":  # code (or a preformatted example): as written
+            _end_block(run, blocks)
+            blocks.add_code(node.text(deep=True))
         elif not tag.startswith(("-", "!")):  # comments, doctype
             if tag in _BLOCKS:
                 _end_block(run, blocks)

@@ -160,3 +160,23 @@ def test_seed_chunks_carry_its_file_name_as_title() -> None:
         "kazakhstan national security commission counter terrorism 2011 2012"
     }
     assert {c.section for c in chunks} == {""}
+
+
+def test_code_is_read_line_by_line_never_split_at_its_dots() -> None:
+    """Issue 23: a code line is a unit of its own (quotable, found by its sentence vector);
+    prose around it is split into sentences as before."""
+    text = "Use the call. It is short.\n\nos.path.join(a, b). Then x.Y = 2\n    z = 3\n\nThe end."
+    start = text.index("os.")
+    code = ((start, text.index("\n\nThe end")),)
+    doc = Document("a.md", "h", text, code=code)
+    [chunk] = chunk_document(doc)
+    units = chunk.sentence_texts()
+    assert units == [
+        "Use the call.",
+        "It is short.",
+        "os.path.join(a, b). Then x.Y = 2",
+        "z = 3",
+        "The end.",
+    ]
+    assert chunk.code == (2, 3)
+    assert Chunk.from_json(chunk.to_json()) == chunk

@@ -211,6 +211,30 @@ def test_myst_roles_read_as_the_text_they_show(docs_dir: Path) -> None:
     )
 
 
+def test_code_blocks_are_kept_as_written_and_known_as_code(docs_dir: Path) -> None:
+    """Issue 23: code keeps its indentation and spaces, and the document knows where it is
+    (the chunker reads it line by line); Markdown fences and indented blocks, HTML <pre>."""
+    (docs_dir / "zlib.md").write_text(
+        "# Buffers\n\nCHUNK is simply the buffer size.\n\n```c\n#define CHUNK 16384\n\n"
+        "int main(void) {\n\treturn  0;   \n}\n```\n\n    $ make   all\n\nThe end.\n",
+        encoding="utf-8",
+    )
+    (docs_dir / "page.html").write_text(
+        "<p>Run it so:</p><pre>\n  ./configure --prefix=/usr\n  make  install\n</pre><p>Done.</p>",
+        encoding="utf-8",
+    )
+    docs = _load_all(docs_dir)[0]
+    md, html = docs["zlib.md"], docs["page.html"]
+    assert [md.text[a:b] for a, b in md.code] == [
+        "#define CHUNK 16384\n\nint main(void) {\n    return  0;\n}",
+        "$ make   all",
+    ]
+    assert [html.text[a:b] for a, b in html.code] == [
+        "  ./configure --prefix=/usr\n  make  install"
+    ]
+    assert html.text.endswith("\n\nDone.")
+
+
 def test_markdown_title_is_the_first_heading_else_the_first_line_else_the_name(
     docs_dir: Path,
 ) -> None:
