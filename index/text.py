@@ -34,13 +34,40 @@ def _stemmer() -> Any:
     return Stemmer.Stemmer("english")
 
 
+# An identifier made of words: ffi_closure_alloc, deflateInit, Z_STREAM_END, python3.
+_COMPOUND = re.compile(r"[^\W_]_[^\W_]|[a-z][A-Z]|[A-Z]{2}[a-z]|[^\W\d_]\d")
+_PART = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+|[^\W\da-zA-Z_]+")
+
+
 def _words(text: str) -> list[str]:
     stop = _stopwords()
-    return [w for w in ALNUM_RUN.findall(text.lower()) if w not in stop and len(w) < _LONGEST_TERM]
+    if not _COMPOUND.search(text):  # prose: the fast path
+        return [
+            w for w in ALNUM_RUN.findall(text.lower()) if w not in stop and len(w) < _LONGEST_TERM
+        ]
+    out: list[str] = []
+    for run in ALNUM_RUN.findall(text):
+        word = run.lower()
+        if len(word) >= _LONGEST_TERM:
+            continue
+        if word not in stop:
+            out.append(word)
+        if _COMPOUND.search(run):
+            out.extend(identifier_parts(run, stop))
+    return out
+
+
+def identifier_parts(run: str, stop: frozenset[str] = frozenset()) -> list[str]:
+    """The words an identifier is made of, lower-cased ("ffi_closure_alloc" -> ffi, closure,
+    alloc; "deflateInit" -> deflate, init; "python3" -> python, 3): searchable by its parts as
+    well as whole. Single letters and stop words are left out."""
+    parts = (p.lower() for p in _PART.findall(run))
+    return [p for p in parts if (len(p) > 1 or p.isdigit()) and p not in stop]
 
 
 def tokenize(text: str) -> list[str]:
-    """The terms of ``text``: lower-cased words, English stop words removed, Porter-stemmed."""
+    """The terms of ``text``: lower-cased words, English stop words removed, Porter-stemmed;
+    an identifier (``ffi_closure_alloc``, ``deflateInit``) gives its parts as terms too."""
     return list(_stemmer().stemWords(_words(text)))
 
 

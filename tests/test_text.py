@@ -40,6 +40,20 @@ def test_terms_are_stemmed_words_without_stop_words() -> None:
     assert tokenize("The councils approved budgets") == ["council", "approv", "budget"]
 
 
+def test_identifiers_are_terms_whole_and_by_their_parts() -> None:
+    """Issue 23: "allocate memory for a closure" finds ffi_closure_alloc; Python 3 finds
+    /usr/lib/python3; prose is tokenized as before."""
+    assert tokenize("ffi_closure_alloc") == ["ffi_closure_alloc", "ffi", "closur", "alloc"]
+    assert tokenize("deflateInit() or Z_STREAM_END") == [
+        *("deflateinit", "deflat", "init", "z_stream_end", "stream", "end")
+    ]
+    assert tokenize("HTTPServer in /usr/lib/python3") == [
+        *("httpserver", "http", "server", "usr", "lib", "python3", "python", "3")
+    ]
+    assert set(tokenize("allocate a closure")) <= set(tokenize("ffi_closure_alloc"))
+    assert tokenize("The 1990s and iPhones") == ["1990s", "iphon", "phone"]
+
+
 def test_sentences_do_not_end_at_an_abbreviation() -> None:
     text = "Mr. Costa lost. The U.S. Army won."
     assert [text[a:b] for a, b in split_sentences(text)] == [
