@@ -195,9 +195,15 @@ def question_names(question: str) -> list[list[str]]:
     return [stems for stems in map(tokenize, names(question)) if stems]
 
 
+# What a question asks with, not about: "where" in a passage ("..., where 2.Y is the version")
+# says nothing of whether it answers "Where must Python 3 modules be installed?".
+ASKING_TERMS = frozenset(tokenize("what which who whom whose when where why how do does did"))
+
+
 def term_weights(question_terms: Sequence[str], idf: Callable[[str], float]) -> dict[str, float]:
-    """Each distinct question term's IDF, looked up once per question."""
-    return {t: idf(t) for t in dict.fromkeys(question_terms)}
+    """Each distinct question term's IDF, looked up once per question; the words that make it
+    a question (``ASKING_TERMS``) left out."""
+    return {t: idf(t) for t in dict.fromkeys(question_terms) if t not in ASKING_TERMS}
 
 
 def overlap(weights: dict[str, float], text: str) -> float:
