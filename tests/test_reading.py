@@ -18,6 +18,7 @@ from bot.answering.engine import Engine
 from bot.answering.errors import AnswerCheckError
 from bot.answering.linear import WEIGHTS, LinearModel, ModelFileError
 from bot.answering.matching import contains, exact_match, f1
+from bot.answering.phrase import whole
 from index.retriever import Index
 
 
@@ -64,6 +65,23 @@ def test_a_damaged_weights_file_says_how_to_rebuild_it(tmp_path: Path) -> None:
     bad.write_text(json.dumps({"name": "phrase"}), encoding="utf-8")
     with pytest.raises(ModelFileError, match=r"python -m training\.learn"):
         LinearModel.load(bad)
+
+
+@pytest.mark.parametrize(
+    ("text", "ok"),
+    [
+        ("oblast Akims (Governors)", True),
+        ("an appropriate\ninterpreter directive", False),
+        ("directive, or “shebang", False),
+        ('the "shebang" line', True),
+        ('or "shebang', False),
+        ("args[0", False),
+        ("«Tengrinews»", True),
+    ],
+)
+def test_a_phrase_never_cuts_a_line_a_quotation_or_a_bracket(text: str, ok: bool) -> None:
+    """Issue 23: a bold phrase ended inside a quotation mark and across a line break."""
+    assert whole(text) is ok
 
 
 def test_check_refuses_a_short_answer_not_quoted_or_outside_the_cited_text() -> None:

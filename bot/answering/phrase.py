@@ -146,11 +146,22 @@ def _trim(span: Span, words: int) -> Span | None:
     text = doc[a:b].text
     if text.count("(") > text.count(")") and b < len(doc) and doc[b].text == ")":
         b += 1  # "Akims (Governors" closes its parenthesis
-    elif text.count("(") > text.count(")"):
-        return None
-    if b - a == words:
-        return None  # the whole sentence
+        text = doc[a:b].text
+    if b - a == words or not whole(text):
+        return None  # the whole sentence, or a piece cut out of a line, quotation or bracket
     return doc[a:b]
+
+
+_PAIRS = ("()", "[]", "{}", "“”", "‘’", "«»")
+
+
+def whole(text: str) -> bool:
+    """True when ``text`` does not cut anything in two: it is on one line, and its brackets and
+    quotation marks are closed inside it ("an appropriate\ninterpreter directive, or “shebang"
+    is not a phrase)."""
+    if "\n" in text or text.count('"') % 2:
+        return False
+    return all(text.count(o) == text.count(c) for o, c in _PAIRS)
 
 
 def matches(doc: Doc, question: Asked) -> list[int]:
