@@ -152,7 +152,7 @@ def _trim(span: Span, words: int) -> Span | None:
     return doc[a:b]
 
 
-_PAIRS = ("()", "[]", "{}", "“”", "‘’", "«»")
+_PAIRS = (("(", ")"), ("[", "]"), ("{", "}"), ("“", "”"), ("‘", "’"), ("«", "»"))
 
 
 def whole(text: str) -> bool:
