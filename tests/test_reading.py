@@ -77,6 +77,8 @@ def test_a_damaged_weights_file_says_how_to_rebuild_it(tmp_path: Path) -> None:
         ('or "shebang', False),
         ("args[0", False),
         ("«Tengrinews»", True),
+        ("the user’s home directory", True),
+        ("‘shebang", False),
     ],
 )
 def test_a_phrase_never_cuts_a_line_a_quotation_or_a_bracket(text: str, ok: bool) -> None:

@@ -152,14 +152,14 @@ def _trim(span: Span, words: int) -> Span | None:
     return doc[a:b]
 
 
-_PAIRS = (("(", ")"), ("[", "]"), ("{", "}"), ("“", "”"), ("‘", "’"), ("«", "»"))
+_PAIRS = (("(", ")"), ("[", "]"), ("{", "}"), ("“", "”"), ("«", "»"))
 
 
 def whole(text: str) -> bool:
     """True when ``text`` does not cut anything in two: it is on one line, and its brackets and
     quotation marks are closed inside it ("an appropriate\ninterpreter directive, or “shebang"
-    is not a phrase)."""
-    if "\n" in text or text.count('"') % 2:
+    is not a phrase). A lone ’ is an apostrophe (the user’s), a lone ‘ opens a quotation."""
+    if "\n" in text or text.count('"') % 2 or text.count("‘") > text.count("’"):
         return False
     return all(text.count(o) == text.count(c) for o, c in _PAIRS)
 
