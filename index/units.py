@@ -3,6 +3,11 @@ its predecessor when it leans on it (it starts with a pronoun such as "They"/"Th
 short to stand alone), so "They will be managed by oblast Akims" is judged and quoted with the
 sentence that says who "they" are.
 
+Code is read with what introduces it: a line of a code block is a unit together with the lines
+above it in its block (at most ``CODE_LINES``) and the sentence that introduces the block
+("... for instance:" then "@click.option('-v', count=True)"); a sentence right after a short
+block (an API reference's signature) is a unit with that block.
+
 Unit vectors are computed once, at build time, and stored with the index (``disk.UNITS``):
 answering a question then encodes only the question. With the torch runtime
 (``index.bert``) a unit's vector is the mean of its tokens' vectors from its chunk's forward
@@ -14,8 +19,10 @@ from __future__ import annotations
 from index.chunking import Chunk
 from index.text import WORD, sentence_spans
 
-UNITS_VERSION = 1  # bump when the rule changes: stored unit vectors are then recomputed
+UNITS_VERSION = 2  # bump when the rule changes: stored unit vectors are then recomputed
 SHORT_WORDS = 5  # a sentence of fewer words cannot stand alone
+CODE_LINES = 6  # a code line's unit reaches back this many lines of its block at most
+SIGNATURE_LINES = 3  # a block this short is what the sentence right after it describes
 LEANING = frozenset(
     "it its they them their these those this that he she his her him such there both"
     " then however but also".split()
@@ -33,10 +40,20 @@ def leans_on_previous(sentence: str) -> bool:
 def unit_bounds(chunk: Chunk) -> list[tuple[int, int]]:
     """(first, last) sentence of the unit ending at each sentence of ``chunk``, in order."""
     spans = sentence_spans(chunk)
-    return [
-        (i - 1 if i > 0 and leans_on_previous(chunk.text[a:b]) else i, i)
-        for i, (a, b) in enumerate(spans)
-    ]
+    code = frozenset(chunk.code)
+    bounds: list[tuple[int, int]] = []
+    block = start = 0  # the open code block's first line, and where its units start
+    for i, (a, b) in enumerate(spans):
+        after_code = i > 0 and i - 1 in code
+        if i in code:
+            if not after_code:
+                block, start = i, max(i - 1, 0)  # from the sentence introducing it
+            bounds.append((max(start, i - CODE_LINES), i))
+        elif after_code and i - block <= SIGNATURE_LINES:
+            bounds.append((block, i))
+        else:
+            bounds.append((i - 1 if i > 0 and leans_on_previous(chunk.text[a:b]) else i, i))
+    return bounds
 
 
 def unit_spans(chunk: Chunk) -> list[tuple[int, int]]:

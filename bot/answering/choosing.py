@@ -68,6 +68,11 @@ class Unit:
         return normalize(self.text)
 
     @property
+    def ends_in_code(self) -> bool:
+        """The unit's last sentence is a line of code (no final punctuation expected)."""
+        return self.last in self.hit.chunk.code
+
+    @property
     def cited_text(self) -> str:
         """What quoting this unit cites: its sentences with those it continues into."""
         chunk = self.hit.chunk
@@ -274,7 +279,7 @@ def rank_score(unit: Unit, question: str) -> float:
         score += ANSWER_TYPE_BONUS
     if asks_for_name(question) and _names_something_new(unit.text, question):
         score += ANSWER_TYPE_BONUS
-    if not ends_sentence(unit.text):
+    if not ends_sentence(unit.text) and not unit.ends_in_code:
         score -= HEADING_PENALTY
     return score
 
