@@ -3,7 +3,7 @@ a learned linear model (``weights/answerable.json`` when the index has a cross-e
 ``weights/answerable-no-cross.json`` otherwise; trained by ``training.learn``) over what
 retrieval and composition saw.
 
-Features: the best unit's margin over the next one; names and numbers of the question missing
+Features: the best unit's margin over the next one that quotes other text; names and numbers of the question missing
 from the passage; a negation in the question; the question's kind and length; and how sure the
 phrase model is of its best phrase (SQuAD 2.0's unanswerable questions are written against a
 paragraph that almost answers them: no phrase of the right kind is a strong sign). The model's
@@ -45,10 +45,9 @@ def passage_features(question: Asked, choice: Choice) -> dict[str, float]:
     words; a chat question paraphrases), and with them the model refused 14 of the seed's 35
     correctly answered own questions."""
     best = choice.chosen[0]
-    second = choice.scored[1].score if len(choice.scored) > 1 else 0.0
     passage = best.hit.chunk.text
     return {
-        "margin": choice.score - second,
+        "margin": choice.margin,
         "names_missing": _names_missing(question.names, passage),
         "numbers_missing": _numbers_missing(question.text, passage),
         "negation": 1.0 if negated(question.text) else 0.0,

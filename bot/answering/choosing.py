@@ -68,6 +68,19 @@ class Unit:
         return normalize(self.text)
 
     @property
+    def place(self) -> tuple[str, int, int]:
+        """Its file and where its sentences lie in the document's text."""
+        chunk = self.hit.chunk
+        spans = sentence_spans(chunk)
+        return chunk.source, chunk.start + spans[self.first][0], chunk.start + spans[self.last][1]
+
+    def shares_text(self, other: Unit) -> bool:
+        """True when the two units quote some of the same text (overlapping windows)."""
+        source, a, b = self.place
+        other_source, c, d = other.place
+        return source == other_source and a < d and c < b
+
+    @property
     def ends_in_code(self) -> bool:
         """The unit's last sentence is a line of code (no final punctuation expected)."""
         return self.last in self.hit.chunk.code
@@ -91,6 +104,15 @@ class Choice:
     @property
     def score(self) -> float:
         return self.scored[0].score if self.scored else 0.0
+
+    @property
+    def margin(self) -> float:
+        """How far the best score is above that of the best unit quoting other text."""
+        if not self.scored:
+            return 0.0
+        best = self.scored[0]
+        second = next((u.score for u in self.scored[1:] if not u.shares_text(best)), 0.0)
+        return best.score - second
 
 
 @dataclass(frozen=True)
