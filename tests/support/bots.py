@@ -160,3 +160,30 @@ class LeakingEngine:
 
     def reindex(self, *args: Any, **kwargs: Any) -> Any:
         raise DocbotError(f"cannot reach https://api.telegram.org/bot{self.token}/getFile")
+
+
+class RecordingEngine:
+    """The real engine, recording each question it is asked with its conversation id and the
+    answer (``answer.resolved`` says what a follow-up was resolved to)."""
+
+    def __init__(self, engine: Any) -> None:
+        self.engine, self.settings = engine, engine.settings
+        self.asked: list[tuple[str, str | None, Answer]] = []
+
+    @property
+    def conversations(self) -> Any:  # the engine's own (the bot may replace it)
+        return self.engine.conversations
+
+    @conversations.setter
+    def conversations(self, store: Any) -> None:
+        self.engine.conversations = store
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.engine, name)
+
+    def ask(
+        self, question: str, conversation_id: str | None = None, k: int | None = None
+    ) -> Answer:
+        answer: Answer = self.engine.ask(question, conversation_id, k)
+        self.asked.append((question, conversation_id, answer))
+        return answer
