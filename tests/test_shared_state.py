@@ -233,6 +233,8 @@ def test_old_turns_are_forgotten(pg_url: str) -> None:
     assert len(store.recent("30")) == 1
     time.sleep(0.4)
     assert store.recent("30") == []
+    store.add("31", turn("what?"))  # and the rows of conversations past the age go
+    assert query(pg_url, "SELECT conversation_id FROM bot_turns") == [("31",)]
 
 
 def test_turns_kept_before_issue_26_are_tidied_at_start(pg_url: str, tmp_path: Path) -> None:

@@ -1,11 +1,12 @@
 """Groups done right (issue 26), end to end against the fake Bot API over the real engine: a
 conversation per person (and per forum topic) in a group, a reply to an answer continuing that
 answer's conversation, every send in a forum topic going to that topic, and ``/start`` in a
-group saying how to address the bot and what privacy mode changes."""
+group saying how to address the bot and what privacy mode changes. The conversation tests run
+over both kinds of state: in memory, and in PostgreSQL (``DOCBOT_STORE``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from support.bots import (
 )
 from support.fakebotapi import Call, FakeBotAPI
 
+from bot.answering.conversation import MemoryConversationStore
 from bot.answering.engine import Engine
 from bot.telegram.replies import FAILED, NOT_ADMIN
 
@@ -41,6 +43,22 @@ def key_of(chat: int, person: int, topic: int | None = None) -> str:
     return f"{chat}|t{topic}|u{person}" if topic is not None else f"{chat}|u{person}"
 
 
+@pytest.fixture(params=["memory", pytest.param("postgres", marks=pytest.mark.postgres)])
+def state_kind(request: pytest.FixtureRequest, seed_engine: Engine) -> Iterator[dict[str, Any]]:
+    """The settings of a kind of bot state: none (in memory), or ``store`` (PostgreSQL, whose
+    conversations the bot gives the engine). Either way the shared engine starts with no
+    conversations and gets its own back afterwards."""
+    kept = seed_engine.conversations
+    seed_engine.conversations = MemoryConversationStore()
+    try:
+        if request.param == "memory":
+            yield {}
+        else:
+            yield {"store": request.getfixturevalue("pg_url")}
+    finally:
+        seed_engine.conversations = kept
+
+
 def answer_message(api: FakeBotAPI, chat_id: int, n: int) -> dict[str, Any]:
     """The ``n``-th message the bot sent to ``chat_id`` (as the server returned it)."""
     with api._cond:
@@ -48,13 +66,13 @@ def answer_message(api: FakeBotAPI, chat_id: int, n: int) -> dict[str, Any]:
 
 
 def test_each_follow_up_is_resolved_against_its_own_askers_question(
-    fake_bot_api: FakeBotAPI, seed_engine: Engine, tmp_path: Path
+    fake_bot_api: FakeBotAPI, seed_engine: Engine, tmp_path: Path, state_kind: dict[str, Any]
 ) -> None:
     """Three people, ten interleaved turns in one group: each follow-up resolved against the
     question of its own asker, and a reply to an answer against that answer's conversation."""
     api, engine = fake_bot_api, RecordingEngine(seed_engine)
     bot = f"@{api.bot_username}"
-    settings = bot_settings(api, seed_engine, tmp_path)
+    settings = bot_settings(api, seed_engine, tmp_path, **state_kind)
     # (asker, text, whose conversation it belongs to); None as the text: Bob replies to
     # Carol's last answer (the sixth turn's)
     turns: list[tuple[int, str | None, int]] = [
@@ -102,14 +120,14 @@ def forum_calls(api: FakeBotAPI) -> list[Call]:
 
 
 def test_forum_topics_get_every_send_and_their_own_conversations(
-    fake_bot_api: FakeBotAPI, seed_engine: Engine, tmp_path: Path
+    fake_bot_api: FakeBotAPI, seed_engine: Engine, tmp_path: Path, state_kind: dict[str, Any]
 ) -> None:
     """Questions, typing, answers, Sources, notices and errors in a forum topic all carry
     that topic's ``message_thread_id``; a person's conversations are one per topic."""
     api = fake_bot_api
     engine = RecordingEngine(LeakingEngine(seed_engine, api.token, trigger="kaboom"))
     bot = f"@{api.bot_username}"
-    settings = bot_settings(api, seed_engine, tmp_path)
+    settings = bot_settings(api, seed_engine, tmp_path, **state_kind)
 
     def step(topic: int, push: Callable[[int], int], sends: int = 1) -> list[Call]:
         """Push in ``topic``, wait for ``sends`` more messages there: the new calls."""

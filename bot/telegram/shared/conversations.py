@@ -6,7 +6,8 @@ that a reply reaching any worker continues it (:mod:`bot.telegram.conversations`
 
 Before issue 26 a group's turns were kept under the chat id alone; no key has that form now
 (a group's names the person), so :meth:`PgConversationStore.tidy`, run as the bot starts, drops
-them (they cannot be told apart by person) with every turn past the maximum age."""
+them (they cannot be told apart by person) with every turn past the maximum age; each turn added
+drops the bot's turns past the maximum age as well."""
 
 from __future__ import annotations
 
@@ -59,6 +60,11 @@ class PgConversationStore:
                     " (SELECT seq FROM bot_turns WHERE bot_id = %s AND conversation_id = %s"
                     "  ORDER BY seq DESC OFFSET %s LIMIT 1)",
                     (self.bot_id, conversation_id, self.bot_id, conversation_id, self.turns),
+                )
+                conn.execute(  # and no conversation's turns past the maximum age (by index)
+                    "DELETE FROM bot_turns WHERE bot_id = %s"
+                    " AND at <= now() - make_interval(secs => %s)",
+                    (self.bot_id, self.max_age),
                 )
 
         self.db.run(write)

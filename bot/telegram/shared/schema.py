@@ -30,6 +30,7 @@ TABLES = (
         at timestamptz NOT NULL DEFAULT now(),
         turn jsonb NOT NULL,
         PRIMARY KEY (bot_id, conversation_id, seq))""",
+    "CREATE INDEX IF NOT EXISTS bot_turns_by_age ON bot_turns (bot_id, at)",
     """CREATE TABLE IF NOT EXISTS bot_answer_messages (
         bot_id text NOT NULL,
         chat_id bigint NOT NULL,
