@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.postgres import query
+from support.postgres import execute, query
 from support.workers import RecordingApp, text_update
 
 from bot.answering.conversation import Turn
@@ -233,6 +233,43 @@ def test_old_turns_are_forgotten(pg_url: str) -> None:
     assert len(store.recent("30")) == 1
     time.sleep(0.4)
     assert store.recent("30") == []
+    store.add("31", turn("what?"))  # and the rows of conversations past the age go
+    assert query(pg_url, "SELECT conversation_id FROM bot_turns") == [("31",)]
+
+
+def test_turns_kept_before_issue_26_are_tidied_at_start(pg_url: str, tmp_path: Path) -> None:
+    """A group's turns under its chat id alone (before issue 26) cannot be told apart by
+    person: they go when the bot starts; a private chat's keep their key and stay; turns past
+    the maximum age go too, and another bot's are its own."""
+    db = ready_db(pg_url)
+    old = PgConversationStore(db, BOT)
+    old.add("-1001234", turn("who manages regional commissions?"))  # a group, before
+    old.add("30", turn("who reported the story?"))  # a private chat: the same key now
+    old.add("-1001234|u30", turn("and why them?"))
+    PgConversationStore(db, "7000002").add("-1001234", turn("another bot's"))
+    execute(pg_url, "UPDATE bot_turns SET at = at - interval '1 hour' WHERE conversation_id"
+          " = '-1001234|u30'")  # fmt: skip
+    settings = Settings(_env_file=None, store=pg_url, feedback_file=tmp_path / "f.jsonl")
+    SharedState.open(settings, BOT).create_tables()  # what the bot runs as it starts
+    rows = query(pg_url, "SELECT bot_id, conversation_id FROM bot_turns ORDER BY seq")
+    assert rows == [(BOT, "30"), ("7000002", "-1001234")]
+    assert [t.question for t in old.recent("30")] == ["who reported the story?"]
+
+
+async def test_a_reply_reaching_another_worker_continues_the_answers_conversation(
+    pg_url: str, tmp_path: Path
+) -> None:
+    from bot.telegram.conversations import ConversationKey
+
+    a, b = bot_state(pg_url, tmp_path), bot_state(pg_url, tmp_path)
+    alice = ConversationKey(-1001234, 7, 30)
+    await a.answered(alice, -1001234, [50, 51])
+    assert b.answer_messages.get(-1001234, 51) == alice
+    assert b.answer_messages.get(-1001234, 52) is None and b.answer_messages.get(-5, 51) is None
+    execute(pg_url, "UPDATE bot_answer_messages SET at = at - interval '1 hour'")
+    assert b.answer_messages.get(-1001234, 50) is None  # past the conversation's age
+    await b.answered(ConversationKey(-1001234, 7, 31), -1001234, [60])  # drops the old rows
+    assert query(pg_url, "SELECT message_id FROM bot_answer_messages") == [(60,)]
 
 
 def test_the_rate_limit_counts_across_workers(pg_url: str) -> None:

@@ -1,5 +1,7 @@
-"""Conversations: the last turns of each conversation id (a terminal session, a Telegram chat),
-and follow-up questions resolved against them before retrieval.
+"""Conversations: the last turns of each conversation id (a terminal session; in Telegram a
+private chat, or one person's conversation in a group and forum topic, as
+``bot.telegram.conversations`` keys them), and follow-up questions resolved against them before
+retrieval.
 
 A follow-up is a question that refers back ("who appoints them?", "and why them?") or is too
 short to search on its own ("and in 2012?"). It is resolved by appending the key words of the

@@ -41,6 +41,7 @@ from bot.telegram.commands import (
     start_command,
 )
 from bot.telegram.context import CONTEXT_TYPES, DOCBOT, DocbotContext, docbot_of
+from bot.telegram.conversations import topic_of
 from bot.telegram.delivery import (
     AnyApplication,
     DeliveryApplication,
@@ -105,7 +106,11 @@ async def error_handler(update: object, context: DocbotContext) -> None:
         logger.error("while handling an update", exc_info=error)
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
-            await context.bot.send_message(update.effective_chat.id, FAILED)
+            await context.bot.send_message(
+                update.effective_chat.id,
+                FAILED,
+                message_thread_id=topic_of(update.effective_message),
+            )
         except TelegramError as exc:
             if isinstance(exc, NetworkError) and not isinstance(exc, BadRequest):
                 # Telegram unreachable: keep the update pending for the next start

@@ -9,6 +9,7 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.telegram.context import DocbotContext
+from bot.telegram.conversations import topic_of
 from bot.telegram.feedback import VOTES
 from bot.telegram.formatting import format_sources, split_html
 from bot.telegram.replies import FORGOTTEN
@@ -39,7 +40,7 @@ async def button_press(update: Update, context: DocbotContext) -> None:
     if kind == "s" and not vote and answer is not None:
         await query.answer()
         for part in split_html(format_sources(answer)):
-            await send_html(context.bot, chat_id, part)
+            await send_html(context.bot, chat_id, part, topic=topic_of(query.message))
     elif kind == "v" and vote in VOTES and answer is not None:
         async with state.chat_lock(chat_id):  # votes are logged in the order they came
             await asyncio.to_thread(state.feedback.record, answer, vote, query.from_user.id)

@@ -7,11 +7,11 @@ import asyncio
 import logging
 
 from telegram import Update
-from telegram.constants import ParseMode
+from telegram.constants import ChatType, ParseMode
 
 from bot.telegram.context import DocbotContext
 from bot.telegram.formatting import escape, split_html
-from bot.telegram.replies import NOT_ADMIN
+from bot.telegram.replies import NOT_ADMIN, START, START_GROUP, START_PRIVATE
 from bot.telegram.sending import typing
 from index.errors import DocbotError
 from index.report import BuildReport
@@ -41,21 +41,17 @@ def report_line(report: BuildReport, index: Index) -> str:
 
 
 async def start_command(update: Update, context: DocbotContext) -> None:
-    """``/start``: what the bot knows and how to ask."""
+    """``/start``: what the bot knows and how to ask; in a group, how to address it there
+    and what BotFather's privacy mode changes."""
     message = update.effective_message
     if message is None:
         return
     state = context.docbot
     index = await asyncio.to_thread(state.engine.index)
-    name = context.bot.username or "bot"
-    await message.reply_text(
-        f"Hello! I answer questions about {len(index.sources())} document(s) ({len(index)} "
-        "passages), quoting the passages I answer from.\n\n"
-        "Just send me a question. In a group, mention me "
-        f"(@{escape(name)}), reply to me, or use /ask QUESTION.\n"
-        "/sources lists the documents; /help explains more.",
-        parse_mode=ParseMode.HTML,
-    )
+    name = escape(context.bot.username or "bot")
+    hello = START.format(documents=len(index.sources()), passages=len(index))
+    how = START_PRIVATE if message.chat.type == ChatType.PRIVATE else START_GROUP
+    await message.reply_text(f"{hello}\n\n{how.format(name=name)}", parse_mode=ParseMode.HTML)
 
 
 async def help_command(update: Update, context: DocbotContext) -> None:

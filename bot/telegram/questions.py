@@ -1,5 +1,6 @@
 """Questions: a text in a private chat, a group message addressed to the bot (a mention or a
-reply), or ``/ask QUESTION``. Each chat's questions are answered in order."""
+reply), or ``/ask QUESTION``. Each chat's questions are answered in order, each in its
+conversation (:mod:`bot.telegram.conversations`: per person and topic in a group)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from telegram.ext import filters
 from bot.answering.answers import Answer
 from bot.telegram.buttons import keyboard
 from bot.telegram.context import DocbotContext
+from bot.telegram.conversations import topic_of
 from bot.telegram.formatting import format_answer, split_html
 from bot.telegram.replies import EMPTY_QUESTION, NON_TEXT
 from bot.telegram.sending import send_html, typing
@@ -112,9 +114,12 @@ async def answer_question(state: BotState, update: Update, message: Message, tex
         return
     async with state.chat_lock(message.chat_id):
         started = time.perf_counter()
+        key = await state.conversation(update)
         async with typing(message):
-            answer = await asyncio.to_thread(state.engine.ask, question, str(message.chat_id))
-        await send_answer(state, message, answer)
+            answer = await asyncio.to_thread(state.engine.ask, question, key.id if key else None)
+        sent = await send_answer(state, message, answer)
+        if key is not None:
+            await state.answered(key, message.chat_id, sent)
     logger.info(
         "chat %s: answered in %.0f ms (%s, %d citation(s))",
         message.chat_id,
@@ -124,17 +129,22 @@ async def answer_question(state: BotState, update: Update, message: Message, tex
     )
 
 
-async def send_answer(state: BotState, message: Message, answer: Answer) -> None:
-    """The answer in as many messages as it takes; the buttons under the last one."""
+async def send_answer(state: BotState, message: Message, answer: Answer) -> list[int]:
+    """The answer in as many messages as it takes, in the question's topic; the buttons under
+    the last one. Returns the ids of the messages sent."""
     key = await state.remember(answer, message.chat_id)
     parts = split_html(format_answer(answer))
     quote = message.chat.type != ChatType.PRIVATE
+    sent: list[int] = []
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
-        await send_html(
+        reply = await send_html(
             message.get_bot(),
             message.chat_id,
             part,
             reply_markup=keyboard(key, answer.found) if last else None,
             reply_to=message.message_id if quote and i == 0 else None,
+            topic=topic_of(message),
         )
+        sent.append(reply.message_id)
+    return sent

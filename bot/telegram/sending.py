@@ -1,5 +1,5 @@
 """Sending: Telegram HTML with a plain-text fallback, and the "typing" action while an answer
-is being worked out."""
+is being worked out; in a forum topic, both go to the topic (its ``message_thread_id``)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from telegram import Bot, InlineKeyboardMarkup, Message, ReplyParameters
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, TelegramError
 
+from bot.telegram.conversations import topic_of
 from bot.telegram.formatting import to_plain
 
 logger = logging.getLogger("docbot.telegram")
@@ -22,13 +23,16 @@ TYPING_FIRST_WAIT = 2.0  # seconds an answer waits at most for its first "typing
 
 @contextlib.asynccontextmanager
 async def typing(message: Message) -> AsyncIterator[None]:
-    """Show "typing" in the message's chat until the block ends."""
+    """Show "typing" in the message's chat (and topic) until the block ends."""
     shown = asyncio.Event()
+    topic = topic_of(message)
 
     async def keep_typing() -> None:
         while True:
             with contextlib.suppress(TelegramError):
-                await message.get_bot().send_chat_action(message.chat_id, ChatAction.TYPING)
+                await message.get_bot().send_chat_action(
+                    message.chat_id, ChatAction.TYPING, message_thread_id=topic
+                )
             shown.set()
             await asyncio.sleep(TYPING_EVERY)
 
@@ -51,19 +55,21 @@ async def send_html(
     text: str,
     reply_markup: InlineKeyboardMarkup | None = None,
     reply_to: int | None = None,
-) -> None:
-    """Send Telegram HTML; if Telegram cannot parse it after all, send the same visible text
-    as plain text rather than nothing."""
+    topic: int | None = None,
+) -> Message:
+    """Send Telegram HTML (to the forum ``topic``, if any); if Telegram cannot parse it after
+    all, send the same visible text as plain text rather than nothing. Returns what was sent."""
     reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
     try:
-        await bot.send_message(
+        return await bot.send_message(
             chat_id, text, parse_mode=ParseMode.HTML, reply_markup=reply_markup,
-            reply_parameters=reply,
+            reply_parameters=reply, message_thread_id=topic,
         )  # fmt: skip
     except BadRequest as exc:
         if "parse" not in str(exc).lower():
             raise
         logger.warning("Telegram refused our HTML (%s); sending plain text instead", exc)
-        await bot.send_message(
-            chat_id, to_plain(text), reply_markup=reply_markup, reply_parameters=reply
-        )
+        return await bot.send_message(
+            chat_id, to_plain(text), reply_markup=reply_markup, reply_parameters=reply,
+            message_thread_id=topic,
+        )  # fmt: skip

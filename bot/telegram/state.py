@@ -1,13 +1,14 @@
 """What the handlers share: the engine, access rules, rate limits, recent answers (for the
-buttons), the feedback log and one lock per chat. Handlers find it as ``context.docbot``
-(:mod:`bot.telegram.context`)."""
+buttons, and their messages for the replies that continue a conversation), the feedback log and
+one lock per chat. Handlers find it as ``context.docbot`` (:mod:`bot.telegram.context`)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from telegram import Update
 
@@ -15,6 +16,7 @@ from bot.answering.answers import Answer
 from bot.answering.conversation import ConversationStore
 from bot.settings import Settings
 from bot.telegram.access import Access, RateLimit
+from bot.telegram.conversations import AnswerMessages, AnswerStore, ConversationKey
 from bot.telegram.feedback import FeedbackLog, RecentAnswers
 from index.report import BuildReport
 from index.retriever import Index
@@ -26,6 +28,8 @@ logger = logging.getLogger("docbot.telegram")
 
 REINDEX_WAIT = 120.0  # seconds to wait for another index build (e.g. `docbot index`)
 MAX_CHAT_LOCKS = 5000  # idle chat locks are dropped past this many
+
+T = TypeVar("T")
 
 
 class Limiter(Protocol):
@@ -63,6 +67,11 @@ class BotState:
         self.recent = RecentAnswers()
         self.answered_in: OrderedDict[str, int] = OrderedDict()  # button key -> its chat
         self.feedback = shared.feedback if shared else FeedbackLog(settings.feedback_file, bot_id)
+        self.answer_messages: AnswerStore = (
+            shared.answer_messages
+            if shared
+            else AnswerMessages(max_age=settings.conversation_minutes * 60)
+        )
         self.chat_locks: dict[int, asyncio.Lock] = {}
         self._reindex_lock: asyncio.Lock | None = None
 
@@ -111,6 +120,27 @@ class BotState:
             logger.warning("button data for another chat's answer from user %s", user_id)
             return None  # forged: never show or log an answer given in another chat
         return answer
+
+    async def conversation(self, update: Update) -> ConversationKey | None:
+        """The conversation a question continues: the one of the answer it replies to, else
+        its own (:meth:`ConversationKey.of`)."""
+        message = update.effective_message
+        replied = message.reply_to_message if message is not None else None
+        if message is not None and replied is not None:
+            answered = await self._blocking(self.answer_messages.get, message.chat_id, replied.id)
+            if answered is not None:
+                return answered
+        return ConversationKey.of(update)
+
+    async def answered(self, key: ConversationKey, chat_id: int, message_ids: list[int]) -> None:
+        """Remember the messages of an answer given in conversation ``key``."""
+        await self._blocking(self.answer_messages.add, chat_id, message_ids, key)
+
+    async def _blocking(self, call: Callable[..., T], *args: Any) -> T:
+        """In PostgreSQL, off the event loop; in memory, right away."""
+        if self.shared is None:
+            return call(*args)
+        return await asyncio.to_thread(call, *args)
 
     async def reindex(self) -> tuple[BuildReport, Index]:
         """An incremental build of the documents folder, loaded before it returns."""

@@ -135,28 +135,58 @@ def answered(api: FakeBotAPI, chat_id: int) -> list[str]:
         ]
 
 
-class LeakingEngine:
+class WrappedEngine:
+    """The real engine behind a test's wrapper: what the wrapper does not define is the
+    engine's, its conversations too (the bot may replace them: ``DOCBOT_STORE``)."""
+
+    def __init__(self, engine: Any) -> None:
+        self.engine, self.settings = engine, engine.settings
+
+    @property
+    def conversations(self) -> Any:
+        return self.engine.conversations
+
+    @conversations.setter
+    def conversations(self, store: Any) -> None:
+        self.engine.conversations = store
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.engine, name)
+
+
+class LeakingEngine(WrappedEngine):
     """The real engine, except that questions containing ``trigger`` (every question when it
     is empty) and every re-index fail with the token in the exception message (the worst
     case for a log line or a reply)."""
 
     def __init__(self, engine: Engine, token: str, trigger: str = "") -> None:
-        self.engine, self.token, self.trigger, self.settings = (
-            engine,
-            token,
-            trigger,
-            engine.settings,
-        )
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.engine, name)
+        super().__init__(engine)
+        self.token, self.trigger = token, trigger
 
     def ask(
         self, question: str, conversation_id: str | None = None, k: int | None = None
     ) -> Answer:
         if self.trigger in question:
             raise RuntimeError(f"boom at https://api.telegram.org/bot{self.token}/sendMessage")
-        return self.engine.ask(question, conversation_id, k)
+        answer: Answer = self.engine.ask(question, conversation_id, k)
+        return answer
 
     def reindex(self, *args: Any, **kwargs: Any) -> Any:
         raise DocbotError(f"cannot reach https://api.telegram.org/bot{self.token}/getFile")
+
+
+class RecordingEngine(WrappedEngine):
+    """The real engine (or another wrapper), recording each question it is asked with its
+    conversation id and the answer (``answer.resolved`` says what a follow-up was resolved
+    to)."""
+
+    def __init__(self, engine: Any) -> None:
+        super().__init__(engine)
+        self.asked: list[tuple[str, str | None, Answer]] = []
+
+    def ask(
+        self, question: str, conversation_id: str | None = None, k: int | None = None
+    ) -> Answer:
+        answer: Answer = self.engine.ask(question, conversation_id, k)
+        self.asked.append((question, conversation_id, answer))
+        return answer

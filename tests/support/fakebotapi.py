@@ -3,7 +3,9 @@
 POST ``/bot<token>/<method>`` with a form-encoded or multipart body (non-scalar fields are JSON
 strings inside the form), ``{"ok": ..., "result": ...}`` replies, ``getUpdates`` with offsets and
 a long poll capped at ``long_poll_cap`` seconds, ``getFile`` and GET ``/file/bot<token>/<path>``.
-Every request is recorded as a :class:`Call`.
+Every request is recorded as a :class:`Call`. Forum supergroups (topics) come from
+``group_text(..., topic=N)``: their messages carry ``is_topic_message`` and ``message_thread_id``,
+and, as Telegram does, a ``message_thread_id`` sent to a chat that has no topics is refused.
 
 Fault modes plug in through :attr:`FakeBotAPI.faults`: each is a callable that sees the
 :class:`Call` before it is answered and returns ``None`` (no fault) or an action -
@@ -124,6 +126,7 @@ class FakeBotAPI:
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
         self._files: dict[str, _File] = {}
+        self.forums: set[int] = set()  # chats with topics (a topic message was pushed there)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -230,11 +233,28 @@ class FakeBotAPI:
         user_id: int,
         text: str,
         reply_to: dict[str, Any] | None = None,
+        topic: int | None = None,
     ) -> int:
-        """A text message in group ``chat_id`` (negative); ``reply_to`` is a message dict."""
-        chat = {"id": chat_id, "type": "supergroup", "title": "Test group"}
-        extra = {"reply_to_message": reply_to} if reply_to else {}
+        """A text message in group ``chat_id`` (negative); ``reply_to`` is a message dict;
+        with ``topic``, a message in that forum topic (the group is then a forum)."""
+        extra: dict[str, Any] = {"reply_to_message": reply_to} if reply_to else {}
+        extra.update(self._topic(chat_id, topic))
+        chat = self._group_chat(chat_id)
         return self.push_update({"message": self._text(chat, user_id, text, **extra)})
+
+    def _group_chat(self, chat_id: int) -> dict[str, Any]:
+        chat: dict[str, Any] = {"id": chat_id, "type": "supergroup", "title": "Test group"}
+        if chat_id in self.forums:
+            chat["is_forum"] = True
+        return chat
+
+    def _topic(self, chat_id: int, topic: int | None) -> dict[str, Any]:
+        """The fields of a message in forum topic ``topic`` of ``chat_id`` (none without)."""
+        if topic is None:
+            return {}
+        with self._cond:
+            self.forums.add(chat_id)
+        return {"message_thread_id": topic, "is_topic_message": True}
 
     def _text(self, chat: dict[str, Any], user_id: int, text: str, **extra: Any) -> dict[str, Any]:
         entities = self._entities(text)
@@ -263,11 +283,20 @@ class FakeBotAPI:
         return self._document(chat, user_id, file_name, content, mime_type, caption, file_size)
 
     def group_document(
-        self, chat_id: int, user_id: int, file_name: str, content: bytes, caption: str | None = None
+        self,
+        chat_id: int,
+        user_id: int,
+        file_name: str,
+        content: bytes,
+        caption: str | None = None,
+        topic: int | None = None,
     ) -> int:
-        """A document shared in group ``chat_id``."""
-        chat = {"id": chat_id, "type": "supergroup", "title": "Test group"}
-        return self._document(chat, user_id, file_name, content, "text/plain", caption, None)
+        """A document shared in group ``chat_id`` (in forum topic ``topic``, if given)."""
+        extra = self._topic(chat_id, topic)
+        chat = self._group_chat(chat_id)
+        return self._document(
+            chat, user_id, file_name, content, "text/plain", caption, None, **extra
+        )
 
     def _document(
         self,
@@ -278,6 +307,7 @@ class FakeBotAPI:
         mime_type: str,
         caption: str | None,
         file_size: int | None,
+        **extra: Any,
     ) -> int:
         file_id = self.add_file(content, f"documents/file_{len(self._files) + 1}")
         document = {
@@ -287,7 +317,7 @@ class FakeBotAPI:
             "mime_type": mime_type,
             "file_size": len(content) if file_size is None else file_size,
         }
-        fields: dict[str, Any] = {"document": document}
+        fields: dict[str, Any] = {"document": document, **extra}
         if caption:
             fields["caption"] = caption
             entities = self._entities(caption)
@@ -410,7 +440,18 @@ class FakeBotAPI:
         return True
 
     def _m_sendChatAction(self, params: dict[str, Any]) -> Any:
+        self._check_topic(params)
         return True
+
+    def _check_topic(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The topic fields of a message sent with ``params``; a ``message_thread_id`` for a
+        chat without topics is refused, as Telegram does."""
+        if "message_thread_id" not in params:
+            return {}
+        chat_id = int(params["chat_id"])
+        if chat_id not in self.forums:
+            raise _BadRequest("message thread not found")
+        return {"message_thread_id": int(params["message_thread_id"]), "is_topic_message": True}
 
     def _m_answerCallbackQuery(self, params: dict[str, Any]) -> Any:
         return True
@@ -432,13 +473,14 @@ class FakeBotAPI:
         chat: dict[str, Any] = (
             {"id": chat_id, "type": "private", "first_name": "Test"}
             if chat_id > 0
-            else {"id": chat_id, "type": "supergroup", "title": "Test group"}
+            else self._group_chat(chat_id)
         )
         message = {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
             "chat": chat,
             "from": self._bot_user(),
+            **self._check_topic(params),
             **fields,
         }
         if "reply_markup" in params:

@@ -87,6 +87,14 @@ def fresh_database(url: str) -> Iterator[str]:
             admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
+def execute(url: str, sql: str, *params: Any) -> None:
+    """Run one statement that returns no rows (a test's change behind the code's back)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql, params)
+
+
 def query(url: str, sql: str, *params: Any) -> list[tuple[Any, ...]]:
     import psycopg
 

@@ -30,6 +30,16 @@ TABLES = (
         at timestamptz NOT NULL DEFAULT now(),
         turn jsonb NOT NULL,
         PRIMARY KEY (bot_id, conversation_id, seq))""",
+    "CREATE INDEX IF NOT EXISTS bot_turns_by_age ON bot_turns (bot_id, at)",
+    """CREATE TABLE IF NOT EXISTS bot_answer_messages (
+        bot_id text NOT NULL,
+        chat_id bigint NOT NULL,
+        message_id bigint NOT NULL,
+        conversation_id text NOT NULL,
+        at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (bot_id, chat_id, message_id))""",
+    """CREATE INDEX IF NOT EXISTS bot_answer_messages_by_age
+        ON bot_answer_messages (bot_id, at)""",
     """CREATE TABLE IF NOT EXISTS bot_rate (
         bot_id text NOT NULL,
         user_id bigint NOT NULL,

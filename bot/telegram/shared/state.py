@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from bot.settings import Settings
 from bot.telegram.shared import schema
 from bot.telegram.shared.answers import PgRecentAnswers
-from bot.telegram.shared.conversations import PgConversationStore
+from bot.telegram.shared.conversations import PgAnswerMessages, PgConversationStore
 from bot.telegram.shared.db import SharedDb
 from bot.telegram.shared.ratelimit import PgRateLimit
 from bot.telegram.shared.votes import PgFeedbackLog
@@ -28,24 +28,27 @@ class SharedState:
     rate: PgRateLimit
     feedback: PgFeedbackLog
     answers: PgRecentAnswers
+    answer_messages: PgAnswerMessages
 
     @classmethod
     def open(cls, settings: Settings, bot_id: str) -> SharedState:
         """The stores (no connection yet: :meth:`ready` makes the tables)."""
         db = SharedDb(settings.store)
+        max_age = settings.conversation_minutes * 60
         return cls(
             db,
             bot_id,
-            PgConversationStore(
-                db, bot_id, settings.conversation_turns, settings.conversation_minutes * 60
-            ),
+            PgConversationStore(db, bot_id, settings.conversation_turns, max_age),
             PgRateLimit(db, bot_id, settings.questions_per_minute),
             PgFeedbackLog(db, bot_id),
             PgRecentAnswers(db, bot_id),
+            PgAnswerMessages(db, bot_id, max_age),
         )
 
     def create_tables(self) -> None:
+        """The tables, then the conversation turns tidied (old ones, old keys)."""
         self.db.run(schema.create)
+        self.conversations.tidy()
 
     async def ready(self, retry_s: float = RETRY_S) -> None:
         """The tables exist; while the database cannot be reached, one log line per attempt
