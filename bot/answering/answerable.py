@@ -3,12 +3,13 @@ a learned linear model (``weights/answerable.json`` when the index has a cross-e
 ``weights/answerable-no-cross.json`` otherwise; trained by ``training.learn``) over what
 retrieval and composition saw.
 
-Features: the best unit's margin over the next one that quotes other text; names and numbers of the question missing
-from the passage; a negation in the question; the question's kind and length; and how sure the
-phrase model is of its best phrase (SQuAD 2.0's unanswerable questions are written against a
-paragraph that almost answers them: no phrase of the right kind is a strong sign). The model's
-probability is compared with its threshold, chosen by cross-validation grouped by article
-(``benchmarks/RESULTS.md``, "Short answers and refusals")."""
+Features: the best unit's margin over the next one that quotes other text; names and numbers of
+the question missing from the passage; a negation in the question; the question's kind and
+length; and how sure the phrase model is of its best phrase (SQuAD 2.0's unanswerable questions
+are written against a paragraph that almost answers them: no phrase of the right kind is a
+strong sign). The model's probability is compared with its threshold, chosen by
+cross-validation grouped by article (``benchmarks/RESULTS.md``, "Short answers and
+refusals")."""
 
 from __future__ import annotations
 
