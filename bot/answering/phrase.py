@@ -10,6 +10,7 @@ length. Questions asking "why" or "how", and yes/no questions, get no phrase."""
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc, Span
 
 MAX_TOKENS = 10  # a longer span is a clause, not a phrase
+MAX_TECHNICAL_TOKENS = 24  # spaCy cuts a path or a call into many tokens
 WINDOW = 6  # tokens either side of a span read as its context
 _GROUPS = {
     "PERSON": "person",
@@ -101,6 +103,10 @@ def candidates(doc: Doc, question: Asked | None = None) -> list[Span]:
     words = len(doc) - sum(1 for t in doc if t.is_punct)
     if question is not None:
         raw = itertools.chain(raw, _modifiers(doc, question))
+    for span in _technical(doc):
+        if len(span) <= MAX_TECHNICAL_TOKENS and whole(span.text) and len(span) < len(doc):
+            seen.add((span.start, span.end))
+            out.append(span)
     for span in raw:
         trimmed = _trim(span, words)
         if trimmed is None or (trimmed.start, trimmed.end) in seen:
@@ -108,6 +114,46 @@ def candidates(doc: Doc, question: Asked | None = None) -> list[Span]:
         seen.add((trimmed.start, trimmed.end))
         out.append(trimmed)
     return out
+
+
+# What technical text answers with, each taken whole (spaCy would cut "/usr/lib/python3" into
+# seven tokens and trim "--nonet" of its dashes). Checked in this order; the first that matches a
+# candidate's whole text names its kind.
+_TECHNICAL: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(pattern))
+    for kind, pattern in (
+        ("option", r"(?<![\w-])--?[A-Za-z][\w-]*(?:=[\w.:/-]+)?"),
+        ("keyword", r"\b[A-Za-z_]\w*=(?:[\w.:/-]+|'[^'\n]*'|\"[^\"\n]*\")"),
+        ("path", r"(?<![\w.~])(?:~|\.{1,2})?/[\w.@+-]+(?:/[\w.@+-]+)*/?"),
+        ("file", r"\b[\w-]+\.(?:h|c|cc|cpp|py|txt|json|toml|cfg|conf|ini|ya?ml|md|rst|html?|sh|"
+         r"fish|zsh|so|ninja|xml|xsl|gz|bz2|tbz2?|tar|zip)\b"),
+        ("identifier", r"\b[A-Za-z_]\w*(?:(?:\.|::)[A-Za-z_]\w*)*(?:\(\))?"),
+    )
+)  # fmt: skip
+_IDENTIFIER = re.compile(r"_|[a-z][A-Z]|[A-Z]{2}[a-z]|[.:(]")  # more than a word
+
+
+def technical_kind(text: str) -> str | None:
+    """The kind of technical phrase ``text`` is whole ("option" for "--nonet", "path",
+    "file", "keyword" for "count=True", "identifier" for "XML_Parse" or "logging.INFO"), or
+    None for words."""
+    for kind, pattern in _TECHNICAL:
+        if pattern.fullmatch(text) and (
+            kind != "identifier" or _IDENTIFIER.search(text.strip("_"))
+        ):
+            return kind
+    return None
+
+
+def _technical(doc: Doc) -> Iterator[Span]:
+    """The technical phrases of ``doc`` (``technical_kind``), as spans of its tokens."""
+    for _, pattern in _TECHNICAL:
+        for m in pattern.finditer(doc.text):
+            if technical_kind(m.group()) is None:
+                continue
+            span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
+            if span is not None and span.text == m.group():
+                yield span
 
 
 def _raw_candidates(doc: Doc) -> Iterator[Span]:
@@ -201,6 +247,9 @@ def features(span: Span, question: Asked, matches: list[int]) -> dict[str, float
 
 
 def _span_kind(span: Span) -> str:
+    technical = technical_kind(span.text)
+    if technical is not None:
+        return technical
     for ent in span.doc.ents:
         if ent.start == span.start and ent.end == span.end:
             return _GROUPS.get(ent.label_, "entity")
