@@ -3,8 +3,9 @@
 Block elements become paragraphs, list items and table rows lines (cells joined by " | "),
 h1-h6 headings (and sections), ``<pre>`` code. A definition list's term leads its definition
 ("postgres: Databases are owned by this user."; Sphinx's and texinfo's API entries, mandoc's
-and man2html's tagged paragraphs are such lists), and an admonition's title its text ("Note:
-..."). Scripts, styles, navigation, permalink marks and other invisible elements are dropped.
+and man2html's tagged paragraphs are such lists; groff lays them out as tables), and an
+admonition's title its text ("Note: ..."). Scripts, styles, navigation, permalink marks and
+other invisible elements are dropped.
 """
 
 from __future__ import annotations
@@ -116,6 +117,8 @@ class _Walk:
         elif tag == "pre":  # code (or a preformatted example): as written
             self.end_block()
             self.blocks.add_code(node.text(deep=True))
+        elif tag == "table" and _is_tagged_paragraphs(node):
+            self.tagged_paragraphs(node)
         elif tag == "dt" and self.lists:
             self.end_block()
             self.lists[-1].pending.append(node.text(deep=True))
@@ -142,6 +145,17 @@ class _Walk:
         self.stack.append((node, _LEAD))
         self.push_children(node)
 
+    def tagged_paragraphs(self, table: LexborNode) -> None:
+        """groff's man pages lay a tagged paragraph (``-a  Show all.``) out as a table row with
+        empty spacer cells: the tag leads its text, as a definition's term does."""
+        self.end_block()
+        for row in table.css("tr"):
+            cells = [t for t in (one_line(c.text(deep=True)) for c in row.css("td")) if t]
+            mark = self.blocks.mark()
+            self.blocks.add(cells[-1] if cells else "")
+            if len(cells) == 2:
+                self.blocks.lead(mark, cells[0])
+
     def push_children(self, node: LexborNode) -> None:
         self.stack.extend((child, _OPEN) for child in reversed(list(node.iter(include_text=True))))
 
@@ -162,6 +176,12 @@ class _Walk:
         self.run_.clear()
         lines = (one_line(line).strip(" |") for line in text.split("\n"))
         self.blocks.add("\n".join(line for line in lines if line))
+
+
+def _is_tagged_paragraphs(table: LexborNode) -> bool:
+    """A table as groff's HTML output lays out tagged paragraphs: no frame, no rules."""
+    attributes = table.attributes
+    return attributes.get("frame") == "void" and attributes.get("rules") == "none"
 
 
 def _classes(node: LexborNode) -> frozenset[str]:

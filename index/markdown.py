@@ -21,6 +21,7 @@ from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.field_list import fieldlist_plugin
 from mdit_py_plugins.myst_blocks import myst_block_plugin
 
+from index.documents import SkipFile
 from index.hypertext import html_fragment_text
 from index.markup import Blocks, Terms
 from index.sphinx import CODE, DROP, LABELS, body_of_argument, reading, role_text, split_options
@@ -199,6 +200,9 @@ class _MarkdownReader:
         if how.kind == CODE:
             self.code(body)
             return
+        if name == "eval-rst" and not self.numbers and self.cells is None:
+            self.restructured(body)
+            return
         first = body_of_argument(name, argument)
         body = f"{first}\n\n{body}" if first else body
         self.open_lead(how.label)
@@ -206,12 +210,27 @@ class _MarkdownReader:
         self.close_lead()
 
     def nested(self, body: str) -> None:
-        """A directive's body, read as Markdown (as plain text past a nesting limit or inside a
-        list or table, where blocks cannot go)."""
-        if self.depth >= MAX_DIRECTIVE_NESTING or self.numbers or self.cells is not None:
+        """A directive's body, read as Markdown (as plain text past a nesting limit); inside a
+        list or table, where blocks cannot go, as lines."""
+        if self.depth >= MAX_DIRECTIVE_NESTING:
             self.block(body)
+        elif self.numbers or self.cells is not None:
+            inner = _MarkdownReader(Blocks(), self.depth + 1)
+            inner.read_all(body)
+            for text in inner.blocks.texts():
+                self.block(text)
         else:
             _MarkdownReader(self.blocks, self.depth + 1).read_all(body)
+
+    def restructured(self, source: str) -> None:
+        """An ``{eval-rst}`` body: reStructuredText, read as a ``.rst`` file is (as text when
+        docutils cannot read it)."""
+        from index.restructured import rst_blocks
+
+        try:
+            self.blocks.parts.extend(rst_blocks(source).parts)
+        except (SkipFile, RecursionError):
+            self.blocks.add(source)
 
     def start_item(self) -> None:
         """The item's first line gets "- " or "3) " ("3) " rather than "3. ", which the sentence

@@ -188,7 +188,8 @@ class _Reader:
     def system_message(self, node: nodes.system_message) -> None:
         """docutils' report of a directive it does not know (or whose options it refuses)
         holds the directive's source: read as :mod:`index.sphinx` says. Other reports (an
-        include or raw directive refused, a syntax slip) are dropped."""
+        include or raw directive refused, a syntax slip) are dropped, but for a table docutils
+        could not read, kept as drawn."""
         source = next(
             (c.astext() for c in node.children if isinstance(c, nodes.literal_block)), None
         )
@@ -197,6 +198,8 @@ class _Reader:
         found = _DIRECTIVE_SOURCE.match(source)
         if found is not None:
             self.directive(found.group(1), found.group(2), source[found.end() :])
+        elif source.lstrip().startswith(("+-", "==")):  # a malformed table: as drawn
+            self.blocks.add_code(source)
 
     def directive(self, name: str, argument: str, rest: str) -> None:
         """A directive read from its source: options dropped, its body parsed again."""

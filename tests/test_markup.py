@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from index.chunking import chunk_document
 from index.documents import Document, SkipFile
 from index.hypertext import html_blocks
 from index.loading import load, scan
@@ -68,7 +69,13 @@ def test_html_api_entries_and_man_page_tags_keep_the_signature_as_term() -> None
         "<dd>Read again.</dd></dl>"
     )
     assert _texts(html_blocks(sphinx)) == ["void *pool_grab(size_t n): Take n bytes from the pool."]
+    groff = (
+        '<table width="100%" border="0" rules="none" frame="void"><tr valign="top"><td '
+        'width="11%"></td><td width="3%"><p><b>-r</b></p></td><td width="8%"></td><td><p>Read '
+        "again.</p></td></tr><tr><td></td><td><p>Alone.</p></td></tr></table>"
+    )
     assert _texts(html_blocks(mandoc)) == ["-r: Read again."]
+    assert _texts(html_blocks(groff)) == ["-r: Read again.", "Alone."]
 
 
 def test_html_admonitions_keep_their_label() -> None:
@@ -141,6 +148,10 @@ The whistle.
 Use the package.
 ```
 
+```{eval-rst}
+.. note:: Written in *reStructuredText*.
+```
+
 > [!CAUTION]
 > The base gets hot.
 
@@ -150,7 +161,7 @@ Use the package.
 - a list item
 
   ```{note}
-  Inside the list.
+  Inside the *list*.
   ```
 """
 
@@ -169,6 +180,7 @@ def test_myst_markdown_reads_as_its_text() -> None:
         "boil(litres): Heat the water.",
         "Added in version 1.4: The whistle.",
         "Use the package.",
+        "Note: Written in reStructuredText.",
         "Caution: The base gets hot.",
         "Descaling: Use vinegar.",
         "- a list item\nNote: Inside the list.",
@@ -262,6 +274,10 @@ large  2
 
 The |brand| kettle [#f1]_.
 
++-----+---+
+| bad | table
++-----+---+
+
 .. |brand| replace:: Steamy
 .. [#f1] Made in 2020.
 .. image:: kettle.png
@@ -294,10 +310,19 @@ def test_restructured_text_reads_as_its_text(docs_dir: Path) -> None:
         "Shown on the web.",
         "Size | Litres\nsmall | 1\nlarge | 2",
         "The Steamy kettle [1].",
+        "+-----+---+\n| bad | table\n+-----+---+",
         "[1]: Made in 2020.",
     ]
     assert [s.heading for s in doc.sections] == ["Kettles", "Accounts"]
-    assert [doc.text[a:b] for a, b in doc.code] == ["kettle.fill(litres=1)", "$ kettle --boil"]
+    assert [doc.text[a:b] for a, b in doc.code][:2] == ["kettle.fill(litres=1)", "$ kettle --boil"]
+
+
+def test_the_chunker_quotes_a_definition_with_its_term(docs_dir: Path) -> None:
+    doc = _load(docs_dir, "kettles.rst", RST)
+    sentences = [s for chunk in chunk_document(doc) for s in chunk.sentence_texts()]
+    assert "daemon: Runs background services." in sentences
+    assert "-q, --quiet: Print nothing." in sentences
+    assert "int kettle_boil(int litres): Heat the water." in sentences
 
 
 def test_restructured_text_reads_no_other_file_and_writes_no_warning(
