@@ -4,8 +4,8 @@ Block elements become paragraphs, list items and table rows lines (cells joined 
 h1-h6 headings (and sections), ``<pre>`` code. A definition list's term leads its definition
 ("postgres: Databases are owned by this user."; Sphinx's and texinfo's API entries, mandoc's
 and man2html's tagged paragraphs are such lists; groff lays them out as tables), and an
-admonition's title its text ("Note: ..."). Scripts, styles, navigation, permalink marks and
-other invisible elements are dropped.
+admonition's title its text ("Note: ..."). Scripts, styles, navigation, tables of contents,
+permalink marks and other invisible elements are dropped.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from index.markup import Blocks, Terms, one_line
 
 _HIDDEN = (
     "script, style, noscript, template, svg, iframe, object, nav, head, math, canvas,"
-    " a.headerlink, a.copiable-link, a.permalink:empty"
+    " a.headerlink, a.copiable-link, a.permalink:empty,"
+    " div.toc, div.toctree-wrapper, div.contents"  # tables of contents (DocBook, Sphinx, docutils)
 )
 _HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 _BLOCKS = frozenset(

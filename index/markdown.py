@@ -12,6 +12,7 @@ their labels.
 from __future__ import annotations
 
 import re
+import textwrap
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -23,7 +24,7 @@ from mdit_py_plugins.myst_blocks import myst_block_plugin
 
 from index.documents import SkipFile
 from index.hypertext import html_fragment_text
-from index.markup import Blocks, Terms
+from index.markup import Blocks, Terms, terms_text
 from index.sphinx import CODE, DROP, LABELS, body_of_argument, reading, role_text, split_options
 
 _FRONT_MATTER = re.compile(r"\A(?:\ufeff)?---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
@@ -203,6 +204,9 @@ class _MarkdownReader:
         if name == "eval-rst" and not self.numbers and self.cells is None:
             self.restructured(body)
             return
+        if name == "glossary":
+            self.glossary(body)
+            return
         first = body_of_argument(name, argument)
         body = f"{first}\n\n{body}" if first else body
         self.open_lead(how.label)
@@ -221,6 +225,13 @@ class _MarkdownReader:
                 self.block(text)
         else:
             _MarkdownReader(self.blocks, self.depth + 1).read_all(body)
+
+    def glossary(self, body: str) -> None:
+        """A ``{glossary}``: terms at the margin, each definition indented under them."""
+        for terms, definition in _glossary_entries(body):
+            self.open_lead(terms_text(terms))
+            self.nested(definition)
+            self.close_lead()
 
     def restructured(self, source: str) -> None:
         """An ``{eval-rst}`` body: reStructuredText, read as a ``.rst`` file is (as text when
@@ -244,6 +255,20 @@ class _MarkdownReader:
         if not self.numbers and self.cells is None:
             self.blocks.add("\n".join(self.lines))
             self.lines.clear()
+
+
+def _glossary_entries(body: str) -> list[tuple[list[str], str]]:
+    """(terms, definition) of a glossary's body: lines at the margin are terms, the indented
+    lines after them (blank lines between) their definition, dedented."""
+    entries: list[tuple[list[str], list[str]]] = []
+    for line in body.split("\n"):
+        if line.strip() and not line[0].isspace():
+            if not entries or entries[-1][1]:
+                entries.append(([], []))
+            entries[-1][0].append(line.strip())
+        elif entries:
+            entries[-1][1].append(line)
+    return [(terms, textwrap.dedent("\n".join(lines))) for terms, lines in entries]
 
 
 _ROLE = re.compile(r"\{[\w:.+-]+\}$")  # a MyST role's name, right before its `content`

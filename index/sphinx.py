@@ -23,6 +23,8 @@ _CODE = frozenset(
     """code-block code sourcecode code-cell ipython doctest testcode testoutput testsetup
     testcleanup math prompt productionlist""".split()
 )
+# An extension's directive named so holds code (``click:example``, ``jupyter-execute``).
+_CODE_ENDINGS = ("code", "example", "run", "execute", "snippet", "console", "session", "output")
 LABELS = {
     "note": "Note", "warning": "Warning", "tip": "Tip", "hint": "Hint",
     "important": "Important", "caution": "Caution", "danger": "Danger",
@@ -54,7 +56,7 @@ def reading(name: str, argument: str) -> Reading:
     bare = name.split(":", 1)[1] if ":" in name and name not in _ENTRIES else name
     if name in _DROPPED or bare in _DROPPED:
         return Reading(DROP)
-    if name in _CODE:
+    if name in _CODE or bare.rsplit(":", 1)[-1].endswith(_CODE_ENDINGS):
         return Reading(CODE)
     if name in LABELS:
         return Reading(LABEL, LABELS[name])

@@ -144,6 +144,23 @@ Heat the water.
 The whistle.
 ```
 
+```{glossary}
+kettle
+pot
+  A vessel for water.
+
+  Often *electric*.
+
+spout
+  Where it pours.
+```
+
+```{click:example}
+@command()
+def boil():
+    pass
+```
+
 ```{tabbed} Linux
 Use the package.
 ```
@@ -179,13 +196,17 @@ def test_myst_markdown_reads_as_its_text() -> None:
         "kettle.fill(litres=1)",
         "boil(litres): Heat the water.",
         "Added in version 1.4: The whistle.",
+        "kettle, pot: A vessel for water.",
+        "Often electric.",
+        "spout: Where it pours.",
+        "@command()\ndef boil():\n    pass",
         "Use the package.",
         "Note: Written in reStructuredText.",
         "Caution: The base gets hot.",
         "Descaling: Use vinegar.",
         "- a list item\nNote: Inside the list.",
     ]
-    assert _code(blocks) == ["kettle.fill(litres=1)"]
+    assert _code(blocks) == ["kettle.fill(litres=1)", "@command()\ndef boil():\n    pass"]
 
 
 def test_directives_nested_past_the_limit_are_read_as_text_quickly() -> None:
