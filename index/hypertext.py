@@ -20,6 +20,7 @@ from index.markup import Blocks, Terms, one_line
 _HIDDEN = (
     "script, style, noscript, template, svg, iframe, object, nav, head, math, canvas,"
     " a.headerlink, a.copiable-link, a.permalink:empty,"
+    " [role=navigation], div.sphinxsidebar,"  # navigation by role, Sphinx's sidebar
     " div.toc, div.toctree-wrapper, div.contents"  # tables of contents (DocBook, Sphinx, docutils)
 )
 _HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))

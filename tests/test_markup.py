@@ -93,6 +93,16 @@ def test_html_admonitions_keep_their_label() -> None:
     ]
 
 
+def test_html_tables_of_contents_navigation_and_permalinks_are_dropped() -> None:
+    html = (
+        '<div class="sphinxsidebar" role="navigation"><h3>Table of Contents</h3><ul><li>Setup'
+        '</li></ul></div><div class="toc"><dl><dt>1. Setup</dt><dd><dl><dt>1.1. Fill</dt></dl>'
+        '</dd></dl></div><h1>Setup<a class="headerlink" href="#setup">¶</a></h1><div '
+        'class="toctree-wrapper"><ul><li>Fill</li></ul></div><p>Fill the kettle.</p>'
+    )
+    assert _texts(html_blocks(html)) == ["Setup", "Fill the kettle."]
+
+
 def test_a_term_and_its_definition_are_one_sentence() -> None:
     """The chunker never splits between the term and its definition."""
     unit = html_blocks("<dl><dt>Retries.</dt><dd>Three. Then it stops.</dd></dl>").texts()[0]
