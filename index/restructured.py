@@ -28,7 +28,7 @@ from docutils.transforms.references import Footnotes, Substitutions
 
 from index.documents import SkipFile
 from index.markup import Blocks, one_line, terms_text
-from index.sphinx import CODE, DROP, LABELS, body_of_argument, reading, role_text
+from index.sphinx import CODE, DROP, LABELS, TERM, body_of_argument, reading, role_text
 
 MAX_DIRECTIVE_NESTING = 8  # Sphinx directives in directives; deeper bodies are read as text
 # docutils reads no longer line (its own default limit): such a file is skipped, not half read.
@@ -49,6 +49,7 @@ _SETTINGS = {
 # docutils' own roles (``:pep:`8``` reads "PEP 8"); every other role reads as its text.
 _DOCUTILS_ROLES = frozenset((*english.roles, *english.roles.values()))
 _DIRECTIVE_SOURCE = re.compile(r"\.\.[ \t]+([\w:.+-]+)[ \t]*::[ \t]?(.*)")
+_OPTION_LINE = re.compile(r":[\w.+-]+:(?:\s|$)")  # ":linenos:", ":caption: Text"
 _SKIPPED = (
     nodes.comment, nodes.substitution_definition, nodes.target, nodes.pending, nodes.raw,
     nodes.image, nodes.transition, nodes.decoration, nodes.meta, nodes.title, nodes.label,
@@ -202,22 +203,31 @@ class _Reader:
             self.blocks.add_code(source)
 
     def directive(self, name: str, argument: str, rest: str) -> None:
-        """A directive read from its source: options dropped, its body parsed again."""
-        head, _, body = textwrap.dedent(rest.strip("\n") + "\n").partition("\n\n")
-        if not head.strip() or head.lstrip().startswith(":"):  # options, then the body
-            more = [line for line in head.split("\n") if not line.lstrip().startswith(":")]
-        else:  # no blank line: what follows the first line is the body
-            more, body = [], head + "\n\n" + body
-        argument = " ".join([argument, *more]).strip()
+        """A directive read from its source: options dropped, its body parsed again. Lines
+        right under the first (no blank line between) continue an API entry's signatures
+        (``.. function:: f(a)`` / ``g(a, b)``), else the first paragraph of the body."""
+        text = textwrap.dedent(rest.removeprefix("\n")).split("\n")
+        blank = next((i for i, line in enumerate(text) if not line.strip()), len(text))
+        lines, body = text[:blank], "\n".join(text[blank:])
+        at = next((i for i, line in enumerate(lines) if _OPTION_LINE.match(line)), len(lines))
+        more = "\n".join(lines[:at])  # what precedes the options
         how = reading(name, argument)
+        if how.kind == TERM and more:
+            how = reading(name, f"{argument}\n{more}")
+        elif more:
+            body = f"{more}\n\n{body}"
         if how.kind == DROP:
             return
         if how.kind == CODE:
             self.blocks.add_code(body)
             return
         first = body_of_argument(name, argument)
+        if first and more and how.kind != TERM:  # "Be nice." and the lines under it: one
+            body = f"{first}\n{body}"
+        elif first:
+            body = f"{first}\n\n{body}"
         mark = self.blocks.mark()
-        self.nested(f"{first}\n\n{body}" if first else body)
+        self.nested(body)
         self.blocks.lead(mark, how.label)
 
     def nested(self, body: str) -> None:

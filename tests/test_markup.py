@@ -268,7 +268,14 @@ litres : float
 
    Use vinegar.
 
-.. seealso:: The manual.
+.. seealso:: The manual,
+   chapter two.
+
+.. function:: fill(litres)
+              fill(litres, hot)
+   :noindex:
+
+   Fill the kettle.
 
 .. versionchanged:: 1.4 The whistle is louder.
 
@@ -333,7 +340,8 @@ def test_restructured_text_reads_as_its_text(docs_dir: Path) -> None:
         "Note: Water boils at 100 °C.",
         "At sea level.",
         "Descaling: Use vinegar.",
-        "See also: The manual.",
+        "See also: The manual, chapter two.",
+        "fill(litres), fill(litres, hot): Fill the kettle.",
         "Changed in version 1.4: The whistle is louder.",
         "kettle.fill(litres=1)",
         "$ kettle --boil",
