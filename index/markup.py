@@ -10,11 +10,13 @@ or label in front of its first paragraph, in the same sentence (:meth:`Blocks.le
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from index.documents import Section, clean_code, clean_text
 
 TEXT, HEADING, CODE = "text", "heading", "code"  # the kinds of block
+_LIST_LINE = re.compile(r"(?:- |\d+\) )")  # how the readers start a list item's line
 
 
 @dataclass
@@ -42,16 +44,17 @@ class Blocks:
 
     def lead(self, mark: int, label: str) -> None:
         """``label`` (a term, "Note") leads the blocks added since ``mark``: "label: first
-        paragraph" as one sentence (no second colon after a label ending in one; a list's lines
-        start on the next line). Before code or a heading, or with nothing after it, the label
-        is a paragraph of its own ("label:" before code, "label" alone)."""
+        paragraph" as one sentence (no second colon after a label ending in one; a list whose
+        lines start "- " or "1) " starts on the next line). Before code or a heading, or with
+        nothing after it, the label is a paragraph of its own ("label:" before code, "label"
+        alone)."""
         label = one_line(label)
         if not label:
             return
         head = label if label.endswith(":") else label + ":"
         if mark < len(self.parts) and self.parts[mark][1] == TEXT:
             text = self.parts[mark][0]
-            self.parts[mark] = (head + ("\n" if "\n" in text else " ") + text, TEXT)
+            self.parts[mark] = (head + ("\n" if _LIST_LINE.match(text) else " ") + text, TEXT)
         else:
             self.parts.insert(mark, (head if mark < len(self.parts) else label, TEXT))
 
