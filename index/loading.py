@@ -1,8 +1,9 @@
 """Files to documents: walk the documents folder, read each supported file as plain text.
 
 A file that cannot be used is never fatal: it becomes a :class:`Skipped` with one clear reason,
-and everything else is still indexed. Markdown and HTML are read as the text a reader sees (see
-:mod:`index.markup`); every document gets a title, and headings give it sections.
+and everything else is still indexed. Markdown, HTML and reStructuredText are read as the text a
+reader sees (:mod:`index.markdown`, :mod:`index.hypertext`, :mod:`index.restructured`); every
+document gets a title, and headings give it sections.
 """
 
 from __future__ import annotations
@@ -10,18 +11,25 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from index.documents import Document, Page, SkipFile, clean_text
 from index.errors import DocumentsFolderError
 
-SUPPORTED = (".txt", ".md", ".markdown", ".pdf", ".html", ".htm")
+if TYPE_CHECKING:
+    from index.markup import Blocks
+
+MARKUP = (".md", ".markdown", ".html", ".htm", ".rst")  # read with their sections and code
+SUPPORTED = (".txt", ".pdf", *MARKUP)
 DEFAULT_MAX_FILE_BYTES = 20 * 1024 * 1024
 # Bump when reading a file gives other text (2: MyST roles read as the text they show; 3: code
-# kept as written and read line by line): a build then reads every file again; vectors of text
-# that did not change are still reused.
-READERS_VERSION = 3
+# kept as written and read line by line; 4: definition lists keep their terms, admonitions their
+# labels, MyST directives read as their body, .rst read with docutils): a build then reads every
+# file again; vectors of text that did not change are still reused.
+READERS_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -101,7 +109,7 @@ def _check(path: Path, root: Path, max_bytes: int) -> str | None:
             return "a symlink that points outside the documents folder"
     if suffix not in SUPPORTED:
         kind = suffix or "no extension"
-        return f"unsupported file type ({kind}); supported: .txt .md .pdf .html .htm"
+        return f"unsupported file type ({kind}); supported: .txt .md .rst .pdf .html .htm"
     try:
         st = path.stat()
     except FileNotFoundError:
@@ -129,7 +137,7 @@ def load(file: SourceFile) -> Document:
         raise SkipFile(f"unreadable: {exc.strerror or exc}") from exc
     digest = sha256_bytes(data)
     suffix = file.path.suffix.lower()
-    if suffix in (".html", ".htm", ".md", ".markdown"):
+    if suffix in MARKUP:
         return _markup_document(file.source, digest, decode_text(data), suffix)
     pages: tuple[Page, ...] = ()
     if suffix == ".pdf":
@@ -144,11 +152,8 @@ def load(file: SourceFile) -> Document:
 
 
 def _markup_document(name: str, digest: str, source: str, suffix: str) -> Document:
-    """A Markdown or HTML file with its sections, code and title. The parsers are imported
-    here: a folder of plain text never loads them."""
-    from index import markup
-
-    read = markup.html_blocks if suffix in (".html", ".htm") else markup.markdown_blocks
+    """A Markdown, HTML or reStructuredText file with its sections, code and title."""
+    read = _reader(suffix)
     try:
         blocks = read(source)
     except (ValueError, RuntimeError, RecursionError) as exc:  # garbage that defeats a parser
@@ -158,6 +163,22 @@ def _markup_document(name: str, digest: str, source: str, suffix: str) -> Docume
         raise SkipFile("no text in it")
     title = blocks.title or blocks.first_heading() or title_from_first_line(made.text) or ""
     return Document(name, digest, made.text, (), title, made.sections, made.code)
+
+
+def _reader(suffix: str) -> Callable[[str], Blocks]:
+    """The reader of a kind of markup. Imported here: a folder of plain text never loads the
+    parsers (nor a folder without reStructuredText docutils)."""
+    if suffix in (".html", ".htm"):
+        from index.hypertext import html_blocks
+
+        return html_blocks
+    if suffix == ".rst":
+        from index.restructured import rst_blocks
+
+        return rst_blocks
+    from index.markdown import markdown_blocks
+
+    return markdown_blocks
 
 
 # A title is one short phrase: no more than this, no sentence end inside or at its end.
