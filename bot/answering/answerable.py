@@ -20,6 +20,7 @@ from bot.answering.asking import Asked
 from bot.answering.choosing import Choice, Unit
 from bot.answering.linear import WEIGHTS, LinearModel
 from bot.answering.phrase import Phrase
+from bot.answering.technical import technical_phrases
 from index.text import negated, numbers, tokenize
 
 
@@ -47,14 +48,29 @@ def passage_features(question: Asked, choice: Choice) -> dict[str, float]:
     correctly answered own questions."""
     best = choice.chosen[0]
     passage = best.hit.chunk.text
-    return {
-        "margin": choice.margin,
-        "names_missing": _names_missing(question.names, passage),
-        "numbers_missing": _numbers_missing(question.text, passage),
-        "negation": 1.0 if negated(question.text) else 0.0,
-        f"kind={question.kind}": 1.0,
-        "terms": min(len(question.lemmas), 12) / 12,
-    } | cross_features(best)
+    return (
+        {
+            "margin": choice.margin,
+            "names_missing": _names_missing(question.names, passage),
+            "numbers_missing": _numbers_missing(question.text, passage),
+            "negation": 1.0 if negated(question.text) else 0.0,
+            f"kind={question.kind}": 1.0,
+            "terms": min(len(question.lemmas), 12) / 12,
+        }
+        | technical_features(question, best)
+        | cross_features(best)
+    )
+
+
+def technical_features(question: Asked, best: Unit) -> dict[str, float]:
+    """Whether the chosen unit is technical text (it quotes code, or names an identifier, a
+    path or an option): such a passage answers "how do I ...?" with an API, and its phrases
+    and margins read otherwise than an encyclopaedia's."""
+    chunk = best.hit.chunk
+    code = any(i in chunk.code for i in range(best.first, best.end + 1))
+    if not code and not technical_phrases(best.text):
+        return {}
+    return {"technical": 1.0, "code": float(code), f"kind={question.kind}|technical": 1.0}
 
 
 def cross_features(best: Unit) -> dict[str, float]:

@@ -12,9 +12,15 @@ from index.text import sentence_spans
 
 if TYPE_CHECKING:
     from bot.answering.choosing import Reading, Unit
+    from index.chunking import Chunk
     from index.retriever import Hit
 
 QUOTE_CHARS = 500  # a quote grows by whole sentences around the cited text up to this length
+# The cited text goes on to the end of its paragraph while it stays this short: a short paragraph
+# is one thought (a definition's "Default: 1000." after "Specifies the maximum number of keys",
+# an option's second sentence). Technical training set (training/technical): the reply holds the
+# answer for 0.556 of answerable questions instead of 0.488; squad2_dev6 0.839 instead of 0.814.
+PARAGRAPH_CHARS = 450
 RELATED = 3  # closest passages offered when nothing answers
 
 
@@ -55,7 +61,7 @@ def quote(unit: Unit, n: int) -> Citation:
     """Citation ``n``: whole sentences around the unit, up to ``QUOTE_CHARS``."""
     chunk = unit.hit.chunk
     spans = sentence_spans(chunk)
-    lo, hi = unit.first, unit.end
+    lo, hi = unit.first, rest_of_paragraph(chunk, spans, unit.first, unit.end)
     start, end = spans[lo][0], spans[hi][1]
     grew = True
     while grew:
@@ -77,6 +83,31 @@ def quote(unit: Unit, n: int) -> Citation:
         chunk_id=chunk.id,
         title=chunk.title,
     )
+
+
+def cited_text(unit: Unit) -> str:
+    """What quoting ``unit`` cites: its sentences, those it continues into, and the rest of a
+    short paragraph (:func:`rest_of_paragraph`)."""
+    chunk = unit.hit.chunk
+    spans = sentence_spans(chunk)
+    last = rest_of_paragraph(chunk, spans, unit.first, unit.end)
+    return chunk.text[spans[unit.first][0] : spans[last][1]]
+
+
+def rest_of_paragraph(chunk: Chunk, spans: Sequence[tuple[int, int]], first: int, last: int) -> int:
+    """The last sentence to cite after sentences ``first..last``: the rest of their paragraph,
+    while the cited text stays within ``PARAGRAPH_CHARS``."""
+    paragraphs = chunk.paragraphs
+    here = paragraphs[last] if last < len(paragraphs) else 0
+    while (
+        here
+        and last + 1 < len(spans)
+        and last + 1 < len(paragraphs)
+        and paragraphs[last + 1] == here
+        and spans[last + 1][1] - spans[first][0] <= PARAGRAPH_CHARS
+    ):
+        last += 1
+    return last
 
 
 def not_found(

@@ -10,7 +10,6 @@ length. Questions asking "why" or "how", and yes/no questions, get no phrase."""
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING
 from bot.answering.asking import NO_PHRASE, Asked, is_content, lemma
 from bot.answering.language import parse
 from bot.answering.linear import WEIGHTS, LinearModel
+from bot.answering.technical import technical_kind, technical_spans
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span
@@ -116,44 +116,12 @@ def candidates(doc: Doc, question: Asked | None = None) -> list[Span]:
     return out
 
 
-# What technical text answers with, each taken whole (spaCy would cut "/usr/lib/python3" into
-# seven tokens and trim "--nonet" of its dashes). Checked in this order; the first that matches a
-# candidate's whole text names its kind.
-_TECHNICAL: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (kind, re.compile(pattern))
-    for kind, pattern in (
-        ("option", r"(?<![\w-])--?[A-Za-z][\w-]*(?:=[\w.:/-]+)?"),
-        ("keyword", r"\b[A-Za-z_]\w*=(?:[\w.:/-]+|'[^'\n]*'|\"[^\"\n]*\")"),
-        ("path", r"(?<![\w.~])(?:~|\.{1,2})?/[\w.@+-]+(?:/[\w.@+-]+)*/?"),
-        ("file", r"\b[\w-]+\.(?:h|c|cc|cpp|py|txt|json|toml|cfg|conf|ini|ya?ml|md|rst|html?|sh|"
-         r"fish|zsh|so|ninja|xml|xsl|gz|bz2|tbz2?|tar|zip)\b"),
-        ("identifier", r"\b[A-Za-z_]\w*(?:(?:\.|::)[A-Za-z_]\w*)*(?:\(\))?"),
-    )
-)  # fmt: skip
-_IDENTIFIER = re.compile(r"_|[a-z][A-Z]|[A-Z]{2}[a-z]|[.:(]")  # more than a word
-
-
-def technical_kind(text: str) -> str | None:
-    """The kind of technical phrase ``text`` is whole ("option" for "--nonet", "path",
-    "file", "keyword" for "count=True", "identifier" for "XML_Parse" or "logging.INFO"), or
-    None for words."""
-    for kind, pattern in _TECHNICAL:
-        if pattern.fullmatch(text) and (
-            kind != "identifier" or _IDENTIFIER.search(text.strip("_"))
-        ):
-            return kind
-    return None
-
-
 def _technical(doc: Doc) -> Iterator[Span]:
-    """The technical phrases of ``doc`` (``technical_kind``), as spans of its tokens."""
-    for _, pattern in _TECHNICAL:
-        for m in pattern.finditer(doc.text):
-            if technical_kind(m.group()) is None:
-                continue
-            span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
-            if span is not None and span.text == m.group():
-                yield span
+    """The technical phrases of ``doc`` (``bot.answering.technical``), as spans of its tokens."""
+    for start, end in technical_spans(doc.text):
+        span = doc.char_span(start, end, alignment_mode="expand")
+        if span is not None and span.text == doc.text[start:end]:
+            yield span
 
 
 def _raw_candidates(doc: Doc) -> Iterator[Span]:
