@@ -21,7 +21,11 @@ _HIDDEN = (
     "script, style, noscript, template, svg, iframe, object, nav, head, math, canvas,"
     " a.headerlink, a.copiable-link, a.permalink:empty,"
     " [role=navigation], div.sphinxsidebar,"  # navigation by role, Sphinx's sidebar
-    " div.toc, div.toctree-wrapper, div.contents"  # tables of contents (DocBook, Sphinx, docutils)
+    # tables of contents (DocBook, Sphinx, docutils): their lists of links, not what they hold
+    # (Sphinx's single-page HTML puts the whole document inside its toctree-wrapper)
+    " div.toc > ul, div.toc > ol, div.toc > dl, div.toc > p,"
+    " div.toctree-wrapper > ul, div.toctree-wrapper > ol,"
+    " div.contents > ul, div.contents > ol, div.contents > p.topic-title"
 )
 _HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 _BLOCKS = frozenset(

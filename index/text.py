@@ -39,9 +39,9 @@ _COMPOUND = re.compile(r"[^\W_]_[^\W_]|[a-z][A-Z]|[A-Z]{2}[a-z]|[^\W\d_]\d")
 _PART = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+|[^\W\da-zA-Z_]+")
 
 
-def _words(text: str) -> list[str]:
+def _words(text: str, parts: bool = True) -> list[str]:
     stop = _stopwords()
-    if not _COMPOUND.search(text):  # prose: the fast path
+    if not parts or not _COMPOUND.search(text):  # prose: the fast path
         return [
             w for w in ALNUM_RUN.findall(text.lower()) if w not in stop and len(w) < _LONGEST_TERM
         ]
@@ -65,10 +65,11 @@ def identifier_parts(run: str, stop: frozenset[str] = frozenset()) -> list[str]:
     return [p for p in parts if (len(p) > 1 or p.isdigit()) and p not in stop]
 
 
-def tokenize(text: str) -> list[str]:
+def tokenize(text: str, parts: bool = True) -> list[str]:
     """The terms of ``text``: lower-cased words, English stop words removed, Porter-stemmed;
-    an identifier (``ffi_closure_alloc``, ``deflateInit``) gives its parts as terms too."""
-    return list(_stemmer().stemWords(_words(text)))
+    an identifier (``ffi_closure_alloc``, ``deflateInit``) gives its parts as terms too, unless
+    ``parts`` is False (a name is found by its whole words: "PostgreSQL" by "postgresql")."""
+    return list(_stemmer().stemWords(_words(text, parts)))
 
 
 _STEMS: dict[str, str] = {}  # word -> stem: a dict lookup is ~5x faster than the stemmer

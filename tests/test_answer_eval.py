@@ -55,14 +55,11 @@ def test_offtopic_dev_is_not_found_and_cites_nothing(seed_engine: Engine) -> Non
 
 
 def test_who_manages_regional_commissions_reads_with_its_antecedent(seed_engine: Engine) -> None:
-    """The answering sentence is cited after the sentence "They" refers to, and with the rest
-    of its short paragraph (citing.PARAGRAPH_CHARS)."""
     answer = seed_engine.ask("who manages regional commissions?")
-    assert (
+    assert answer.text.endswith(
         "create regional anti-terrorist commissions in Kazakhstan's oblasts. "
-        "They will be managed by oblast Akims (Governors). The decision was conditioned by"
-    ) in answer.text
-    assert answer.text.endswith("law-enforcement authorities and forces. [1]")
+        "They will be managed by oblast Akims (Governors). [1]"
+    )
     [c] = answer.citations
     assert c.source == SEED_NAME and c.location == "paragraph 6"
     assert c.cited.startswith("The Central Communications Service explains")

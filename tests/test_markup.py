@@ -103,6 +103,16 @@ def test_html_tables_of_contents_navigation_and_permalinks_are_dropped() -> None
     assert _texts(html_blocks(html)) == ["Setup", "Fill the kettle."]
 
 
+def test_a_table_of_contents_loses_its_links_not_the_document_it_holds() -> None:
+    """Sphinx's single-page HTML (Debian's python-policy.html) puts every chapter inside the
+    toctree-wrapper: only its list of links goes."""
+    html = (
+        '<div class="toctree-wrapper compound"><ul><li><a href="#c">1. Copyright</a></li></ul>'
+        '<section id="c"><h2>1. Copyright</h2><p>Kept text.</p></section></div>'
+    )
+    assert _texts(html_blocks(html)) == ["1. Copyright", "Kept text."]
+
+
 def test_a_term_and_its_definition_are_one_sentence() -> None:
     """The chunker never splits between the term and its definition."""
     unit = html_blocks("<dl><dt>Retries.</dt><dd>Three. Then it stops.</dd></dl>").texts()[0]

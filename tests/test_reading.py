@@ -60,6 +60,15 @@ def test_the_shipped_weights_load_and_round_trip(tmp_path: Path) -> None:
         assert LinearModel.load(tmp_path / name) == model
 
 
+def test_a_bold_phrase_needs_more_certainty_on_technical_text() -> None:
+    """Issue 23: the phrase model is less sure on technical pages; its threshold there is its
+    own (chosen for 0.80 of shown phrases right there, 0.75 on prose)."""
+    from bot.answering.phrase import shown_from
+
+    assert 0 < shown_from(technical=False) < shown_from(technical=True) < 1
+    assert LinearModel.load(WEIGHTS / "phrase.json").threshold_for("other") == shown_from(False)
+
+
 def test_a_damaged_weights_file_says_how_to_rebuild_it(tmp_path: Path) -> None:
     bad = tmp_path / "phrase.json"
     bad.write_text(json.dumps({"name": "phrase"}), encoding="utf-8")
@@ -138,11 +147,12 @@ def test_the_answer_threshold_setting_overrides_the_learned_one(seed_engine: Eng
 
 
 SQUAD_EVERY = 5  # every 5th question of squad2_dev6: 515 of 2,571, in a CI-sized run
-# Floors a little under what this subset gave when they were set (issue 23, 2026-12-05: EM 0.347,
-# F1 0.440, reply contains 0.798, refused 0.387, accuracy 0.596; benchmarks/RESULTS.md,
-# "Technical documentation"); the weights were trained on all of squad2_dev6, so these are
-# regression checks, not held-out figures.
-SQUAD_FLOORS = {"exact": 0.33, "f1": 0.42, "answer": 0.77, "notfound": 0.37, "accuracy": 0.57}
+# Floors a little under what this subset gave when they were set (issue 23, 2026-12-05: EM 0.157,
+# F1 0.184 - a phrase not shown counts as wrong: the model's best phrase, shown or not, scores
+# about 0.34 / 0.44 -, reply contains 0.771, refused 0.312, accuracy 0.546;
+# benchmarks/RESULTS.md, "Technical documentation"); the weights were trained on all of
+# squad2_dev6, so these are regression checks, not held-out figures.
+SQUAD_FLOORS = {"exact": 0.14, "f1": 0.17, "answer": 0.75, "notfound": 0.29, "accuracy": 0.52}
 
 
 @pytest.mark.model

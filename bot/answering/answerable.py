@@ -20,7 +20,6 @@ from bot.answering.asking import Asked
 from bot.answering.choosing import Choice, Unit
 from bot.answering.linear import WEIGHTS, LinearModel
 from bot.answering.phrase import Phrase
-from bot.answering.technical import technical_phrases
 from index.text import negated, numbers, tokenize
 
 
@@ -63,13 +62,12 @@ def passage_features(question: Asked, choice: Choice) -> dict[str, float]:
 
 
 def technical_features(question: Asked, best: Unit) -> dict[str, float]:
-    """Whether the chosen unit is technical text (it quotes code, or names an identifier, a
-    path or an option): such a passage answers "how do I ...?" with an API, and its phrases
-    and margins read otherwise than an encyclopaedia's."""
-    chunk = best.hit.chunk
-    code = any(i in chunk.code for i in range(best.first, best.end + 1))
-    if not code and not technical_phrases(best.text):
+    """Whether the chosen unit is technical text (``Unit.technical``): such a passage answers
+    "how do I ...?" with an API, and its phrases and margins read otherwise than an
+    encyclopaedia's."""
+    if not best.technical:
         return {}
+    code = any(i in best.hit.chunk.code for i in range(best.first, best.end + 1))
     return {"technical": 1.0, "code": float(code), f"kind={question.kind}|technical": 1.0}
 
 
@@ -93,7 +91,7 @@ def with_phrase(passage: dict[str, float], phrase: Phrase | None) -> dict[str, f
 
 def _names_missing(names: Sequence[str], passage: str) -> float:
     have = set(tokenize(passage))
-    missing = [n for n in names if not all(s in have for s in tokenize(n))]
+    missing = [n for n in names if not all(s in have for s in tokenize(n, parts=False))]
     return float(min(len(missing), 3))
 
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from bot.answering.answers import normalize
 from bot.answering.asking import asks_for_name, asks_for_number
+from bot.answering.technical import technical_phrases
 from bot.settings import DEFAULT_MIN_SCORE
 from index.text import WORD, ends_sentence, names, sentence_spans, tokenize
 from index.units import leans_on_previous, unit_bounds
@@ -79,6 +80,14 @@ class Unit:
         source, a, b = self.place
         other_source, c, d = other.place
         return source == other_source and a < d and c < b
+
+    @property
+    def technical(self) -> bool:
+        """Technical text: the unit quotes code, or names identifiers, paths or options."""
+        code = self.hit.chunk.code
+        return any(i in code for i in range(self.first, self.end + 1)) or bool(
+            technical_phrases(self.text)
+        )
 
     @property
     def ends_in_code(self) -> bool:
@@ -219,7 +228,7 @@ def candidate_units(hits: Iterable[Hit]) -> list[Unit]:
 
 def question_names(question: str) -> list[list[str]]:
     """The stemmed terms of each name of the question (``index.text.names``)."""
-    return [stems for stems in map(tokenize, names(question)) if stems]
+    return [stems for stems in (tokenize(n, parts=False) for n in names(question)) if stems]
 
 
 # What a question asks with, not about: "where" in a passage ("..., where 2.Y is the version")

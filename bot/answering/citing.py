@@ -16,10 +16,11 @@ if TYPE_CHECKING:
     from index.retriever import Hit
 
 QUOTE_CHARS = 500  # a quote grows by whole sentences around the cited text up to this length
-# The cited text goes on to the end of its paragraph while it stays this short: a short paragraph
-# is one thought (a definition's "Default: 1000." after "Specifies the maximum number of keys",
-# an option's second sentence). Technical training set (training/technical): the reply holds the
-# answer for 0.556 of answerable questions instead of 0.488; squad2_dev6 0.839 instead of 0.814.
+# In technical text the cited text goes on to the end of its paragraph while it stays this short:
+# there a paragraph is one item (an option, a function: "Default: 1000." after "Specifies the
+# maximum number of keys"). On the technical training set the reply then holds the answer for
+# 0.54 of answerable questions instead of 0.49 (benchmarks/RESULTS.md, "Technical documentation").
+# Prose keeps its sentence: there the rest of the paragraph is what a follow-up asks for.
 PARAGRAPH_CHARS = 450
 RELATED = 3  # closest passages offered when nothing answers
 
@@ -61,7 +62,7 @@ def quote(unit: Unit, n: int) -> Citation:
     """Citation ``n``: whole sentences around the unit, up to ``QUOTE_CHARS``."""
     chunk = unit.hit.chunk
     spans = sentence_spans(chunk)
-    lo, hi = unit.first, rest_of_paragraph(chunk, spans, unit.first, unit.end)
+    lo, hi = unit.first, _cited_end(unit, spans)
     start, end = spans[lo][0], spans[hi][1]
     grew = True
     while grew:
@@ -86,12 +87,17 @@ def quote(unit: Unit, n: int) -> Citation:
 
 
 def cited_text(unit: Unit) -> str:
-    """What quoting ``unit`` cites: its sentences, those it continues into, and the rest of a
-    short paragraph (:func:`rest_of_paragraph`)."""
+    """What quoting ``unit`` cites: its sentences, those it continues into, and in technical
+    text the rest of a short paragraph (:func:`rest_of_paragraph`)."""
     chunk = unit.hit.chunk
     spans = sentence_spans(chunk)
-    last = rest_of_paragraph(chunk, spans, unit.first, unit.end)
-    return chunk.text[spans[unit.first][0] : spans[last][1]]
+    return chunk.text[spans[unit.first][0] : spans[_cited_end(unit, spans)][1]]
+
+
+def _cited_end(unit: Unit, spans: Sequence[tuple[int, int]]) -> int:
+    if not unit.technical:
+        return unit.end
+    return rest_of_paragraph(unit.hit.chunk, spans, unit.first, unit.end)
 
 
 def rest_of_paragraph(chunk: Chunk, spans: Sequence[tuple[int, int]], first: int, last: int) -> int:

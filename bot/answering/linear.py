@@ -30,6 +30,11 @@ class LinearModel:
     bias: float
     threshold: float = 0.5  # on the probability
     about: Mapping[str, object] = field(default_factory=dict)
+    # thresholds of their own for kinds of input ("technical" text), else ``threshold``
+    thresholds: Mapping[str, float] = field(default_factory=dict)
+
+    def threshold_for(self, kind: str) -> float:
+        return self.thresholds.get(kind, self.threshold)
 
     def logit(self, features: Mapping[str, float]) -> float:
         w = self.weights
@@ -44,6 +49,11 @@ class LinearModel:
             "name": self.name,
             "bias": round(self.bias, 6),
             "threshold": round(self.threshold, 4),
+            **(
+                {"thresholds": {k: round(v, 4) for k, v in self.thresholds.items()}}
+                if self.thresholds
+                else {}
+            ),
             "about": dict(self.about),
             "weights": {k: round(v, 6) for k, v in sorted(self.weights.items()) if round(v, 6)},
         }
@@ -59,6 +69,7 @@ class LinearModel:
                 bias=float(body["bias"]),
                 threshold=float(body["threshold"]),
                 about=dict(body.get("about", {})),
+                thresholds={str(k): float(v) for k, v in body.get("thresholds", {}).items()},
             )
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ModelFileError(path, f"{type(exc).__name__}: {exc}") from exc

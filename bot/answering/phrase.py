@@ -60,6 +60,13 @@ def model() -> LinearModel:
     return LinearModel.load(WEIGHTS / "phrase.json")
 
 
+def shown_from(technical: bool) -> float:
+    """The probability from which a phrase is shown in bold: chosen by cross-validation so that
+    three in four shown phrases are right (``training.learn``), one threshold for prose and one
+    for technical text, where the phrase model is less sure."""
+    return model().threshold_for("technical" if technical else "prose")
+
+
 def best_phrase(question: Asked, text: str, chooser: LinearModel | None = None) -> Phrase | None:
     """The most likely answering phrase of ``text``, or None (no phrase is asked for, or
     there is no candidate)."""

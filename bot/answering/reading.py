@@ -1,5 +1,6 @@
 """The learned readers together: for the unit composition chose, the phrase that answers
-(``bot.answering.phrase``) and whether the passage answers at all
+(``bot.answering.phrase``; shown only when the phrase model is sure enough of it) and whether
+the passage answers at all
 (``bot.answering.answerable``). An engine holds one :class:`Reader` and gives it to
 each ``Composer`` as its ``read``."""
 
@@ -27,9 +28,11 @@ class Reader:
 
     def __call__(self, question: str, choice: Choice) -> Reading:
         q = asked(question)
-        best = phrase.best_phrase(q, choice.chosen[0].cited_text)
-        model = answerable.model(cross=choice.chosen[0].cross is not None)
+        unit = choice.chosen[0]
+        best = phrase.best_phrase(q, unit.cited_text)
+        model = answerable.model(cross=unit.cross is not None)
         confidence = model.probability(answerable.features(q, choice, best))
         threshold = model.threshold if self.threshold is None else self.threshold
-        span = None if best is None else (best.start, best.end, best.probability)
+        shown = best is not None and best.probability >= phrase.shown_from(unit.technical)
+        span = (best.start, best.end, best.probability) if best is not None and shown else None
         return Reading(span, confidence, confidence >= threshold)

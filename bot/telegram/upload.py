@@ -24,13 +24,13 @@ from bot.telegram.replies import NON_TEXT
 from bot.telegram.sending import typing
 from index.documents import SkipFile
 from index.errors import DocbotError
-from index.loading import decode_text
+from index.loading import SUPPORTED, decode_text
 from index.report import BuildReport
 from index.retriever import Index
 
 logger = logging.getLogger("docbot.telegram")
 
-UPLOAD_TYPES = (".txt", ".md", ".markdown", ".pdf", ".html", ".htm")
+UPLOAD_TYPES = SUPPORTED  # what the documents folder reads
 MAX_NAME = 100
 _UNSAFE = re.compile(r"[^\w.()+-]+")
 
