@@ -19,7 +19,7 @@ from index.markup import Blocks, Terms, one_line
 
 _HIDDEN = (
     "script, style, noscript, template, svg, iframe, object, nav, head, math, canvas,"
-    " a.headerlink, a.copiable-link, a.permalink:empty,"
+    " a.headerlink, a.copiable-link, a.copiable-anchor, a.permalink:empty,"
     " [role=navigation], div.sphinxsidebar,"  # navigation by role, Sphinx's sidebar
     # tables of contents (DocBook, Sphinx, docutils): their lists of links, not what they hold
     # (Sphinx's single-page HTML puts the whole document inside its toctree-wrapper)

@@ -28,9 +28,9 @@ DEFAULT_MAX_FILE_BYTES = 20 * 1024 * 1024
 # Bump when reading a file gives other text (2: MyST roles read as the text they show; 3: code
 # kept as written and read line by line; 4: definition lists keep their terms, admonitions their
 # labels, MyST directives read as their body, .rst read with docutils; 5: a table of contents
-# loses its links, not the chapters it holds): a build then reads every file again; vectors of
-# text that did not change are still reused.
-READERS_VERSION = 5
+# loses its links, not the chapters it holds; 6: texinfo 6's "¶" anchors dropped): a build then
+# reads every file again; vectors of text that did not change are still reused.
+READERS_VERSION = 6
 
 
 @dataclass(frozen=True)

@@ -113,6 +113,15 @@ def test_a_table_of_contents_loses_its_links_not_the_document_it_holds() -> None
     assert _texts(html_blocks(html)) == ["1. Copyright", "Kept text."]
 
 
+def test_texinfo_anchors_are_dropped_from_api_entries() -> None:
+    """texinfo 6 (Debian's libffi manual) marks an entry's anchor "¶" as copiable-anchor."""
+    html = (
+        "<dl><dt><span>Function: void *pool_grab (size_t n)<a href='#x' class='copiable-anchor'>"
+        " &para;</a></span></dt><dd><p>Take n bytes.</p></dd></dl>"
+    )
+    assert _texts(html_blocks(html)) == ["Function: void *pool_grab (size_t n): Take n bytes."]
+
+
 def test_a_term_and_its_definition_are_one_sentence() -> None:
     """The chunker never splits between the term and its definition."""
     unit = html_blocks("<dl><dt>Retries.</dt><dd>Three. Then it stops.</dd></dl>").texts()[0]
