@@ -67,8 +67,11 @@ def technical_features(question: Asked, best: Unit) -> dict[str, float]:
     encyclopaedia's."""
     if not best.technical:
         return {}
-    code = any(i in best.hit.chunk.code for i in range(best.first, best.end + 1))
-    return {"technical": 1.0, "code": float(code), f"kind={question.kind}|technical": 1.0}
+    return {
+        "technical": 1.0,
+        "code": float(best.quotes_code),
+        f"kind={question.kind}|technical": 1.0,
+    }
 
 
 def cross_features(best: Unit) -> dict[str, float]:

@@ -7,6 +7,7 @@ import dataclasses
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -83,12 +84,15 @@ class Unit:
         return source == other_source and a < d and c < b
 
     @property
+    def quotes_code(self) -> bool:
+        """Some of the unit's sentences, or those it continues into, are lines of code."""
+        code = self.hit.chunk.code
+        return any(i in code for i in range(self.first, self.end + 1))
+
+    @cached_property
     def technical(self) -> bool:
         """Technical text: the unit quotes code, or names identifiers, paths or options."""
-        code = self.hit.chunk.code
-        return any(i in code for i in range(self.first, self.end + 1)) or bool(
-            technical_phrases(self.text)
-        )
+        return self.quotes_code or bool(technical_phrases(self.text))
 
     @property
     def ends_in_code(self) -> bool:

@@ -18,8 +18,8 @@ if TYPE_CHECKING:
 QUOTE_CHARS = 500  # a quote grows by whole sentences around the cited text up to this length
 # In technical text the cited text goes on to the end of its paragraph while it stays this short:
 # there a paragraph is one item (an option, a function: "Default: 1000." after "Specifies the
-# maximum number of keys"). On the technical training set the reply then holds the answer for
-# 0.54 of answerable questions instead of 0.49 (benchmarks/RESULTS.md, "Technical documentation").
+# maximum number of keys"). On the technical training pages the reply then holds the answer for
+# 0.55 of answerable questions instead of 0.49 (benchmarks/RESULTS.md, "Technical documentation").
 # Prose keeps its sentence: there the rest of the paragraph is what a follow-up asks for.
 PARAGRAPH_CHARS = 450
 RELATED = 3  # closest passages offered when nothing answers
