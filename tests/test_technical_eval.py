@@ -28,11 +28,11 @@ from bot.answering.answers import check
 # Questions answered with an expected string (off-topic: refused, citing nothing), per kind.
 RIGHT_FLOORS = {
     "plain": 7,  # measured 8 of 11
-    "howto": 23,  # measured 26 of 34
-    "code": 4,  # measured 5 of 15
+    "howto": 21,  # measured 24 of 34
+    "code": 5,  # measured 6 of 15
     "term": 5,  # measured 6 of 16
-    "identifier": 15,  # measured 17 of 27
-    "offtopic": 14,  # measured 16 of 22
+    "identifier": 16,  # measured 18 of 27
+    "offtopic": 13,  # measured 15 of 22
 }
 ANSWERABLE_RIGHT_FLOOR = 58  # measured 62 of 103
 # Bold phrases are shown only when the phrase model is sure enough (phrase.shown_from): of those

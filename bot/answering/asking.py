@@ -75,20 +75,6 @@ def asks_for_number(question: str) -> bool:
     return _ASKS_FOR_NUMBER.search(question) is not None
 
 
-_ASKS_HOW_TO = re.compile(
-    r"^\s*(how (do|can|should|would|could|must) (i|we|you|one)|how to|what (do|should|must) "
-    r"(i|we|you) (use|call|run|set|pass|write|put|add|type)|which (function|method|option|flag|"
-    r"command|argument|parameter|setting|variable|class|call|macro|hook|tool))\b",
-    re.IGNORECASE,
-)
-
-
-def asks_how_to(question: str) -> bool:
-    """True for a how-to question: "How do I ...?", "Which option ...?", "What do I call ...?"
-    (in technical text its answer names an API, a command or an option)."""
-    return _ASKS_HOW_TO.search(question) is not None
-
-
 def asks_for_name(question: str) -> bool:
     """True when the question asks what something is named, called or titled."""
     return _ASKS_FOR_NAME.search(question) is not None

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bot.answering.answers import normalize
-from bot.answering.asking import asks_for_name, asks_for_number, asks_how_to
+from bot.answering.asking import asks_for_name, asks_for_number
 from bot.answering.technical import technical_phrases
 from bot.settings import DEFAULT_MIN_SCORE
 from index.text import WORD, ends_sentence, names, sentence_spans, tokenize
@@ -27,8 +27,7 @@ if TYPE_CHECKING:
 
 OVERLAP_WEIGHT = 0.3
 ANSWER_TYPE_BONUS = 0.1  # ranking only: "how many ...?" prefers a sentence with a number,
-# "what is the name of ...?" one that quotes a name, "how do I ...?" technical text (the chosen
-# sentence held the answer for 123 of 248 training pages' questions instead of 118; 0.2: 122)
+# "what is the name of ...?" one that quotes a name
 HEADING_PENALTY = 0.3  # ranking only: a title or caption (no final punctuation) rarely answers
 CONTINUE_CHARS = 450  # a following sentence is added only while the cited text stays this short
 SECOND_MARGIN = 0.02  # a second unit is cited when this close to the best, with as much overlap
@@ -314,8 +313,6 @@ def rank_score(unit: Unit, question: str) -> float:
     if asks_for_number(question) and any(ch.isdigit() for ch in unit.text):
         score += ANSWER_TYPE_BONUS
     if asks_for_name(question) and _names_something_new(unit.text, question):
-        score += ANSWER_TYPE_BONUS
-    if asks_how_to(question) and unit.technical:  # "How do I ...?" and a passage naming an API
         score += ANSWER_TYPE_BONUS
     if not ends_sentence(unit.text) and not unit.ends_in_code:
         score -= HEADING_PENALTY
