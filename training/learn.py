@@ -303,20 +303,19 @@ def choose_threshold(records: Sequence[Record], probs: Sequence[float]) -> float
 # of fold) has F1 >= 0.5 with a gold answer; one threshold for prose, one for technical text
 # (``phrase.shown_from``). Issue 22 asks 0.70 on squad2_dev6 (the margin is for the points other
 # articles lose), issue 23 0.80 on technical pages.
-SHOWN_PRECISION = {"prose": 0.75, "technical": 0.80}
-PHRASE_KINDS = ("prose", "technical")
+SHOWN_PRECISION = {"prose": 0.75, "technical": 0.80}  # by phrase.TEXT_KINDS
 SHOWN_F1 = 0.5  # a shown phrase is right from this F1 with a gold answer
 
 
 def shown(
     records: Sequence[Record], answered: Sequence[bool], threshold: float | dict[str, float]
 ) -> dict[str, Any]:
-    """What users see of the phrases at ``threshold`` (one, or one per ``PHRASE_KINDS``): over
+    """What users see of the phrases at ``threshold`` (one, or one per ``phrase.TEXT_KINDS``): over
     answered answerable questions, the share shown and how many of those are right; and
     unanswerable questions answered in bold."""
 
     def bold(r: Record) -> bool:
-        at = threshold if isinstance(threshold, float) else threshold[_phrase_kind(r)]
+        at = threshold if isinstance(threshold, float) else threshold[phrase.text_kind(r.technical)]
         return r.phrase is not None and r.phrase.probability >= at
 
     on = [r for r, a in zip(records, answered, strict=True) if a and r.answerable]
@@ -335,17 +334,17 @@ def shown(
     }
 
 
-def _phrase_kind(r: Record) -> str:
-    return "technical" if r.technical else "prose"
-
-
 def choose_phrase_thresholds(
     records: Sequence[Record], answered: Sequence[bool]
 ) -> dict[str, float]:
     """Each kind of text's threshold (:func:`choose_phrase_threshold` on its records)."""
     out = {}
-    for kind in PHRASE_KINDS:
-        pairs = [(r, a) for r, a in zip(records, answered, strict=True) if _phrase_kind(r) == kind]
+    for kind in phrase.TEXT_KINDS:
+        pairs = [
+            (r, a)
+            for r, a in zip(records, answered, strict=True)
+            if phrase.text_kind(r.technical) == kind
+        ]
         precision = SHOWN_PRECISION[kind]
         out[kind] = choose_phrase_threshold([r for r, _ in pairs], [a for _, a in pairs], precision)
     return out

@@ -60,11 +60,18 @@ def model() -> LinearModel:
     return LinearModel.load(WEIGHTS / "phrase.json")
 
 
+TEXT_KINDS = ("prose", "technical")  # each has its own threshold for showing a phrase
+
+
+def text_kind(technical: bool) -> str:
+    return TEXT_KINDS[technical]
+
+
 def shown_from(technical: bool) -> float:
     """The probability from which a phrase is shown in bold: chosen by cross-validation so that
     three in four shown phrases are right (``training.learn``), one threshold for prose and one
     for technical text, where the phrase model is less sure."""
-    return model().threshold_for("technical" if technical else "prose")
+    return model().threshold_for(text_kind(technical))
 
 
 def best_phrase(question: Asked, text: str, chooser: LinearModel | None = None) -> Phrase | None:
