@@ -57,6 +57,14 @@ from bot.telegram.errors import (
     TokenRejectedError,
 )
 from bot.telegram.gate import GATE_GROUP, gate_handler
+from bot.telegram.notify import (
+    REQUESTS,
+    cancel_press,
+    notify_press,
+    open_requests,
+    requests_command,
+    start_notifier,
+)
 from bot.telegram.questions import ADDRESSED, ask_command, non_text_message, text_message
 from bot.telegram.redaction import redacted_logs
 from bot.telegram.replies import FAILED
@@ -93,6 +101,9 @@ def register(app: AnyApplication) -> None:
     app.add_handler(MessageHandler(new & filters.Document.ALL & ADDRESSED, document_message))
     private_non_text = filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL
     app.add_handler(MessageHandler(new & private_non_text, non_text_message))
+    app.add_handler(CommandHandler("requests", requests_command, filters=new))
+    app.add_handler(CallbackQueryHandler(notify_press, pattern=r"^n:"))
+    app.add_handler(CallbackQueryHandler(cancel_press, pattern=r"^r:"))
     app.add_handler(CallbackQueryHandler(button_press))
     app.add_error_handler(error_handler)
 
@@ -155,6 +166,7 @@ def build_application(settings: Settings, engine: BotEngine) -> AnyApplication:
             len(index.sources()),
             len(index),
         )
+        start_notifier(app)  # waiting questions asked again after each new build
 
     builder = (
         ApplicationBuilder()
@@ -174,6 +186,7 @@ def build_application(settings: Settings, engine: BotEngine) -> AnyApplication:
     register(app)
     app.bot_data[DOCBOT] = BotState(settings, engine, bot_id, shared)
     app.bot_data["journal"] = journal
+    app.bot_data[REQUESTS] = open_requests(settings, bot_id, shared)
     return app
 
 

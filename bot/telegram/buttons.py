@@ -1,5 +1,7 @@
 """The buttons under an answer: Sources (``s:<key>``) shows the quoted passages, 👍/👎
-(``v:<key>:up|down``) records a vote. Keys are short and tied to the chat of the answer."""
+(``v:<key>:up|down``) records a vote; under a refusal, 🔔 (``n:<key>``) asks to be told when
+the documents answer it (:mod:`bot.telegram.notify`). Keys are short and tied to the chat of the
+answer."""
 
 from __future__ import annotations
 
@@ -12,10 +14,13 @@ from bot.telegram.context import DocbotContext
 from bot.telegram.conversations import topic_of
 from bot.telegram.feedback import VOTES
 from bot.telegram.formatting import format_sources, split_html
-from bot.telegram.replies import FORGOTTEN
+from bot.telegram.replies import FORGOTTEN, NOTIFY_BUTTON
 from bot.telegram.sending import send_html
 
 logger = logging.getLogger("docbot.telegram")
+
+NOTIFY_PREFIX = "n:"  # the 🔔 button's data: n:<answer key> (handled in bot.telegram.notify)
+CANCEL_PREFIX = "r:"  # a waiting request's cancel button: r:<request id>
 
 
 def keyboard(key: str, found: bool) -> InlineKeyboardMarkup:
@@ -24,7 +29,9 @@ def keyboard(key: str, found: bool) -> InlineKeyboardMarkup:
         InlineKeyboardButton("👎", callback_data=f"v:{key}:down"),
     ]
     rows = [[InlineKeyboardButton("Sources", callback_data=f"s:{key}"), *votes]]
-    return InlineKeyboardMarkup(rows if found else [votes])
+    # a refusal offers to tell the asker once the documents answer it (bot.telegram.notify)
+    notify = [InlineKeyboardButton(NOTIFY_BUTTON, callback_data=f"{NOTIFY_PREFIX}{key}")]
+    return InlineKeyboardMarkup(rows if found else [votes, notify])
 
 
 async def button_press(update: Update, context: DocbotContext) -> None:

@@ -25,6 +25,7 @@ COMMANDS = (
     ("sources", "list the documents I know"),
     ("ask", "ask a question (in groups)"),
     ("reload", "re-index the documents (admins only)"),
+    ("requests", "questions you wait for the documents to answer"),
 )
 
 

@@ -29,3 +29,22 @@ START_GROUP = (
     "but I still answer only those meant for me. A change takes effect once I am removed "
     "from the group and added again.\n/sources lists the documents; /help explains more."
 )
+
+# "🔔 Tell me when the documents answer this" (bot/telegram/notify.py)
+NOTIFY_BUTTON = "🔔 Tell me when the documents answer this"
+NOTIFY_ADDED = (
+    "OK: I will tell you here when the documents answer this (for {days} days). "
+    "/requests lists what you are waiting for."
+)
+NOTIFY_ALREADY = "You are waiting for this one already; /requests lists them."
+NOTIFY_FULL = "You are waiting for {count} questions here already; cancel one with /requests."
+NOTIFY_ANSWERED_ALREADY = "This question has an answer already."
+NOTIFY_NOW_ANSWERED = "🔔 The documents now answer your question: “{question}”"  # HTML, escaped
+REQUESTS_NONE = (
+    "You are not waiting for any answer here. When I cannot answer a question, press 🔔 under "
+    "my reply and I will tell you once the documents answer it."
+)
+REQUESTS_HEAD = "You are waiting for {count} answer(s) here (kept {days} days):"
+REQUESTS_CANCEL = "Cancel {n}"
+REQUESTS_CANCELLED = "Cancelled: I will not tell you about that question."
+REQUESTS_GONE = "That request is gone already."

@@ -65,6 +65,21 @@ TABLES = (
         name text NOT NULL,
         value text NOT NULL,
         PRIMARY KEY (bot_id, name))""",
+    """CREATE TABLE IF NOT EXISTS bot_requests (
+        bot_id text NOT NULL,
+        id text NOT NULL,
+        chat_id bigint NOT NULL,
+        user_id bigint NOT NULL,
+        question text NOT NULL,
+        reply_to bigint,
+        topic bigint,
+        asked_at timestamptz NOT NULL DEFAULT now(),
+        checked text NOT NULL DEFAULT '',
+        claimed_by text,
+        claimed_until timestamptz,
+        PRIMARY KEY (bot_id, id))""",
+    """CREATE UNIQUE INDEX IF NOT EXISTS bot_requests_one_per_question
+        ON bot_requests (bot_id, chat_id, user_id, lower(question))""",
 )
 
 
