@@ -14,7 +14,16 @@ from typing import Any
 
 import pytest
 from support.answers import AKIMS_PHRASE
-from support.bots import USER, RunningBot, button_data, last_with_buttons, settle, texts, visible
+from support.bots import (
+    GROUP,
+    USER,
+    RunningBot,
+    button_data,
+    last_with_buttons,
+    settle,
+    texts,
+    visible,
+)
 from support.fakebotapi import ErrorReply, FakeBotAPI, Reset, fail_calls
 from support.scripted import ScriptedEngine
 
@@ -266,3 +275,24 @@ def test_stale_buttons_get_a_short_notice(
         settle(api)
     notice = api.calls_to("answerCallbackQuery")[0].params.get("text")
     assert notice in ("That answer is too old; please ask again.", REQUESTS_GONE)
+
+
+def test_in_a_forum_topic_the_answer_comes_to_the_topic(
+    fake_bot_api: FakeBotAPI, tmp_path: Path
+) -> None:
+    api = fake_bot_api
+    settings = settings_for(api, tmp_path)
+    engine = ScriptedEngine(settings, {QUESTION: 2})
+    with RunningBot(settings, engine, api) as bot:
+        api.group_text(GROUP, USER, f"/ask {QUESTION}", topic=5)
+        api.wait_sent(GROUP)
+        refusal = last_with_buttons(api, GROUP)
+        api.callback_query(USER, refusal, button_data(refusal)[NOTIFY_BUTTON])
+        looked_at(bot, engine)
+        engine.swap()
+        api.wait_for(lambda: notifications(api, GROUP))
+        looked_at(bot, engine)
+    told = api.sent(GROUP)[-1].params
+    assert int(told["message_thread_id"]) == 5
+    assert told["reply_parameters"]["message_id"] == refusal["message_id"]
+    assert len(notifications(api, GROUP)) == 1
