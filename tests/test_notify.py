@@ -108,6 +108,15 @@ def settings_for(api: FakeBotAPI, tmp_path: Path, **extra: Any) -> Settings:
     )
 
 
+def scripted_bot(
+    api: FakeBotAPI, tmp_path: Path, answers: dict[str, int], **extra: Any
+) -> tuple[RunningBot, ScriptedEngine]:
+    """The bot (not started yet) over an engine whose build ``answers[q]`` first answers q."""
+    settings = settings_for(api, tmp_path, **extra)
+    engine = ScriptedEngine(settings, answers)
+    return RunningBot(settings, engine, api), engine
+
+
 def notifier(bot: RunningBot) -> Notifier:
     found: Notifier = bot.api.wait_for(lambda: bot.app.bot_data.get("notifier"))
     return found
@@ -147,9 +156,8 @@ def test_a_refused_question_is_answered_once_after_a_build_that_answers_it(
     fake_bot_api: FakeBotAPI, tmp_path: Path
 ) -> None:
     api = fake_bot_api
-    settings = settings_for(api, tmp_path)
-    engine = ScriptedEngine(settings, {QUESTION: 3})
-    with RunningBot(settings, engine, api) as bot:
+    running, engine = scripted_bot(api, tmp_path, {QUESTION: 3})
+    with running as bot:
         notice = ask_and_press(api, USER, QUESTION)
         assert ask_and_press(api, USER, QUESTION) == NOTIFY_ALREADY  # a second press: one request
         looked_at(bot, engine)
@@ -176,9 +184,8 @@ def test_a_refused_question_is_answered_once_after_a_build_that_answers_it(
 
 def test_requests_lists_and_cancels(fake_bot_api: FakeBotAPI, tmp_path: Path) -> None:
     api = fake_bot_api
-    settings = settings_for(api, tmp_path)
-    engine = ScriptedEngine(settings, {QUESTION: 2, OTHER: 2})
-    with RunningBot(settings, engine, api) as bot:
+    running, engine = scripted_bot(api, tmp_path, {QUESTION: 2, OTHER: 2})
+    with running as bot:
         api.private_text(USER, "/requests")
         empty = texts(api.wait_sent(USER))[0]
         ask_and_press(api, USER, QUESTION)
@@ -207,9 +214,8 @@ def test_requests_lists_and_cancels(fake_bot_api: FakeBotAPI, tmp_path: Path) ->
 @contextmanager
 def waiting(api: FakeBotAPI, tmp_path: Path) -> Iterator[tuple[RunningBot, ScriptedEngine]]:
     """A running bot where USER waits for QUESTION, which the next build answers."""
-    settings = settings_for(api, tmp_path)
-    engine = ScriptedEngine(settings, {QUESTION: 2})
-    with RunningBot(settings, engine, api) as bot:
+    running, engine = scripted_bot(api, tmp_path, {QUESTION: 2})
+    with running as bot:
         ask_and_press(api, USER, QUESTION)
         looked_at(bot, engine)
         yield bot, engine
@@ -231,11 +237,10 @@ def test_a_send_that_fails_is_tried_again_and_old_requests_expire(
     fake_bot_api: FakeBotAPI, tmp_path: Path
 ) -> None:
     api = fake_bot_api
-    settings = settings_for(api, tmp_path, notify_days=1)
-    engine = ScriptedEngine(settings, {QUESTION: 2, OTHER: 2})
+    running, engine = scripted_bot(api, tmp_path, {QUESTION: 2, OTHER: 2}, notify_days=1)
     old = Request.new(USER, USER, OTHER, None, None, now=0.0)  # long expired
     FileRequests(tmp_path / "state" / "requests.json").add(old)
-    with RunningBot(settings, engine, api) as bot:
+    with running as bot:
         ask_and_press(api, USER, QUESTION)
         api.faults.append(fail_calls("sendMessage", Reset(), times=50))  # Telegram unreachable
         engine.swap()
@@ -266,8 +271,8 @@ def test_stale_buttons_get_a_short_notice(
     fake_bot_api: FakeBotAPI, tmp_path: Path, press: str
 ) -> None:
     api = fake_bot_api
-    settings = settings_for(api, tmp_path)
-    with RunningBot(settings, ScriptedEngine(settings), api):
+    running, _ = scripted_bot(api, tmp_path, {})
+    with running:
         api.private_text(USER, "/requests")
         message = api.wait_for(lambda: api.messages)[-1]
         api.callback_query(USER, message, press)
@@ -281,9 +286,8 @@ def test_in_a_forum_topic_the_answer_comes_to_the_topic(
     fake_bot_api: FakeBotAPI, tmp_path: Path
 ) -> None:
     api = fake_bot_api
-    settings = settings_for(api, tmp_path)
-    engine = ScriptedEngine(settings, {QUESTION: 2})
-    with RunningBot(settings, engine, api) as bot:
+    running, engine = scripted_bot(api, tmp_path, {QUESTION: 2})
+    with running as bot:
         api.group_text(GROUP, USER, f"/ask {QUESTION}", topic=5)
         api.wait_sent(GROUP)
         refusal = last_with_buttons(api, GROUP)
