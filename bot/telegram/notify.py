@@ -18,7 +18,7 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -191,16 +191,17 @@ class Notifier:
         self.state, self.store, self.bot = state, store, bot
         self.sent = 0  # notifications sent by this process (the tests read it)
 
-    async def look(self) -> int:
-        """One look: expire old requests, then ask each one due against the loaded index.
-        Returns how many notifications were sent."""
+    async def look(self, running: Callable[[], bool] = lambda: True) -> int:
+        """One look: expire old requests, then ask each one due against the loaded index
+        (while ``running()``: a stopping bot stops after the request in hand). Returns how
+        many notifications were sent."""
         settings = self.state.settings
         await asyncio.to_thread(self.store.expire, time.time() - settings.notify_days * 86400)
         index = await asyncio.to_thread(self.state.engine.index)
         version = str(index.folder)
         answers: dict[str, Answer] = {}  # one question asked by several people: asked once
         sent = 0
-        while (request := await asyncio.to_thread(self.store.next_due, version)) is not None:
+        while running() and (request := await asyncio.to_thread(self.store.next_due, version)):
             answer = answers.get(request.question.casefold())
             if answer is None:
                 try:
@@ -241,13 +242,13 @@ class Notifier:
         await asyncio.to_thread(self.store.done, request.id)
         return True
 
-    async def run(self, running: Any) -> None:
+    async def run(self, running: Callable[[], bool]) -> None:
         """Look once at start (what waited across a restart), then every
         ``DOCBOT_NOTIFY_CHECK_S``, until ``running()`` is false."""
         every = self.state.settings.notify_check_s
         while running():
             try:
-                await self.look()
+                await self.look(running)
             except Exception:  # a failed look is logged; the next one tries again
                 logger.exception("looking for answers to waiting questions failed")
             waited = 0.0
