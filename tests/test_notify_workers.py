@@ -10,17 +10,20 @@ import time
 from pathlib import Path
 
 import pytest
+import test_workers
 from support.bots import NEW_DOC, answered, button_data, last_with_buttons, visible
 from support.fakebotapi import FakeBotAPI
 from support.paths import DOCUMENTS
-from support.postgres import fresh_database, query
-from test_workers import Telegram, docbot_index, running_pair, stop_cleanly
+from support.postgres import query
+from test_workers import Telegram, Worker, docbot_index, stop_cleanly
 
 from bot.telegram.replies import NOTIFY_BUTTON
 
 pytestmark = [pytest.mark.postgres, pytest.mark.model, pytest.mark.subprocess]
 
 CHAT = 701
+store = test_workers.store  # the shipped documents' index in a fresh database (docbot index)
+workers = test_workers.workers  # two `docbot serve` webhook workers over it
 QUESTION = "Who founded the Zorblax Harvest Festival?"
 
 
@@ -30,36 +33,30 @@ def notifications(api: FakeBotAPI) -> list[str]:
     return [t for t in texts if t.startswith("🔔 The documents now answer your question")]
 
 
+@pytest.fixture(autouse=True)
+def quick_looks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The workers (started after this) look for a new version every 0.3 s."""
+    monkeypatch.setenv("DOCBOT_NOTIFY_CHECK_S", "0.3")
+
+
 def test_two_workers_tell_the_asker_once(
-    fake_bot_api: FakeBotAPI,
-    postgres_server: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    fake_bot_api: FakeBotAPI, workers: tuple[Worker, Worker], store: str, tmp_path: Path
 ) -> None:
-    api, telegram = fake_bot_api, Telegram(fake_bot_api)
-    monkeypatch.setenv("DOCBOT_NOTIFY_CHECK_S", "0.3")  # the workers' environment
+    api, telegram, (a, b) = fake_bot_api, Telegram(fake_bot_api), workers
+    telegram.ask(a, CHAT, QUESTION)
+    api.wait_for(lambda: answered(api, CHAT), 60)
+    api.wait_idle(quiet=1.0)
+    refusal = last_with_buttons(api, CHAT)
+    telegram.press(b, refusal, button_data(refusal)[NOTIFY_BUTTON])
+    api.wait_for(lambda: api.calls_to("answerCallbackQuery"), 60)
     shutil.copytree(DOCUMENTS, tmp_path / "documents")
-    with fresh_database(postgres_server) as url:
-        docbot_index(tmp_path, url)
-        pair = running_pair(api, url, tmp_path)
-        a, b = next(pair)
-        try:
-            telegram.ask(a, CHAT, QUESTION)
-            api.wait_for(lambda: answered(api, CHAT), 60)
-            api.wait_idle(quiet=1.0)
-            refusal = last_with_buttons(api, CHAT)
-            telegram.press(b, refusal, button_data(refusal)[NOTIFY_BUTTON])
-            api.wait_for(lambda: api.calls_to("answerCallbackQuery"), 60)
-            (tmp_path / "documents" / "zorblax.txt").write_text(NEW_DOC, encoding="utf-8")
-            docbot_index(tmp_path, url)  # a third process; both workers follow
-            api.wait_for(lambda: notifications(api), 60)
-            time.sleep(1.5)  # several more looks by each worker at the new version
-            api.wait_idle(quiet=1.0)
-            logs = stop_cleanly(a, b)
-            waiting = query(url, "SELECT count(*) FROM bot_requests")
-        finally:
-            pair.close()
+    (tmp_path / "documents" / "zorblax.txt").write_text(NEW_DOC, encoding="utf-8")
+    docbot_index(tmp_path, store)  # a third process; both workers follow
+    api.wait_for(lambda: notifications(api), 60)
+    time.sleep(1.5)  # several more looks by each worker at the new version
+    api.wait_idle(quiet=1.0)
+    logs = stop_cleanly(a, b)
     [told] = notifications(api)
     assert "Velikova" in told and "zorblax.txt" in told
-    assert waiting == [(0,)]
+    assert query(store, "SELECT count(*) FROM bot_requests") == [(0,)]
     assert sum("told that the documents now answer" in log for log in logs) == 1, logs
