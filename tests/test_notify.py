@@ -28,7 +28,8 @@ from support.fakebotapi import ErrorReply, FakeBotAPI, Reset, fail_calls
 from support.scripted import ScriptedEngine
 
 from bot.settings import Settings
-from bot.telegram.notify import Notifier, requests_of
+from bot.telegram.formatting import MAX_MESSAGE, visible_length
+from bot.telegram.notify import Notifier, requests_of, requests_view
 from bot.telegram.replies import (
     NOTIFY_ALREADY,
     NOTIFY_BUTTON,
@@ -92,6 +93,14 @@ def test_an_unreadable_file_is_kept_aside_and_the_bot_starts_empty(tmp_path: Pat
     assert (tmp_path / "requests.json.unreadable").exists()
     store.add(request())
     assert len(FileRequests(path).of_user(USER, USER)) == 1
+
+
+def test_a_full_requests_list_fits_one_message() -> None:
+    waiting = [request(question=f"{i} " + "why? " * 300) for i in range(MAX_PER_USER)]
+    text, buttons = requests_view(waiting, 30)
+    assert visible_length(text) <= MAX_MESSAGE and text.count("…") == MAX_PER_USER
+    assert buttons is not None
+    assert sum(len(row) for row in buttons.inline_keyboard) == MAX_PER_USER
 
 
 # --- through the bot -----------------------------------------------------------------------------

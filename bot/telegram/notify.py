@@ -54,7 +54,8 @@ if TYPE_CHECKING:  # only with DOCBOT_STORE
 logger = logging.getLogger("docbot.telegram")
 
 REQUESTS = "requests"  # the key of the RequestStore in PTB's bot_data
-SHOWN_QUESTION = 200  # characters of a question quoted in a notification or a list
+SHOWN_QUESTION = 200  # characters of a question quoted in a notification
+LISTED_QUESTION = 150  # in /requests (MAX_PER_USER of them stay in one message)
 WAKE_S = 0.25  # how often the notifier's sleep looks whether the bot is stopping
 
 
@@ -75,9 +76,9 @@ def requests_of(bot_data: Mapping[str, Any]) -> RequestStore:
     return store
 
 
-def shown(question: str) -> str:
+def shown(question: str, limit: int = SHOWN_QUESTION) -> str:
     text = " ".join(question.split())
-    return text if len(text) <= SHOWN_QUESTION else text[: SHOWN_QUESTION - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # --- the buttons and /requests -----------------------------------------------------------------
@@ -124,7 +125,8 @@ def requests_view(requests: list[Request], days: float) -> tuple[str, InlineKeyb
     lines = [REQUESTS_HEAD.format(count=len(requests), days=f"{days:g}")]
     for n, request in enumerate(requests, 1):
         asked = time.strftime("%Y-%m-%d", time.gmtime(request.asked_at))
-        lines.append(f"{n}. {html.escape(shown(request.question), quote=False)} ({asked})")
+        question = html.escape(shown(request.question, LISTED_QUESTION), quote=False)
+        lines.append(f"{n}. {question} ({asked})")
     buttons = [
         InlineKeyboardButton(REQUESTS_CANCEL.format(n=n), callback_data=CANCEL_PREFIX + r.id)
         for n, r in enumerate(requests, 1)
