@@ -67,6 +67,8 @@ def test_the_file_store_keeps_one_request_per_person_and_question(tmp_path: Path
 
 def test_the_file_store_survives_a_restart_and_writes_atomically(tmp_path: Path) -> None:
     path = tmp_path / "state" / "requests.json"
+    path.parent.mkdir()
+    (path.parent / "requests.json1a2b.tmp").write_text("{")  # a write killed half-way
     store = FileRequests(path)
     old, new = request(at=1000.0), request(question=OTHER, at=2000.0)
     store.add(old)

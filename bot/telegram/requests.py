@@ -105,6 +105,8 @@ class FileRequests:
         self._items: dict[str, Request] = self._read()
 
     def _read(self) -> dict[str, Request]:
+        for left in self.path.parent.glob(f"{self.path.name}*.tmp"):  # a write killed half-way
+            left.unlink(missing_ok=True)
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             items = [Request(**row) for row in data["requests"]]
