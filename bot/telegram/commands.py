@@ -67,6 +67,7 @@ async def help_command(update: Update, context: DocbotContext) -> None:
         '"and in 2012?". If the documents do not cover something, I say so.\n\n'
         "/sources: the documents\n/ask QUESTION: ask in a group\n"
         "/reload: re-index the documents (admins)\n"
+        "/requests: the questions you wait for (🔔 under a reply I could not answer)\n"
         "Admins can also send me a .txt, .md, .rst, .pdf or .html file to add it.",
     )
 
