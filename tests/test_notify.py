@@ -185,6 +185,10 @@ def test_a_refused_question_is_answered_once_after_a_build_that_answers_it(
         api.callback_query(USER, message, button_data(message)["Sources"])
         api.wait_sent(USER, len(api.sent(USER)) + 1)
         assert requests_of(bot.app.bot_data).of_user(USER, USER) == []
+        answers_of = bot.app.bot_data["docbot"].answer_messages  # replies to it continue it
+        assert answers_of.get(USER, message["message_id"]).id == str(USER)
+    [turn] = engine.conversations.recent(str(USER))  # a follow-up ("and when?") continues it
+    assert turn.question == QUESTION and turn.found and AKIMS_PHRASE in turn.cited[0]
     assert "I will tell you here" in notice and "30 days" in notice
     [text] = notifications(api, USER)
     assert f"“{QUESTION}”" in text and AKIMS_PHRASE in text and "seed.txt" in text  # cited

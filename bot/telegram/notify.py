@@ -26,10 +26,11 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 
 from bot.answering.answers import Answer
+from bot.answering.conversation import Turn
 from bot.settings import Settings
 from bot.telegram.buttons import CANCEL_PREFIX, NOTIFY_PREFIX, keyboard
 from bot.telegram.context import DocbotContext, docbot_of
-from bot.telegram.conversations import topic_of
+from bot.telegram.conversations import ConversationKey, topic_of
 from bot.telegram.formatting import format_answer, split_html
 from bot.telegram.replies import (
     FORGOTTEN,
@@ -170,13 +171,15 @@ async def cancel_press(update: Update, context: DocbotContext) -> None:
 # --- asking again after a new build --------------------------------------------------------------
 async def send_notification(bot: Bot, state: BotState, request: Request, answer: Answer) -> None:
     """The answer, as any answer looks, under a line that says what it answers; in the chat
-    and topic of the question, replying to it (or to its refusal) while that message exists."""
+    and topic of the question, replying to it (or to its refusal) while that message exists.
+    It becomes the asker's last turn there, so a follow-up ("and when?") continues it."""
     key = await state.remember(answer, request.chat_id)
     head = NOTIFY_NOW_ANSWERED.format(question=html.escape(shown(request.question), quote=False))
     parts = split_html(f"{head}\n\n{format_answer(answer)}")
+    sent: list[int] = []
     async with state.chat_lock(request.chat_id):
         for i, part in enumerate(parts):
-            await send_html(
+            message = await send_html(
                 bot,
                 request.chat_id,
                 part,
@@ -184,6 +187,21 @@ async def send_notification(bot: Bot, state: BotState, request: Request, answer:
                 reply_to=request.reply_to if i == 0 else None,
                 topic=request.topic,
             )
+            sent.append(message.message_id)
+    await continued_by_follow_ups(state, request, answer, sent)
+
+
+async def continued_by_follow_ups(
+    state: BotState, request: Request, answer: Answer, sent: list[int]
+) -> None:
+    """The notified answer as a turn of the asker's conversation in the chat (a private
+    chat's, or theirs in a group and topic), its messages tied to it for replies."""
+    person = None if request.chat_id > 0 else request.user_id  # a group's ids are negative
+    key = ConversationKey(request.chat_id, request.topic, person)
+    cited = tuple(c.cited for c in answer.citations)
+    turn = Turn(request.question, answer.resolved, answer.text, cited, True, time.monotonic())
+    await asyncio.to_thread(state.engine.conversations.add, key.id, turn)
+    await state.answered(key, request.chat_id, sent)
 
 
 class Notifier:
