@@ -106,7 +106,7 @@ class Settings(BaseSettings):
     # with DOCBOT_STORE: a worker's claim on an update is taken over after this many seconds
     claim_lease_s: float = Field(60.0, gt=0)
     # "tell me when the documents answer this": days a request waits, and how often (seconds)
-    # the bot looks for a new index to ask the waiting questions again (bot/telegram/requests.py)
+    # the bot looks for a new index to ask the waiting questions again (bot/telegram/notify.py)
     notify_days: float = Field(30.0, gt=0)
     notify_check_s: float = Field(10.0, gt=0)
 
