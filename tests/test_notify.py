@@ -25,7 +25,7 @@ from support.bots import (
     visible,
 )
 from support.fakebotapi import ErrorReply, FakeBotAPI, Reset, fail_calls
-from support.scripted import ScriptedEngine
+from support.swaps import SwappingEngine
 
 from bot.settings import Settings
 from bot.telegram.formatting import MAX_MESSAGE, visible_length
@@ -121,10 +121,10 @@ def settings_for(api: FakeBotAPI, tmp_path: Path, **extra: Any) -> Settings:
 
 def scripted_bot(
     api: FakeBotAPI, tmp_path: Path, answers: dict[str, int], **extra: Any
-) -> tuple[RunningBot, ScriptedEngine]:
+) -> tuple[RunningBot, SwappingEngine]:
     """The bot (not started yet) over an engine whose build ``answers[q]`` first answers q."""
     settings = settings_for(api, tmp_path, **extra)
-    engine = ScriptedEngine(settings, answers)
+    engine = SwappingEngine(settings, answers)
     return RunningBot(settings, engine, api), engine
 
 
@@ -155,7 +155,7 @@ def notifications(api: FakeBotAPI, user: int) -> list[str]:
     return [t for t in accepted if t.startswith("🔔 " + HEAD)]
 
 
-def looked_at(bot: RunningBot, engine: ScriptedEngine) -> None:
+def looked_at(bot: RunningBot, engine: SwappingEngine) -> None:
     """Wait until the notifier asked every waiting question against the current version."""
     store = requests_of(bot.app.bot_data)
     version = str(engine.index().folder)
@@ -227,7 +227,7 @@ def test_requests_lists_and_cancels(fake_bot_api: FakeBotAPI, tmp_path: Path) ->
 
 
 @contextmanager
-def waiting(api: FakeBotAPI, tmp_path: Path) -> Iterator[tuple[RunningBot, ScriptedEngine]]:
+def waiting(api: FakeBotAPI, tmp_path: Path) -> Iterator[tuple[RunningBot, SwappingEngine]]:
     """A running bot where USER waits for QUESTION, which the next build answers."""
     running, engine = scripted_bot(api, tmp_path, {QUESTION: 2})
     with running as bot:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from support.bots import USER
 from support.fakebotapi import FakeBotAPI
-from support.scripted import ScriptedEngine
+from support.swaps import SwappingEngine
 from telegram import Bot
 
 from bot.settings import Settings
@@ -86,7 +86,7 @@ def test_two_workers_seeing_the_same_build_send_each_answer_once(
         documents_dir=tmp_path / "documents",
         index_dir=tmp_path / "index",
     )
-    engine = ScriptedEngine(settings, {QUESTION: 2})
+    engine = SwappingEngine(settings, {QUESTION: 2})
     chats = [USER + i for i in range(12)]
     for chat in chats:
         a.add(ask(chat, user=chat))

@@ -1,5 +1,5 @@
-"""An engine with scripted answers, for the bot's tests that need no model: questions it knows
-are answered (a hand-built cited answer) once its index version is one that answers them,
+"""An engine whose builds the test swaps, for the bot's tests that need no model: the questions it
+knows are answered (a hand-built cited answer) once its index version is one that answers them,
 everything else is refused. ``swap`` stands for a new build becoming current."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from bot.settings import Settings
 from .answers import akims
 
 
-class ScriptedIndex:
+class VersionedIndex:
     def __init__(self, version: str) -> None:
         self.folder: Path | str = version
 
@@ -26,7 +26,7 @@ class ScriptedIndex:
         return 3
 
 
-class ScriptedEngine:
+class SwappingEngine:
     """``answers``: question (lower case) -> the first version that answers it."""
 
     def __init__(self, settings: Settings, answers: dict[str, int] | None = None) -> None:
@@ -41,8 +41,8 @@ class ScriptedEngine:
         with self._lock:
             self.version += 1
 
-    def index(self) -> ScriptedIndex:
-        return ScriptedIndex(f"build-{self.version}")
+    def index(self) -> VersionedIndex:
+        return VersionedIndex(f"build-{self.version}")
 
     def has_index(self) -> bool:
         return True
