@@ -29,3 +29,23 @@ START_GROUP = (
     "but I still answer only those meant for me. A change takes effect once I am removed "
     "from the group and added again.\n/sources lists the documents; /help explains more."
 )
+
+# /gaps and /stats (admins): what the documents could not answer
+GAPS_NONE = "No question went unanswered or was voted 👎 in the last {days} days."
+GAPS_TITLE = (
+    "<b>What the documents could not answer</b> (last {days} days): {gaps} question(s), "
+    "asked {count} time(s), most asked first."
+)
+GAPS_LINE = "{n}. <b>{question}</b>\n   asked {count}×{askers} ({kinds}), last {last}"
+GAPS_ALSO = "   also asked as: {wordings}"
+GAPS_MORE = "…and {more} more in the export."
+GAPS_EXPORT = "Export as an eval set"
+GAPS_EXPORTED = (
+    "{gaps} question(s) the documents could not answer, as a question set for `docbot eval "
+    "FILE` (each must be refused until a document answers it; then add its expect)."
+)
+STATS_NONE = "No questions recorded in the last {days} days."
+STATS_CAPTION = (
+    "Last {days} days: {total} question(s), {answered} answered, {refused} not in the "
+    "documents, {down} answer(s) voted 👎."
+)
