@@ -25,7 +25,7 @@ from bot.answering.gaps import THRESHOLD, clusters
 from index.embedding import Embedder, load_embedder
 
 SET = Path(__file__).resolve().parent.parent / "tests" / "evals" / "gaps.jsonl"
-THRESHOLDS = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85)
+THRESHOLDS = (0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.8)
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,11 @@ class Grouping:
     groups: int  # paraphrase groups
     clusters: int
     true_clusters: int
+
+    @property
+    def f1(self) -> float:
+        total = self.precision + self.recall
+        return 2 * self.precision * self.recall / total if total else 0.0
 
 
 def read_set(path: Path = SET) -> tuple[list[str], list[str]]:
@@ -83,12 +88,12 @@ def main() -> None:
     args = parser.parse_args()
     questions, truth = read_set()
     print(f"{len(questions)} questions, {len(set(truth))} groups; bot default {THRESHOLD}")
-    print("| threshold | pair precision | pair recall | purity | groups whole | clusters |")
-    print("|---|---|---|---|---|---|")
+    print("| threshold | pair precision | pair recall | pair F1 | purity | groups whole | clusters")
+    print("|---|---|---|---|---|---|---|")
     for g in measure(load_embedder(None, threads=args.threads)):
         print(
-            f"| {g.threshold:.2f} | {g.precision:.3f} | {g.recall:.3f} | {g.purity:.3f} "
-            f"| {g.whole} / {g.groups} | {g.clusters} (true {g.true_clusters}) |"
+            f"| {g.threshold:.2f} | {g.precision:.3f} | {g.recall:.3f} | {g.f1:.3f} "
+            f"| {g.purity:.3f} | {g.whole} / {g.groups} | {g.clusters} (true {g.true_clusters})"
         )
 
 
