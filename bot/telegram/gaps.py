@@ -29,6 +29,7 @@ from bot.telegram.replies import (
     GAPS_TITLE,
     NOT_ADMIN,
 )
+from bot.telegram.sending import typing
 from bot.telegram.state import BotState
 
 logger = logging.getLogger("docbot.telegram")
@@ -124,7 +125,8 @@ async def gaps_command(update: Update, context: DocbotContext) -> None:
     state = context.docbot
     if message is None or not await admin_only(update, state, "/gaps"):
         return
-    gaps = await asyncio.to_thread(gaps_of, state)
+    async with typing(message):  # many wordings take a few seconds to encode
+        gaps = await asyncio.to_thread(gaps_of, state)
     if not gaps:
         await message.reply_text(GAPS_NONE.format(days=DAYS))
         return
