@@ -13,12 +13,23 @@ from typing import Any
 import pytest
 from support.fakes import FakeEmbedder
 from support.paths import ROOT
+from support.scripted import ScriptedEngine
 
 import bot.cli.commands
 from bot.answering.answers import Answer
 from bot.answering.evaluate import read_cases
-from bot.answering.gaps import ANSWERED, DOWN, REFUSED, Asked, eval_lines, group, wording
+from bot.answering.gaps import (
+    ANSWERED,
+    DOWN,
+    REFUSED,
+    Asked,
+    eval_lines,
+    group,
+    recheck,
+    wording,
+)
 from bot.cli.main import main
+from bot.settings import Settings
 from bot.telegram.asked import AskedLog, answer_outcome, asked_file, vote_outcome
 
 PARKING = ("Where can visitors park?", "where can visitors park their cars", "visitors park where")
@@ -50,6 +61,24 @@ def test_paraphrases_count_together_most_asked_first() -> None:
     assert (parking.refused, parking.down, parking.askers) == (4, 0, 3)
     assert (parking.first, parking.last) == (1, 4)
     assert (payroll.refused, payroll.down) == (0, 1)
+
+
+def test_recheck_puts_what_is_answered_now_last_and_keeps_votes_down() -> None:
+    asked = [
+        refused(PARKING[0], 1),
+        refused(PARKING[0], 2),
+        Asked(DOWN, 3, "private", "When is the payroll run each month?"),
+        refused("Is the canteen open on Sundays?", 4),
+    ]
+    gaps = group(asked, FakeEmbedder())
+    checked = recheck(gaps, lambda question: "canteen" not in question, limit=3)
+    assert [(g.question, g.answered_now) for g in checked] == [
+        ("Is the canteen open on Sundays?", False),
+        ("When is the payroll run each month?", False),  # voted down: never rechecked
+        (PARKING[0], True),
+    ]
+    assert "answered now" in str(eval_lines(checked)[-1]["review"])
+    assert recheck(gaps, lambda question: True, limit=0) == gaps
 
 
 def test_no_gaps_without_refusals_or_votes_down() -> None:
@@ -153,3 +182,7 @@ def test_docbot_gaps_prints_groups_and_json(
     assert main(["gaps", "--days", "100000", "--export"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert rows[0]["question"] == PARKING[0] and "expect" not in rows[0]
+    scripted = ScriptedEngine(Settings(_env_file=None), known=("visitors",))
+    monkeypatch.setattr("bot.cli.gaps.ready_engine", lambda settings: scripted)
+    assert main(["gaps", "--days", "100000", "--recheck"]) == 0
+    assert "the documents answer it now" in capsys.readouterr().out

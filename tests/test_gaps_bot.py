@@ -14,7 +14,7 @@ from support.scripted import scripted
 
 from bot.telegram.asked import AskedLog, asked_file
 from bot.telegram.gaps import EXPORT
-from bot.telegram.replies import NOT_ADMIN
+from bot.telegram.replies import GAPS_NOW, NOT_ADMIN
 
 PARK = ("Where can visitors park?", "where can visitors park their cars?")
 
@@ -66,6 +66,13 @@ def test_gaps_recorded_grouped_and_exported(fake_bot_api: FakeBotAPI, tmp_path: 
         settle(api)
         alerts = [c.params.get("text") for c in api.calls_to("answerCallbackQuery")]
         assert NOT_ADMIN in alerts
+
+        engine.known = ("festival", "visitors")  # a document about parking was added
+        api.private_text(ADMIN, "/gaps")
+        again = str(api.wait_sent(ADMIN, 2)[1].params["text"])
+        assert "1. <b>Who founded the festival?</b>" in again  # a 👎 stays: it was answered
+        parking = again.index(f"2. <b>{PARK[0]}</b>")  # answered now: listed last, marked
+        assert again.index(GAPS_NOW.strip()) > parking
     assert len(sent) == 1 and str(sent[0].params["chat_id"]) == str(ADMIN)
     ((name, content),) = sent[0].files.values()
     assert name.startswith("gaps-") and name.endswith(".jsonl")

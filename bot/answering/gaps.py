@@ -12,8 +12,8 @@ next, every two of its wordings are that close. The threshold was chosen on
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -74,9 +74,11 @@ class Gap:
     askers: int  # distinct askers (keyed hashes) among those known
     first: float
     last: float
+    answered_now: bool = False  # asked again of the current documents, it is answered
 
     def to_json(self) -> dict[str, object]:
         return {
+            "answered_now": self.answered_now,
             "question": self.question,
             "wordings": list(self.wordings),
             "count": self.count,
@@ -125,6 +127,19 @@ def group(asked: Sequence[Asked], embedder: Embedder, threshold: float = THRESHO
     return sorted(gaps, key=lambda g: (-g.count, -g.last))
 
 
+def recheck(gaps: Sequence[Gap], answers: Callable[[str], bool], limit: int) -> list[Gap]:
+    """The first ``limit`` gaps that were only refused, asked again (``answers(question)``: the
+    current documents answer it); those answered now go last. A gap voted 👎 was answered,
+    wrongly: asking again says nothing, so it stays."""
+    checked = [
+        replace(gap, answered_now=True)
+        if n < limit and not gap.down and answers(gap.question)
+        else gap
+        for n, gap in enumerate(gaps)
+    ]
+    return sorted(checked, key=lambda gap: gap.answered_now)
+
+
 def clusters(questions: Sequence[str], embedder: Embedder, threshold: float) -> list[int]:
     """The group number of each question, asked once each (what the benchmark measures)."""
     asked = [Asked(REFUSED, float(i), question=q) for i, q in enumerate(questions)]
@@ -164,10 +179,12 @@ def eval_lines(gaps: Sequence[Gap]) -> list[dict[str, object]]:
             "id": f"gap{n}",
             "question": gap.question,
             "also_asked": list(gap.wordings[1:]),
-            "review": (
-                f"asked {gap.count} time(s) (refused {gap.refused}, voted down {gap.down}): "
-                "add expect once a document answers it"
-            ),
+            "review": f"asked {gap.count} time(s) (refused {gap.refused}, voted down "
+            f"{gap.down}): {NOW if gap.answered_now else LATER}",
         }
         for n, gap in enumerate(gaps, start=1)
     ]
+
+
+NOW = "answered now: check the answer and add its expect"
+LATER = "add expect once a document answers it"

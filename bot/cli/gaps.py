@@ -10,8 +10,8 @@ import json
 import time
 from typing import TextIO
 
-from bot.answering.gaps import Gap, eval_lines, group
-from bot.cli.commands import make_engine
+from bot.answering.gaps import Gap, eval_lines, group, recheck
+from bot.cli.commands import make_engine, ready_engine
 from bot.settings import Settings
 from bot.telegram.asked import AskedLog, AskedStore, asked_file
 from bot.telegram.delivery import bot_id_from_token
@@ -46,6 +46,8 @@ def gap_text(n: int, gap: Gap) -> str:
     ]
     if len(gap.wordings) > 1:
         lines.append("     also asked as: " + "; ".join(f'"{w}"' for w in gap.wordings[1:4]))
+    if gap.answered_now:
+        lines.append("     the documents answer it now (asked again just now)")
     return "\n".join(lines)
 
 
@@ -65,7 +67,14 @@ def print_gaps(gaps: list[Gap], days: float, out: TextIO | None = None) -> None:
 
 def cmd_gaps(args: argparse.Namespace, settings: Settings) -> int:
     asked = asked_store(settings).read(since=time.time() - args.days * 86400)
-    gaps = group(asked, make_engine(settings).embedder) if any(a.gap for a in asked) else []
+    if not any(a.gap for a in asked):
+        gaps = []
+    elif args.recheck:
+        engine = ready_engine(settings)
+        gaps = group(asked, engine.embedder)
+        gaps = recheck(gaps, lambda question: engine.ask(question).found, len(gaps))
+    else:
+        gaps = group(asked, make_engine(settings).embedder)
     if args.export:
         for line in eval_lines(gaps):
             print(json.dumps(line, ensure_ascii=False))
@@ -81,6 +90,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     """The ``gaps`` verb on the ``docbot`` parser."""
     p = sub.add_parser("gaps", help="the questions the documents could not answer, grouped")
     p.add_argument("--days", type=float, default=DAYS, help=f"look back (default {DAYS:g})")
+    p.add_argument("--recheck", action="store_true",
+                   help="ask each refused question again of the current index")  # fmt: skip
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="one JSON object per group and line")
     out.add_argument("--export", action="store_true",

@@ -37,7 +37,7 @@ def answer_outcome(answer: Answer, chat: str, asker: str, at: float | None = Non
     when = time.time() if at is None else at
     if answer.found:
         return Asked(ANSWERED, when, chat)
-    return Asked(REFUSED, when, chat, answer.question, asker)
+    return Asked(REFUSED, when, chat, asked_question(answer), asker)
 
 
 def vote_outcome(
@@ -46,7 +46,12 @@ def vote_outcome(
     """A 👎 on an answer is a gap; a 👍, or a 👎 on a refusal (already recorded), is not."""
     if vote != "down" or not answer.found:
         return None
-    return Asked(DOWN, time.time() if at is None else at, chat, answer.question, asker)
+    return Asked(DOWN, time.time() if at is None else at, chat, asked_question(answer), asker)
+
+
+def asked_question(answer: Answer) -> str:
+    """The question as searched: a follow-up ("and in 2012?") read with its conversation."""
+    return answer.resolved or answer.question
 
 
 class AskedLog:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.answering.answers import Answer
-from bot.answering.gaps import Asked, Gap, eval_lines, group
+from bot.answering.gaps import Asked, Gap, eval_lines, group, recheck
 from bot.telegram.asked import answer_outcome, vote_outcome
 from bot.telegram.context import DocbotContext
 from bot.telegram.formatting import escape, split_html
@@ -26,6 +26,7 @@ from bot.telegram.replies import (
     GAPS_LINE,
     GAPS_MORE,
     GAPS_NONE,
+    GAPS_NOW,
     GAPS_TITLE,
     NOT_ADMIN,
 )
@@ -70,11 +71,13 @@ async def _record(state: BotState, outcome: Callable[[str], Asked | None], user_
 
 
 def gaps_of(state: BotState, days: float = DAYS) -> list[Gap]:
-    """The gaps of the last ``days`` days, grouped with the loaded index's embedder."""
+    """The gaps of the last ``days`` days, grouped with the loaded index's embedder; the
+    first :data:`SHOWN` asked again of the current documents (:func:`recheck`)."""
     asked: list[Asked] = state.asked.read(since=time.time() - days * 86400)
     if not any(a.gap for a in asked):
         return []
-    return group(asked, state.engine.index().embedder)
+    gaps = group(asked, state.engine.index().embedder)
+    return recheck(gaps, lambda question: state.engine.ask(question).found, SHOWN)
 
 
 def when(at: float) -> str:
@@ -102,6 +105,8 @@ def gap_lines(gaps: list[Gap], days: float = DAYS, shown: int = SHOWN) -> str:
         if len(gap.wordings) > 1:
             others = "; ".join(f"“{escape(w)}”" for w in gap.wordings[1:4])
             lines.append(GAPS_ALSO.format(wordings=others))
+        if gap.answered_now:
+            lines.append(GAPS_NOW)
     if len(gaps) > shown:
         lines.append(GAPS_MORE.format(more=len(gaps) - shown))
     return "\n".join(lines)

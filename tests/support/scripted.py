@@ -37,6 +37,7 @@ class ScriptedEngine:
         self.known = known
         self.conversations: Any = MemoryConversationStore()
         self._index = ScriptedIndex()
+        self.embedder = self._index.embedder
 
     def ask(
         self, question: str, conversation_id: str | None = None, k: int | None = None
