@@ -88,12 +88,12 @@ def main() -> None:
     args = parser.parse_args()
     questions, truth = read_set()
     print(f"{len(questions)} questions, {len(set(truth))} groups; bot default {THRESHOLD}")
-    print("| threshold | pair precision | pair recall | pair F1 | purity | groups whole | clusters")
+    print("| threshold | pair precision | pair recall | pair F1 | purity | whole | clusters |")
     print("|---|---|---|---|---|---|---|")
     for g in measure(load_embedder(None, threads=args.threads)):
         print(
             f"| {g.threshold:.2f} | {g.precision:.3f} | {g.recall:.3f} | {g.f1:.3f} "
-            f"| {g.purity:.3f} | {g.whole} / {g.groups} | {g.clusters} (true {g.true_clusters})"
+            f"| {g.purity:.3f} | {g.whole} / {g.groups} | {g.clusters} (true {g.true_clusters}) |"
         )
 
 

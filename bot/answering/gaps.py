@@ -13,7 +13,7 @@ next, every two of its wordings are that close. The threshold was chosen on
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -90,16 +90,6 @@ class Gap:
         }
 
 
-@dataclass
-class _Group:
-    vectors: list[np.ndarray]  # one unit vector per wording
-    members: list[list[Asked]] = field(default_factory=list)  # one list per wording
-
-    def least_similar(self, vector: np.ndarray) -> float:
-        """The cosine of ``vector`` to the member it is least like (complete linkage)."""
-        return float(np.min(np.stack(self.vectors) @ vector))
-
-
 def wording(question: str) -> str:
     """The key that makes two spellings one wording: case, spacing and end punctuation."""
     return " ".join(question.casefold().split()).strip(" ?!.")
@@ -114,17 +104,30 @@ def group(asked: Sequence[Asked], embedder: Embedder, threshold: float = THRESHO
         return []
     ordered = sorted(by_wording.values(), key=lambda rows: (-len(rows), rows[0].at))
     vectors = unit(np.asarray(embedder.encode([rows[0].question for rows in ordered])))
-    groups: list[_Group] = []
-    for rows, vector in zip(ordered, vectors, strict=True):
-        scores = [g.least_similar(vector) for g in groups]
-        best = int(np.argmax(scores)) if scores else -1
-        if best >= 0 and scores[best] >= threshold:
-            groups[best].vectors.append(vector)
-            groups[best].members.append(rows)
-        else:
-            groups.append(_Group([vector], [rows]))
-    gaps = [_gap(g.members) for g in groups]
+    labels = link(vectors, threshold)
+    members: list[list[list[Asked]]] = [[] for _ in range(int(labels.max()) + 1)]
+    for rows, label in zip(ordered, labels, strict=True):
+        members[label].append(rows)
+    gaps = [_gap(m) for m in members]
     return sorted(gaps, key=lambda g: (-g.count, -g.last))
+
+
+def link(vectors: np.ndarray, threshold: float) -> np.ndarray:
+    """The group of each unit vector, in order (complete linkage, greedy): a vector joins the
+    group whose least similar member is most similar to it, if that cosine reaches
+    ``threshold``, else starts a group. One matrix product per vector."""
+    labels = np.zeros(len(vectors), dtype=np.int64)
+    groups = 0
+    for i, vector in enumerate(vectors):
+        least = np.full(groups, np.inf, dtype=np.float32)
+        np.minimum.at(least, labels[:i], vectors[:i] @ vector)
+        best = int(np.argmax(least)) if groups else -1
+        if best >= 0 and least[best] >= threshold:
+            labels[i] = best
+        else:
+            labels[i] = groups
+            groups += 1
+    return labels
 
 
 def recheck(gaps: Sequence[Gap], answers: Callable[[str], bool], limit: int) -> list[Gap]:
