@@ -14,7 +14,7 @@ from support.scripted import scripted
 
 from bot.telegram.asked import AskedLog, asked_file
 from bot.telegram.gaps import EXPORT
-from bot.telegram.replies import GAPS_NOW, NOT_ADMIN
+from bot.telegram.replies import GAPS_NOW, GAPS_PRIVATE, NOT_ADMIN
 
 PARK = ("Where can visitors park?", "where can visitors park their cars?")
 
@@ -52,6 +52,8 @@ def test_gaps_recorded_grouped_and_exported(fake_bot_api: FakeBotAPI, tmp_path: 
         before = len(api.sent(USER))
         api.private_text(USER, "/gaps")
         assert api.wait_sent(USER, before + 1)[-1].params["text"] == NOT_ADMIN
+        api.group_text(GROUP, ADMIN, "/gaps")  # people's questions are not shown in a group
+        assert api.wait_sent(GROUP, 2)[-1].params["text"] == GAPS_PRIVATE
         api.private_text(ADMIN, "/gaps")
         shown = str(api.wait_sent(ADMIN)[0].params["text"])
         assert "2 question(s), asked 3 time(s)" in shown

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
 
 from bot.answering.answers import Answer
 from bot.answering.gaps import Asked, Gap, eval_lines, group, recheck
@@ -27,6 +28,7 @@ from bot.telegram.replies import (
     GAPS_MORE,
     GAPS_NONE,
     GAPS_NOW,
+    GAPS_PRIVATE,
     GAPS_TITLE,
     NOT_ADMIN,
 )
@@ -129,6 +131,9 @@ async def gaps_command(update: Update, context: DocbotContext) -> None:
     message = update.effective_message
     state = context.docbot
     if message is None or not await admin_only(update, state, "/gaps"):
+        return
+    if message.chat.type != ChatType.PRIVATE:  # people's questions stay out of groups
+        await message.reply_text(GAPS_PRIVATE)
         return
     async with typing(message):  # many wordings take a few seconds to encode
         gaps = await asyncio.to_thread(gaps_of, state)

@@ -38,6 +38,7 @@ GAPS_TITLE = (
 )
 GAPS_LINE = "{n}. <b>{question}</b>\n   asked {count}×{askers} ({kinds}), last {last}"
 GAPS_ALSO = "   also asked as: {wordings}"
+GAPS_PRIVATE = "/gaps lists what people asked: send it to me in a private chat."
 GAPS_NOW = "   ✅ the documents answer it now (asked again just now)"
 GAPS_MORE = "…and {more} more in the export."
 GAPS_EXPORT = "Export as an eval set"
