@@ -240,10 +240,10 @@ def test_fake_api_wire_format(fake_bot_api: FakeBotAPI) -> None:
         f'--{boundary}\r\nContent-Disposition: form-data; name="document"; '
         f'filename="a.txt"\r\nContent-Type: text/plain\r\n\r\nhello\r\n--{boundary}--\r\n'
     ).encode()
-    status, _ = post(f"{url}/sendDocument", multipart, f"multipart/form-data; boundary={boundary}")
+    status, _ = post(f"{url}/sendAudio", multipart, f"multipart/form-data; boundary={boundary}")
     assert status == 404  # recorded, but not a method the fake implements
-    assert api.calls_to("sendDocument")[0].files == {"document": ("a.txt", b"hello")}
-    assert api.calls_to("sendDocument")[0].params == {"chat_id": "5"}
+    assert api.calls_to("sendAudio")[0].files == {"document": ("a.txt", b"hello")}
+    assert api.calls_to("sendAudio")[0].params == {"chat_id": "5"}
 
     status, reply = post(
         f"{api.base_url}wrong:token/getMe", b"", "application/x-www-form-urlencoded"

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from bot.answering.evaluate import FIGURES
+from bot.cli import gaps
 from bot.cli.commands import (
     cmd_ask,
     cmd_chat,
@@ -83,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     folders(p)
     p.add_argument("-k", type=int, default=None, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_run)
+    gaps.add_parser(sub)
     return parser
 
 

@@ -56,6 +56,8 @@ from bot.telegram.errors import (
     TokenMissingError,
     TokenRejectedError,
 )
+from bot.telegram.gaps import EXPORT as GAPS_EXPORT
+from bot.telegram.gaps import export_button, gaps_command
 from bot.telegram.gate import GATE_GROUP, gate_handler
 from bot.telegram.notify import (
     REQUESTS,
@@ -70,6 +72,7 @@ from bot.telegram.redaction import redacted_logs
 from bot.telegram.replies import FAILED
 from bot.telegram.retry import RetryingRateLimiter
 from bot.telegram.state import BotEngine, BotState
+from bot.telegram.stats import stats_command
 
 if TYPE_CHECKING:  # only with DOCBOT_STORE
     from bot.telegram.shared.state import SharedState
@@ -101,6 +104,9 @@ def register(app: AnyApplication) -> None:
     app.add_handler(MessageHandler(new & filters.Document.ALL & ADDRESSED, document_message))
     private_non_text = filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL
     app.add_handler(MessageHandler(new & private_non_text, non_text_message))
+    app.add_handler(CommandHandler("gaps", gaps_command, filters=new))
+    app.add_handler(CommandHandler("stats", stats_command, filters=new))
+    app.add_handler(CallbackQueryHandler(export_button, pattern=f"^{GAPS_EXPORT}$"))
     app.add_handler(CommandHandler("requests", requests_command, filters=new))
     app.add_handler(CallbackQueryHandler(notify_press, pattern=r"^n:"))
     app.add_handler(CallbackQueryHandler(cancel_press, pattern=r"^r:"))

@@ -25,6 +25,8 @@ COMMANDS = (
     ("sources", "list the documents I know"),
     ("ask", "ask a question (in groups)"),
     ("reload", "re-index the documents (admins only)"),
+    ("gaps", "questions the documents could not answer (admins only)"),
+    ("stats", "questions per day, as a chart (admins only)"),
     ("requests", "questions you wait for the documents to answer"),
 )
 

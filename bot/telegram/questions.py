@@ -17,6 +17,7 @@ from bot.telegram.buttons import keyboard
 from bot.telegram.context import DocbotContext
 from bot.telegram.conversations import topic_of
 from bot.telegram.formatting import format_answer, split_html
+from bot.telegram.gaps import record_answer
 from bot.telegram.replies import EMPTY_QUESTION, NON_TEXT
 from bot.telegram.sending import send_html, typing
 from bot.telegram.state import BotState
@@ -118,6 +119,7 @@ async def answer_question(state: BotState, update: Update, message: Message, tex
         async with typing(message):
             answer = await asyncio.to_thread(state.engine.ask, question, key.id if key else None)
         sent = await send_answer(state, message, answer)
+        await record_answer(state, answer, message.chat.type, user_id)
         if key is not None:
             await state.answered(key, message.chat_id, sent)
     logger.info(

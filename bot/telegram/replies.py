@@ -30,6 +30,28 @@ START_GROUP = (
     "from the group and added again.\n/sources lists the documents; /help explains more."
 )
 
+# /gaps and /stats (admins): what the documents could not answer
+GAPS_NONE = "No question went unanswered or was voted 👎 in the last {days} days."
+GAPS_TITLE = (
+    "<b>What the documents could not answer</b> (last {days} days): {gaps} question(s), "
+    "asked {count} time(s), most asked first."
+)
+GAPS_LINE = "{n}. <b>{question}</b>\n   asked {count}×{askers} ({kinds}), last {last}"
+GAPS_ALSO = "   also asked as: {wordings}"
+GAPS_PRIVATE = "/gaps lists what people asked: send it to me in a private chat."
+GAPS_NOW = "   ✅ the documents answer it now (asked again just now)"
+GAPS_MORE = "…and {more} more in the export."
+GAPS_EXPORT = "Export as an eval set"
+GAPS_EXPORTED = (
+    "{gaps} question(s) the documents could not answer, as a question set for `docbot eval "
+    "FILE` (each must be refused until a document answers it; then add its expect)."
+)
+STATS_NONE = "No questions recorded in the last {days} days."
+STATS_CAPTION = (
+    "Last {days} days: {total} question(s), {answered} answered, {refused} not in the "
+    "documents, {down} answer(s) voted 👎."
+)
+
 # "🔔 Tell me when the documents answer this" (bot/telegram/notify.py)
 NOTIFY_BUTTON = "🔔 Tell me when the documents answer this"
 NOTIFY_ADDED = (

@@ -16,6 +16,7 @@ from bot.answering.answers import Answer
 from bot.answering.conversation import ConversationStore
 from bot.settings import Settings
 from bot.telegram.access import Access, RateLimit
+from bot.telegram.asked import AskedLog, AskedStore, asked_file
 from bot.telegram.conversations import AnswerMessages, AnswerStore, ConversationKey
 from bot.telegram.feedback import FeedbackLog, RecentAnswers
 from index.report import BuildReport
@@ -71,6 +72,9 @@ class BotState:
             shared.answer_messages
             if shared
             else AnswerMessages(max_age=settings.conversation_minutes * 60)
+        )
+        self.asked: AskedStore = (
+            shared.asked if shared else AskedLog(asked_file(settings.feedback_file))
         )
         self.chat_locks: dict[int, asyncio.Lock] = {}
         self._reindex_lock: asyncio.Lock | None = None

@@ -512,6 +512,17 @@ class FakeBotAPI:
     def _m_editMessageReplyMarkup(self, params: dict[str, Any]) -> Any:
         return self._sent_message(params, text="(edited)", edit_date=int(time.time()))
 
+    def _m_sendDocument(self, params: dict[str, Any]) -> Any:
+        """A document sent as a multipart upload (its bytes are in the call's ``files``)."""
+        document = {"file_id": f"doc{len(self.messages)}", "file_unique_id": "d"}
+        return self._sent_message(params, document=document, caption=params.get("caption", ""))
+
+    def _m_sendPhoto(self, params: dict[str, Any]) -> Any:
+        """A photo sent as a multipart upload (its bytes are in the call's ``files``)."""
+        size = {"file_id": f"photo{len(self.messages)}", "file_unique_id": "p"}
+        photo = [{**size, "width": 640, "height": 300}]
+        return self._sent_message(params, photo=photo, caption=params.get("caption", ""))
+
     def _m_getFile(self, params: dict[str, Any]) -> Any:
         stored = self._files.get(str(params.get("file_id")))
         if stored is None:

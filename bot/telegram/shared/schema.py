@@ -60,6 +60,16 @@ TABLES = (
         created timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (bot_id, key))""",
     "CREATE INDEX IF NOT EXISTS bot_answers_by_age ON bot_answers (bot_id, seq)",
+    """CREATE TABLE IF NOT EXISTS bot_asked (
+        bot_id text NOT NULL,
+        seq bigserial,
+        at timestamptz NOT NULL,
+        kind text NOT NULL,
+        chat text NOT NULL,
+        question text,
+        asker text,
+        PRIMARY KEY (bot_id, seq))""",
+    "CREATE INDEX IF NOT EXISTS bot_asked_by_time ON bot_asked (bot_id, at)",
     """CREATE TABLE IF NOT EXISTS bot_secrets (
         bot_id text NOT NULL,
         name text NOT NULL,

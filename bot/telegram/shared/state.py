@@ -11,6 +11,7 @@ from bot.telegram.shared import schema
 from bot.telegram.shared.answers import PgRecentAnswers
 from bot.telegram.shared.conversations import PgAnswerMessages, PgConversationStore
 from bot.telegram.shared.db import SharedDb
+from bot.telegram.shared.gaps import PgAskedLog
 from bot.telegram.shared.ratelimit import PgRateLimit
 from bot.telegram.shared.votes import PgFeedbackLog
 from index.errors import StoreUnreachableError
@@ -29,6 +30,7 @@ class SharedState:
     feedback: PgFeedbackLog
     answers: PgRecentAnswers
     answer_messages: PgAnswerMessages
+    asked: PgAskedLog
 
     @classmethod
     def open(cls, settings: Settings, bot_id: str) -> SharedState:
@@ -43,6 +45,7 @@ class SharedState:
             PgFeedbackLog(db, bot_id),
             PgRecentAnswers(db, bot_id),
             PgAnswerMessages(db, bot_id, max_age),
+            PgAskedLog(db, bot_id),
         )
 
     def create_tables(self) -> None:

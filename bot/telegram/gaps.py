@@ -1,0 +1,174 @@
+"""What the documents could not answer, in Telegram: every question's outcome recorded
+(:func:`record_answer` after an answer, :func:`record_vote` after a 👎), and ``/gaps`` (admins):
+the refused and 👎 questions grouped by meaning (:func:`bot.answering.gaps.group`), most asked
+first, with a button (``gaps:export``) that sends them as a question set for ``docbot eval``."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+import time
+from collections.abc import Callable
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
+
+from bot.answering.answers import Answer
+from bot.answering.gaps import Asked, Gap, eval_lines, group, recheck
+from bot.telegram.asked import answer_outcome, vote_outcome
+from bot.telegram.context import DocbotContext
+from bot.telegram.formatting import escape, split_html
+from bot.telegram.replies import (
+    GAPS_ALSO,
+    GAPS_EXPORT,
+    GAPS_EXPORTED,
+    GAPS_LINE,
+    GAPS_MORE,
+    GAPS_NONE,
+    GAPS_NOW,
+    GAPS_PRIVATE,
+    GAPS_TITLE,
+    NOT_ADMIN,
+)
+from bot.telegram.sending import typing
+from bot.telegram.state import BotState
+
+logger = logging.getLogger("docbot.telegram")
+
+DAYS = 90  # /gaps and its export look this far back
+SHOWN = 10  # groups listed in the chat; the export has them all
+EXPORT = "gaps:export"
+
+
+async def record_answer(state: BotState, answer: Answer, chat: str, user_id: int) -> None:
+    """Record an answer's outcome; a failure is logged, never shown to the asker."""
+    await _record(state, lambda asker: answer_outcome(answer, chat, asker), user_id)
+
+
+async def record_vote(state: BotState, answer: Answer, vote: str, chat: str, user_id: int) -> None:
+    """Record a 👎 on an answer (other votes are the feedback log's alone)."""
+    if vote_outcome(answer, vote, chat, "") is not None:
+        await _record(state, lambda asker: vote_outcome(answer, vote, chat, asker), user_id)
+
+
+def chat_kind(update: Update) -> str:
+    """The kind of the update's chat: private, group, supergroup (or channel)."""
+    return str(update.effective_chat.type) if update.effective_chat else "private"
+
+
+async def _record(state: BotState, outcome: Callable[[str], Asked | None], user_id: int) -> None:
+    """``outcome(asker)`` written to the question log, off the event loop."""
+
+    def write() -> None:
+        asked = outcome(state.feedback.user_hash(user_id))
+        if asked is not None:
+            state.asked.record(asked)
+
+    try:
+        await asyncio.to_thread(write)
+    except Exception:
+        logger.exception("could not record a question's outcome")
+
+
+def gaps_of(state: BotState, days: float = DAYS) -> list[Gap]:
+    """The gaps of the last ``days`` days, grouped with the loaded index's embedder; the
+    first :data:`SHOWN` asked again of the current documents (:func:`recheck`)."""
+    asked: list[Asked] = state.asked.read(since=time.time() - days * 86400)
+    if not any(a.gap for a in asked):
+        return []
+    gaps = group(asked, state.engine.index().embedder)
+    return recheck(gaps, lambda question: state.engine.ask(question).found, SHOWN)
+
+
+def when(at: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(at))
+
+
+def gap_lines(gaps: list[Gap], days: float = DAYS, shown: int = SHOWN) -> str:
+    """The groups as Telegram HTML."""
+    lines = [GAPS_TITLE.format(days=days, gaps=len(gaps), count=sum(g.count for g in gaps))]
+    for n, gap in enumerate(gaps[:shown], start=1):
+        kinds = ", ".join(
+            [f"refused {gap.refused}"] * bool(gap.refused) + [f"👎 {gap.down}"] * bool(gap.down)
+        )
+        askers = {0: "", 1: " by 1 person"}.get(gap.askers, f" by {gap.askers} people")
+        lines.append(
+            GAPS_LINE.format(
+                n=n,
+                question=escape(gap.question),
+                count=gap.count,
+                askers=askers,
+                kinds=kinds,
+                last=when(gap.last),
+            )
+        )
+        if len(gap.wordings) > 1:
+            others = "; ".join(f"“{escape(w)}”" for w in gap.wordings[1:4])
+            lines.append(GAPS_ALSO.format(wordings=others))
+        if gap.answered_now:
+            lines.append(GAPS_NOW)
+    if len(gaps) > shown:
+        lines.append(GAPS_MORE.format(more=len(gaps) - shown))
+    return "\n".join(lines)
+
+
+async def admin_only(update: Update, state: BotState, what: str) -> bool:
+    if state.is_admin(update):
+        return True
+    user = update.effective_user
+    logger.warning("refused %s from non-admin %s", what, user.id if user else "?")
+    if update.callback_query is not None:
+        await update.callback_query.answer(NOT_ADMIN, show_alert=True)
+    elif update.effective_message is not None:
+        await update.effective_message.reply_text(NOT_ADMIN)
+    return False
+
+
+async def gaps_command(update: Update, context: DocbotContext) -> None:
+    """``/gaps`` (admins): the questions the documents could not answer, grouped."""
+    message = update.effective_message
+    state = context.docbot
+    if message is None or not await admin_only(update, state, "/gaps"):
+        return
+    if message.chat.type != ChatType.PRIVATE:  # people's questions stay out of groups
+        await message.reply_text(GAPS_PRIVATE)
+        return
+    async with typing(message):  # many wordings take a few seconds to encode
+        gaps = await asyncio.to_thread(gaps_of, state)
+    if not gaps:
+        await message.reply_text(GAPS_NONE.format(days=DAYS))
+        return
+    parts = split_html(gap_lines(gaps))
+    button = InlineKeyboardMarkup([[InlineKeyboardButton(GAPS_EXPORT, callback_data=EXPORT)]])
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        await message.reply_html(part, reply_markup=button if last else None)
+
+
+def export_file(gaps: list[Gap]) -> bytes:
+    """The gaps as JSONL lines of the question-set format (:func:`eval_lines`)."""
+    lines = (json.dumps(line, ensure_ascii=False) for line in eval_lines(gaps))
+    return "".join(line + "\n" for line in lines).encode("utf-8")
+
+
+async def export_button(update: Update, context: DocbotContext) -> None:
+    """The export button under ``/gaps`` (admins): the gaps as a JSONL document."""
+    query = update.callback_query
+    state = context.docbot
+    if query is None or not await admin_only(update, state, "the gaps export"):
+        return
+    await query.answer()
+    gaps = await asyncio.to_thread(gaps_of, state)
+    chat_id = update.effective_chat.id if update.effective_chat else query.from_user.id
+    if not gaps:
+        await context.bot.send_message(chat_id, GAPS_NONE.format(days=DAYS))
+        return
+    name = time.strftime("gaps-%Y-%m-%d.jsonl", time.gmtime())
+    await context.bot.send_document(
+        chat_id,
+        io.BytesIO(export_file(gaps)),
+        filename=name,
+        caption=GAPS_EXPORTED.format(gaps=len(gaps)),
+    )
