@@ -25,6 +25,7 @@ from support.bots import (
     visible,
 )
 from support.fakebotapi import ErrorReply, FakeBotAPI, Reset, fail_calls
+from support.scripted import scripted
 from support.swaps import SwappingEngine
 
 from bot.settings import Settings
@@ -107,16 +108,9 @@ def test_a_full_requests_list_fits_one_message() -> None:
 
 # --- through the bot -----------------------------------------------------------------------------
 def settings_for(api: FakeBotAPI, tmp_path: Path, **extra: Any) -> Settings:
-    return Settings(
-        _env_file=None,
-        telegram_bot_token=api.token,
-        telegram_base_url=api.base_url,
-        documents_dir=tmp_path / "documents",
-        index_dir=tmp_path / "index",
-        feedback_file=tmp_path / "state" / "feedback.jsonl",
-        notify_check_s=0.1,
-        **extra,
-    )
+    """The scripted bot's settings (``support.scripted``), looking for new builds every 0.1 s."""
+    settings, _ = scripted(api, tmp_path)
+    return settings.model_copy(update={"notify_check_s": 0.1, **extra})
 
 
 def scripted_bot(
