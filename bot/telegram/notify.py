@@ -8,7 +8,7 @@ questions with a cancel button each; requests expire after ``DOCBOT_NOTIFY_DAYS`
 :class:`Notifier` looks every ``DOCBOT_NOTIFY_CHECK_S`` seconds at the engine's loaded index
 (:meth:`Engine.index` follows every swap: ``/reload``, uploads, ``docbot index``, another
 worker's build); a request is due whenever the index differs from the one it was last asked
-against. The check is one ``readlink`` (or one query) while nothing changed."""
+against. While nothing changed, a look is a ``readlink`` (or three small queries)."""
 
 from __future__ import annotations
 
@@ -48,6 +48,7 @@ from bot.telegram.replies import (
 from bot.telegram.requests import MAX_PER_USER, FileRequests, Request, RequestStore
 from bot.telegram.sending import send_html
 from bot.telegram.state import BotState
+from index.errors import DocbotError
 
 if TYPE_CHECKING:  # only with DOCBOT_STORE
     from bot.telegram.shared.state import SharedState
@@ -269,6 +270,8 @@ class Notifier:
         while running():
             try:
                 await self.look(running)
+            except DocbotError as exc:  # e.g. the database unreachable: one line, retried
+                logger.error("looking for answers to waiting questions failed: %s", exc)
             except Exception:  # a failed look is logged; the next one tries again
                 logger.exception("looking for answers to waiting questions failed")
             waited = 0.0
