@@ -160,6 +160,7 @@ def _extend(parts: list[Part], part: Part) -> None:
 
 # --- tables --------------------------------------------------------------------------------
 
+_FINAL = (".", "!", "?", "…")
 _NUMBER = re.compile(r"[-+(]?[$€£¥₸₽]?\s?\d[\d\s,.'’]*%?\)?")
 
 
@@ -194,15 +195,18 @@ def _is_header(row: Sequence[str], below: Sequence[str]) -> bool:
 
 
 def row_text(cells: Sequence[str], headers: Sequence[str] = ()) -> str:
-    """A row's cells with their headers: "Region: Almaty | Budget: 1.2 bn" (a cell without a
-    header, or repeating it, reads as itself; empty cells are left out)."""
+    """A row's cells with their headers, ended as a sentence: "Region: Almaty | Budget: 1.2
+    bn." (a cell without a header, or repeating it, reads as itself; empty cells are left out).
+    The full stop makes the row read as a statement, not a heading, to whatever weighs how a
+    sentence ends (choosing an answer penalises a unit that does not end like a sentence)."""
     out: list[str] = []
     for j, cell in enumerate(cells):
         if not cell:
             continue
         header = headers[j] if j < len(headers) else ""
         out.append(f"{header}: {cell}" if header and header != cell else cell)
-    return CELL_SEPARATOR.join(out)
+    text = CELL_SEPARATOR.join(out)
+    return text if not text or text.endswith(_FINAL) else text + "."
 
 
 def one_line(text: str) -> str:

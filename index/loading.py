@@ -16,7 +16,7 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
 from index.documents import Document, Page, SkipFile, clean_text
@@ -41,6 +41,7 @@ OFFICE = {
     ".rtf": "RTF",
 }
 SUPPORTED = (".txt", ".pdf", *MARKUP, *OFFICE)
+ZIPPED = (".docx", ".docm", ".pptx", ".pptm", ".xlsx", ".xlsm", ".odt", ".epub")  # zip archives
 DEFAULT_MAX_FILE_BYTES = 20 * 1024 * 1024
 # Bump when reading a file gives other text (2: MyST roles read as the text they show; 3: code
 # kept as written and read line by line; 4: definition lists keep their terms, admonitions their
@@ -254,6 +255,19 @@ def _office_reader(suffix: str) -> Callable[[bytes], Layout]:
     from index.richtext import rtf_layout
 
     return rtf_layout
+
+
+def zipped_content_problem(name: str, data: bytes) -> str | None:
+    """Why ``data`` cannot be the zip-archived office file or e-book ``name`` claims to be (an
+    upload's first check), or None: a password-protected file or no zip archive at all."""
+    from index.archives import OLE
+
+    kind = OFFICE.get(PurePath(name).suffix.lower(), "office")
+    if data.startswith(OLE):
+        return f"it is a password-protected {kind} file (or an old format); save it without one"
+    if not data.startswith(b"PK\x03\x04"):
+        return f"it is not a {kind} file (no zip archive)"
+    return None
 
 
 # A title is one short phrase: no more than this, no sentence end inside or at its end.
