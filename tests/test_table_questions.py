@@ -108,5 +108,5 @@ def test_questions_over_table_cells_are_answered_with_their_row(table_engine: En
         right = first is not None and first.location == place and cell in first.quote
         results.append((right, question, got))
     table = "\n".join(f"{'ok ' if r else 'NO '} {q} -> {g}" for r, q, g in results)
-    right = sum(r for r, _, _ in results)
-    assert right >= GOAL * len(QUESTIONS), f"{right}/{len(QUESTIONS)} with their row:\n{table}"
+    count = sum(r for r, _, _ in results)
+    assert count >= GOAL * len(QUESTIONS), f"{count}/{len(QUESTIONS)} with their row:\n{table}"
