@@ -47,6 +47,7 @@ def epub_layout(data: bytes) -> Layout:
         blocks = html_blocks(html)
         name = blocks.first_heading()
         layout.begin(f"chapter {quoted(name)}" if name else f"chapter {number}", True)
+        layout.end_section()  # a chapter is under no heading of the one before it
         for text, kind in blocks.parts:
             if kind == HEADING:
                 layout.heading(text)
