@@ -21,7 +21,10 @@ from index.documents import Document, Part, Section, SkipFile, clean_code, clean
 TEXT, HEADING, CODE, ROW, CUT = "text", "heading", "code", "row", "cut"  # kinds of block
 NAME_CHARS = 80  # a longer name (a sheet's, a chapter's) is cut where a place quotes it
 CELL_SEPARATOR = " | "
-MAX_BLOCKS = 2_000_000  # paragraphs and rows of one file; more is no document a reader reads
+# Paragraphs and rows, characters of one file: more is no document a reader reads (and would
+# fill memory: an archive's limits bound its XML, not what repeated cells make of it)
+MAX_BLOCKS = 500_000
+MAX_CHARS = 50_000_000
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class Layout:
     tables: int = 0
     _label: str = ""
     _paragraphs: bool = False
+    _chars: int = 0
 
     def begin(self, label: str, paragraphs: bool = False) -> None:
         """What follows lies in the part named ``label`` ("" for none); with ``paragraphs``
@@ -50,6 +54,9 @@ class Layout:
     def _add(self, text: str, kind: str, label: str | None = None) -> None:
         if len(self.blocks) >= MAX_BLOCKS:
             raise SkipFile(f"too many paragraphs or rows (over {MAX_BLOCKS:,})")
+        self._chars += len(text)
+        if self._chars > MAX_CHARS:
+            raise SkipFile(f"too much text (over {MAX_CHARS:,} characters)")
         place = self._label if label is None else label
         self.blocks.append(_Block(text, kind, place, self._paragraphs and label is None))
 

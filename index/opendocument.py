@@ -27,7 +27,8 @@ _SKIPPED = frozenset(
         "sequence-decls",
     )
 )
-MAX_REPEAT = 64  # a cell or row "repeated" more often than this is read once (empty filler)
+MAX_REPEAT = 64  # a cell or row with text "repeated" more often counts this often
+MAX_REPEATED = 100_000  # cells one table may gain by repeats; then repeats count once
 MAX_DEPTH = 200  # elements nested deeper are not read
 
 
@@ -90,14 +91,16 @@ def _list_items(element: Any, depth: int) -> list[str]:
 
 def _table_rows(table: Any) -> list[list[str]]:
     rows: list[list[str]] = []
+    budget = [MAX_REPEATED]  # cells the repeats may still add
     for row in _elements(table, "table-row"):
         cells: list[str] = []
         for cell in row.childNodes:
             if cell.nodeType != cell.ELEMENT_NODE or cell.qname[0] != TABLE_NS:
                 continue
             text = _text(cell) if cell.qname[1] == "table-cell" else ""
-            cells.extend([text] * _repeat(cell, "number-columns-repeated", text))
-        rows.extend([cells] * _repeat(row, "number-rows-repeated", "".join(cells)))
+            cells.extend([text] * _repeat(cell, "number-columns-repeated", text, 1, budget))
+        times = _repeat(row, "number-rows-repeated", "".join(cells), len(cells), budget)
+        rows.extend([cells] * times)
     return rows
 
 
@@ -115,14 +118,18 @@ def _elements(element: Any, name: str) -> list[Any]:
     return found
 
 
-def _repeat(element: Any, attribute: str, text: str) -> int:
-    """How many times a repeated cell or row counts: empty filler once, text at most
-    ``MAX_REPEAT`` times."""
+def _repeat(element: Any, attribute: str, text: str, cells: int, budget: list[int]) -> int:
+    """How many times a repeated cell or row (of ``cells`` cells) counts: empty filler once,
+    text at most ``MAX_REPEAT`` times while the table's ``budget`` of added cells lasts."""
     try:
         count = int(element.attributes.get((TABLE_NS, attribute), 1))
     except (TypeError, ValueError):
         count = 1
-    return 1 if not text.strip() else max(1, min(count, MAX_REPEAT))
+    count = 1 if not text.strip() else max(1, min(count, MAX_REPEAT))
+    if (count - 1) * cells > budget[0]:
+        return 1
+    budget[0] -= (count - 1) * cells
+    return count
 
 
 def _text(element: Any) -> str:
