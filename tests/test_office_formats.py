@@ -246,3 +246,23 @@ def test_a_broken_archive_is_skipped_with_the_reason(tmp_path: Path) -> None:
     file = SourceFile("x.docx", path, "0", path.stat().st_size)
     with pytest.raises(Exception, match="damaged Word file"):
         load(file)
+
+
+def test_the_postgres_store_keeps_places_and_rows(pg_url: str, tmp_path: Path) -> None:
+    from support.fakes import FakeEmbedder
+
+    from index import build
+    from index import load as load_index
+    from index.postgres import PgStore
+
+    docs = tmp_path / "documents"
+    docs.mkdir()
+    make_xlsx(docs / "book.xlsx", {"Budget": BUDGETS})
+    make_csv(docs / "gates.csv", [("Flight", "Gate"), ("KC 851", "B7"), ("KC 921", "C2")])
+    embedder = FakeEmbedder()
+    build(docs, tmp_path / "index", embedder)
+    store = PgStore(pg_url)
+    store.build(docs, embedder)
+    kept = store.load(embedder).chunks
+    assert kept == load_index(tmp_path / "index", embedder).chunks
+    assert {c.location(1) for c in kept} == {'sheet "Budget", row 2', "row 3"}
