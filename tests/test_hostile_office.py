@@ -11,7 +11,15 @@ from pathlib import Path
 
 import pytest
 from support.fakes import FakeEmbedder
-from support.office import BUDGETS, make_docx, make_epub, make_odt, make_rtf, make_xlsx
+from support.office import (
+    BUDGETS,
+    make_docx,
+    make_epub,
+    make_odt,
+    make_pptx,
+    make_rtf,
+    make_xlsx,
+)
 
 from index import build
 from index.archives import MB, ArchiveLimits, open_archive
@@ -174,11 +182,34 @@ def test_damaged_archives(tmp_path: Path) -> None:
     _skipped(no_spine, "no META-INF/container.xml")
 
 
-def test_macros_are_read_as_text_never_run(tmp_path: Path) -> None:
-    book = make_xlsx(tmp_path / "tool.xlsm", {"Budget": BUDGETS})
-    _rewrite(book, {}, {"xl/vbaProject.bin": b'Sub Workbook_Open()\nShell "calc"\nEnd Sub'})
-    doc = _load(book)
-    assert "Region: Almaty" in doc.text
+OOXML = "application/vnd.openxmlformats-officedocument."
+
+
+@pytest.mark.parametrize(
+    ("name", "plain", "macro"),
+    [
+        ("tool.xlsm", "spreadsheetml.sheet", "application/vnd.ms-excel.sheet"),
+        ("deck.pptm", "presentationml.presentation", "application/vnd.ms-powerpoint.presentation"),
+    ],
+)
+def test_macros_are_read_as_text_never_run(
+    tmp_path: Path, name: str, plain: str, macro: str
+) -> None:
+    path = tmp_path / name
+    if name.endswith(".xlsm"):
+        make_xlsx(path, {"Budget": BUDGETS})
+    else:
+        make_pptx(path, [{"title": "Budgets", "table": BUDGETS}])
+    with zipfile.ZipFile(path) as z:
+        types = z.read("[Content_Types].xml")
+    enabled = types.replace(
+        f"{OOXML}{plain}.main+xml".encode(), f"{macro}.macroEnabled.main+xml".encode()
+    )
+    assert enabled != types
+    vba = b'Sub Auto_Open()\nShell "calc"\nEnd Sub'
+    _rewrite(path, {"[Content_Types].xml": enabled}, {"vbaProject.bin": vba})
+    doc = _load(path)
+    assert "Region: Almaty | Budget: 1.2 bn" in doc.text
     assert "Shell" not in doc.text
 
 
@@ -203,6 +234,12 @@ def test_sheets_claiming_a_million_rows_or_columns(tmp_path: Path) -> None:
     ).replace(b"<table:table-row", b'<table:table-row table:number-rows-repeated="1000000"')
     _rewrite(odt, {"content.xml": repeated})
     assert len(_load(odt).text) < 3 * MB
+
+
+def test_a_csv_field_over_the_limit(tmp_path: Path) -> None:
+    path = tmp_path / "huge.csv"
+    path.write_text('Name,Note\nAnn,"' + "x" * 200_000 + '"\n')
+    _skipped(path, "not a readable CSV file")
 
 
 def test_rtf_nested_too_deep(tmp_path: Path) -> None:
