@@ -168,35 +168,47 @@ def _extend(parts: list[Part], part: Part) -> None:
 # --- tables --------------------------------------------------------------------------------
 
 _FINAL = (".", "!", "?", "…")
+_YEAR = re.compile(r"(19|20)\d\d")
 _NUMBER = re.compile(r"[-+(]?[$€£¥₸₽]?\s?\d[\d\s,.'’]*%?\)?")
 
 
 def table_rows(cells: Iterable[Sequence[str]]) -> Iterator[tuple[int, str]]:
     """(row number from 1, the row as text) of each row of a table that holds text, read as
-    the rows come (a sheet of a million rows is never held whole). The first row with text is
-    read as the header when it names every column that has a value in the next such row and no
-    header is a bare number; then each cell reads "Header: value", and the header row itself is
-    not repeated as a row of its own."""
-    headers: list[str] | None = None  # None until the first two rows with text are seen
-    first: tuple[int, list[str]] | None = None
+    the rows come (a sheet of a million rows is never held whole).
+
+    The first row with text is read as the header when it names every column that has a value
+    in the next such row and no header is a bare number (a year may be one); then each cell
+    reads "Header: value", and the header row is not repeated as a row of its own. A row of
+    one cell above a wider one is a caption ("Budget 2026" over the table), read as it is, and
+    the row after it is the one that may be the header."""
+    headers: list[str] | None = None  # None until decided
+    candidate: tuple[int, list[str]] | None = None  # the row that may be the header
     for number, row in enumerate(cells, start=1):
         texts = [one_line(clean_text(c)) for c in row]
         if not any(texts):
             continue
-        if first is None:
-            first = (number, texts)
-            continue
         if headers is None:
-            headers = first[1] if _is_header(first[1], texts) else []
+            if candidate is None:
+                candidate = (number, texts)
+                continue
+            if _filled(candidate[1]) == 1 and _filled(texts) > 1:  # a caption
+                yield candidate[0], row_text(candidate[1])
+                candidate = (number, texts)
+                continue
+            headers = candidate[1] if _is_header(candidate[1], texts) else []
             if not headers:
-                yield first[0], row_text(first[1])
+                yield candidate[0], row_text(candidate[1])
         yield number, row_text(texts, headers)
-    if first is not None and headers is None:  # one row only
-        yield first[0], row_text(first[1])
+    if candidate is not None and headers is None:  # one row only
+        yield candidate[0], row_text(candidate[1])
+
+
+def _filled(row: Sequence[str]) -> int:
+    return sum(1 for c in row if c)
 
 
 def _is_header(row: Sequence[str], below: Sequence[str]) -> bool:
-    if any(c and _NUMBER.fullmatch(c) for c in row):
+    if any(c and _NUMBER.fullmatch(c) and not _YEAR.fullmatch(c) for c in row):
         return False
     return all(j < len(row) and row[j] for j, c in enumerate(below) if c)
 

@@ -208,6 +208,7 @@ def _office_document(name: str, digest: str, data: bytes, suffix: str) -> Docume
     read = _office_reader(suffix)
     try:
         layout = read(data)
+        layout.title = office_title(layout.title)
         doc = layout.document(name, digest)
     except SkipFile:
         raise
@@ -364,3 +365,15 @@ def pdf_title(raw: object) -> str:
     if not any(c.isalpha() for c in title) or _NOT_A_TITLE.match(title):
         return ""
     return title
+
+
+_OFFICE_DEFAULT = re.compile(
+    r"((microsoft )?(powerpoint )?presentation|document|book|workbook|slide|sheet)\s*\d*", re.I
+)
+
+
+def office_title(raw: str) -> str:
+    """An office file's properties' title when it is one: as :func:`pdf_title`, and not a name
+    an application puts there by itself ("PowerPoint Presentation", "Document1", "Book1")."""
+    title = pdf_title(raw)
+    return "" if _OFFICE_DEFAULT.fullmatch(title) else title

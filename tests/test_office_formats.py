@@ -72,6 +72,13 @@ def test_word_title_falls_back_to_the_first_heading(tmp_path: Path) -> None:
     assert doc.title == "Harbour notes"
 
 
+def test_an_applications_default_title_is_no_title(tmp_path: Path) -> None:
+    path = make_pptx(tmp_path / "q3.pptx", [{"title": "Q3"}], title="PowerPoint Presentation")
+    assert _read(path)[0].title == "Q3"
+    path = make_docx(tmp_path / "memo.docx", "Document1", [("text", "A memo.")])
+    assert _read(path)[0].title == "memo"
+
+
 def test_macro_enabled_word_is_read_never_run(tmp_path: Path) -> None:
     plain = make_docx(tmp_path / "plain.docx", "Macro memo", [("text", "The macro memo text.")])
     macro = tmp_path / "macro.docm"
@@ -215,6 +222,12 @@ def test_table_rows_rules() -> None:
     assert list(table_rows([["Name", ""], ["Ann", "31"]])) == [(1, "Name."), (2, "Ann | 31.")]
     assert list(table_rows([["Only row", "x"]])) == [(1, "Only row | x.")]
     assert row_text(["Total", "", "9"], ["Item", "Qty", "Sum"]) == "Item: Total | Sum: 9."
+    # a caption row above the header; years as headers
+    captioned = [["Budget 2026", "", ""], ["Region", "2025", "2026"], ["Almaty", "1.1", "1.2"]]
+    assert list(table_rows(captioned)) == [
+        (1, "Budget 2026."),
+        (3, "Region: Almaty | 2025: 1.1 | 2026: 1.2."),
+    ]
 
 
 def test_chunk_json_keeps_places_and_rows_and_reads_old_json(tmp_path: Path) -> None:
