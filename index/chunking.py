@@ -83,9 +83,12 @@ class Chunk:
 
     def _place(self, sentence: int | None) -> str:
         if self.places:
-            index = sentence if sentence is not None and 0 <= sentence < len(self.places) else 0
-            if self.places[index]:
-                return self.places[index]
+            if sentence is None:
+                named = _place_range(self.places[0], self.places[-1])
+            else:
+                named = self.places[sentence if 0 <= sentence < len(self.places) else 0]
+            if named:
+                return named
         if self.page is not None:
             return f"page {self.page}"
         if (
@@ -138,6 +141,18 @@ class Chunk:
             places=tuple(str(p) for p in row.get("places", ())),
             rows=tuple(int(i) for i in row.get("rows", ())),
         )
+
+
+_NUMBERED = re.compile(r"(.*?)(\w+) (\d+)")  # 'sheet "Budget", row 12': where, what, which
+
+
+def _place_range(first: str, last: str) -> str:
+    """The places from ``first`` to ``last`` as one: 'sheet "Budget", rows 2-9', "slides 3-4";
+    the first alone when they differ in more than their number."""
+    a, b = _NUMBERED.fullmatch(first), _NUMBERED.fullmatch(last)
+    if first == last or not a or not b or a.group(1, 2) != b.group(1, 2):
+        return first
+    return f"{a.group(1)}{a.group(2)}s {a.group(3)}-{b.group(3)}"
 
 
 SECTION_CHARS = 80  # a longer heading is cut in locations (a hostile file's 5 MB "heading")

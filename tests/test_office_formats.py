@@ -152,6 +152,7 @@ def test_csv_with_semicolons(tmp_path: Path) -> None:
     doc, chunks = _read(path)
     assert doc.title == "budgets"
     assert _places(chunks)[ALMATY] == "row 2"
+    assert chunks[0].location() == "rows 2-4"  # a passage's place, as search lists it
 
 
 def test_opendocument_text(tmp_path: Path) -> None:
