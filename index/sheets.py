@@ -72,9 +72,12 @@ def csv_layout(text: str) -> Layout:
 
 
 def _add_rows(layout: Layout, rows: Iterable[Sequence[str]], place: str) -> None:
-    layout.tables += 1
+    """A sheet's or a CSV file's rows, each in its place; the table counts when a row has text."""
+    before = len(layout.blocks)
     for number, text in table_rows(rows):
         layout.add_row(text, f"{place}, row {number}" if place else f"row {number}")
+    if len(layout.blocks) > before:
+        layout.tables += 1
 
 
 def cell_text(cell: Any) -> str:
