@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import io
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +25,8 @@ if TYPE_CHECKING:
 
 KIND = "Excel"
 _DEFAULT_NAME = re.compile(r"(sheet|лист|feuil|tabelle|hoja|foglio|planilha|парақ)\s*\d*", re.I)
-CSV_SAMPLE = 64 * 1024  # what the delimiter is guessed from
+CSV_SAMPLE = 64 * 1024  # what the delimiter is told from: at most these characters
+CSV_LINES = 50  # and these lines
 CSV_DELIMITERS = ",;\t|"
 
 
@@ -57,18 +59,31 @@ def _sheet(layout: Layout, sheet: ReadOnlyWorksheet) -> None:
 
 def csv_layout(text: str) -> Layout:
     """The layout of a .csv file's text: one table, rows cited as 'row 12'; raises SkipFile."""
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(
-            text[:CSV_SAMPLE], delimiters=CSV_DELIMITERS
-        )
-    except csv.Error:
-        dialect = csv.excel
     layout = Layout()
     try:
-        _add_rows(layout, csv.reader(io.StringIO(text), dialect), "")
+        _add_rows(layout, csv.reader(io.StringIO(text), delimiter=delimiter(text)), "")
     except csv.Error as exc:
         raise SkipFile(f"not a readable CSV file ({exc})") from exc
     return layout
+
+
+def delimiter(text: str) -> str:
+    """The delimiter of a CSV file: of ``, ; tab |``, the one its first lines hold the same
+    number of times most often (ties to the one held more times, then ","). Counted, not
+    guessed by csv.Sniffer, whose expressions take seconds on some files (25 s on 64 KB of
+    ',"' repeated)."""
+    lines = [line for line in text[:CSV_SAMPLE].splitlines()[:CSV_LINES] if line.strip()]
+    best, best_score = ",", (0, 0)
+    for candidate in CSV_DELIMITERS:
+        counts = [line.count(candidate) for line in lines]
+        held = [c for c in counts if c]
+        if not held:
+            continue
+        usual = Counter(held).most_common(1)[0][0]
+        score = (counts.count(usual), usual)
+        if score > best_score:
+            best, best_score = candidate, score
+    return best
 
 
 def _add_rows(layout: Layout, rows: Iterable[Sequence[str]], place: str) -> None:

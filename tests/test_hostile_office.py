@@ -4,6 +4,7 @@ limits (index/archives.py), never crashing the build or filling memory."""
 
 from __future__ import annotations
 
+import contextlib
 import struct
 import tracemalloc
 import zipfile
@@ -240,6 +241,17 @@ def test_a_csv_field_over_the_limit(tmp_path: Path) -> None:
     path = tmp_path / "huge.csv"
     path.write_text('Name,Note\nAnn,"' + "x" * 200_000 + '"\n')
     _skipped(path, "not a readable CSV file")
+
+
+def test_a_csv_that_defeats_csv_sniffer_reads_at_once(tmp_path: Path) -> None:
+    import time
+
+    path = tmp_path / "quotes.csv"
+    path.write_text(',"' * 30_000)  # csv.Sniffer took 25 s on this
+    start = time.perf_counter()
+    with contextlib.suppress(SkipFile):
+        _load(path)
+    assert time.perf_counter() - start < 5
 
 
 def test_rtf_nested_too_deep(tmp_path: Path) -> None:

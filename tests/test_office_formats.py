@@ -155,6 +155,15 @@ def test_csv_with_semicolons(tmp_path: Path) -> None:
     assert chunks[0].location() == "rows 2-4"  # a passage's place, as search lists it
 
 
+def test_csv_delimiters() -> None:
+    from index.sheets import delimiter
+
+    assert delimiter('Name;Note\nAnn;"a, b, c"\nBob;"d"\n') == ";"
+    assert delimiter("a\tb\tc\n1\t2\t3\n") == "\t"
+    assert delimiter("a|b\n1|2\n") == "|"
+    assert delimiter("one column\nno delimiter\n") == ","
+
+
 def test_opendocument_text(tmp_path: Path) -> None:
     path = make_odt(
         tmp_path / "memo.odt",
