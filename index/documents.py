@@ -1,6 +1,7 @@
 """What a file becomes once read: a :class:`Document`, its plain text with its pages,
-sections and title, or a :class:`SkipFile` saying why it cannot be used. The readers
-(``index.loading``, ``index.markup``) make them; the chunker (``index.chunking``) reads them."""
+sections and title (and for office files and e-books their named places and table rows), or a
+:class:`SkipFile` saying why it cannot be used. The readers (``index.loading``,
+``index.markup``, ``index.layout``) make them; the chunker (``index.chunking``) reads them."""
 
 from __future__ import annotations
 

@@ -59,7 +59,11 @@ def _ordered(shapes: Iterable[BaseShape]) -> list[BaseShape]:
 def _shape(layout: Layout, shape: BaseShape, place: str, depth: int) -> None:
     from pptx.enum.shapes import MSO_SHAPE_TYPE
 
-    if shape.shape_type == MSO_SHAPE_TYPE.GROUP and depth < MAX_DEPTH:
+    try:
+        kind = shape.shape_type
+    except NotImplementedError:  # a shape python-pptx does not name: read its text if any
+        kind = None
+    if kind == MSO_SHAPE_TYPE.GROUP and depth < MAX_DEPTH:
         for inner in _ordered(shape.shapes):  # type: ignore[attr-defined]
             _shape(layout, inner, place, depth + 1)
     elif getattr(shape, "has_table", False):
