@@ -9,7 +9,8 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from index.archives import open_archive
 from index.layout import Layout
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
     from docx.text.paragraph import Paragraph
 
 KIND = "Word"
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+MAX_DEPTH = 20  # content controls inside content controls read this deep
 _HEADING = re.compile(r"(heading \d+|title)", re.I)
 _MACRO_MAIN = b"application/vnd.ms-word.document.macroEnabled.main+xml"
 _PLAIN_MAIN = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
@@ -35,7 +38,7 @@ def word_layout(data: bytes) -> Layout:
     word = open_word(io.BytesIO(data))
     layout = Layout(title=word.core_properties.title or "")
     items: list[tuple[str, int | None]] = []
-    for block in word.iter_inner_content():
+    for block in _blocks(word.element.body, word, 0):
         if isinstance(block, Paragraph) and _is_list_item(block):
             items.append((block.text, None))
             continue
@@ -47,6 +50,29 @@ def word_layout(data: bytes) -> Layout:
             _table(layout, block)
     layout.add_list(items)
     return layout
+
+
+def _blocks(element: Any, parent: Any, depth: int) -> Iterator[Paragraph | Table]:
+    """The paragraphs and tables of ``element`` in order, those inside content controls
+    (``w:sdt``, how templates hold their fields and text) included, a table of contents not."""
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    for child in element.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            yield Paragraph(child, parent)
+        elif tag == "tbl":
+            yield Table(child, parent)
+        elif tag == "sdt" and depth < MAX_DEPTH and not _is_contents(child):
+            for content in child.iterchildren(f"{W}sdtContent"):
+                yield from _blocks(content, parent, depth + 1)
+
+
+def _is_contents(sdt: Any) -> bool:
+    """A content control holding a table of contents (its document part gallery says so)."""
+    galleries = sdt.iter(f"{W}docPartGallery")
+    return any("contents" in (g.get(f"{W}val") or "").lower() for g in galleries)
 
 
 def _paragraph(layout: Layout, paragraph: Paragraph) -> None:

@@ -72,6 +72,30 @@ def test_word_title_falls_back_to_the_first_heading(tmp_path: Path) -> None:
     assert doc.title == "Harbour notes"
 
 
+def test_word_content_controls_are_read_a_table_of_contents_is_not(tmp_path: Path) -> None:
+    from docx import Document as new_word
+    from docx.oxml import parse_xml
+
+    word = new_word()
+    body = word.element.body
+    ns = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    contents = parse_xml(
+        f"<w:sdt {ns}><w:sdtPr><w:docPartObj><w:docPartGallery w:val='Table of Contents'/>"
+        "</w:docPartObj></w:sdtPr><w:sdtContent><w:p><w:r><w:t>Overview 1</w:t></w:r></w:p>"
+        "</w:sdtContent></w:sdt>"
+    )
+    field = parse_xml(
+        f"<w:sdt {ns}><w:sdtPr/><w:sdtContent><w:p><w:r><w:t>The contract is signed by the"
+        " mayor.</w:t></w:r></w:p></w:sdtContent></w:sdt>"
+    )
+    body.insert(0, contents)
+    body.insert(1, field)
+    word.add_paragraph("The harbour opens in May.")
+    word.save(str(tmp_path / "form.docx"))
+    doc, _ = _read(tmp_path / "form.docx")
+    assert doc.text == "The contract is signed by the mayor.\n\nThe harbour opens in May."
+
+
 def test_an_applications_default_title_is_no_title(tmp_path: Path) -> None:
     path = make_pptx(tmp_path / "q3.pptx", [{"title": "Q3"}], title="PowerPoint Presentation")
     assert _read(path)[0].title == "Q3"
