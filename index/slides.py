@@ -2,8 +2,8 @@
 with python-pptx: each slide is the place 'slide 4', its title a section, its text boxes'
 paragraphs (top to bottom, left to right, groups opened) paragraphs, its tables one paragraph
 per row with the column headers ('slide 4, row 2'), its speaker notes paragraphs of the slide.
-The title is the deck's properties' title, else the first slide's title. Charts, pictures and
-SmartArt are not read."""
+Hidden slides are left out (the others keep their numbers). The title is the deck's
+properties' title, else the first slide's title. Charts, pictures and SmartArt are not read."""
 
 from __future__ import annotations
 
@@ -30,7 +30,8 @@ def slides_layout(data: bytes) -> Layout:
     deck = Presentation(io.BytesIO(data))
     layout = Layout(title=deck.core_properties.title or "")
     for number, slide in enumerate(deck.slides, start=1):
-        _slide(layout, slide, number)
+        if slide._element.get("show") not in ("0", "false"):  # a hidden slide is not shown
+            _slide(layout, slide, number)
     return layout
 
 

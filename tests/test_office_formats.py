@@ -134,7 +134,15 @@ def test_slides(tmp_path: Path) -> None:
             {"bullets": ["An untitled slide about lighthouses."]},
         ],
     )
+    from pptx import Presentation
+
+    deck = Presentation(str(path))
+    hidden = deck.slides.add_slide(deck.slide_layouts[1])
+    hidden.shapes.title.text = "Draft numbers nobody should see"  # type: ignore[union-attr]
+    hidden._element.set("show", "0")
+    deck.save(str(path))
     doc, chunks = _read(path)
+    assert "Draft numbers" not in doc.text
     assert doc.title == "Quarterly results"  # no properties' title: the first slide's
     assert [s.heading for s in doc.sections] == ["Quarterly results", "Budgets"]
     places = _places(chunks)
