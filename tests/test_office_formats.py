@@ -138,7 +138,7 @@ def test_slides(tmp_path: Path) -> None:
 
     deck = Presentation(str(path))
     hidden = deck.slides.add_slide(deck.slide_layouts[1])
-    hidden.shapes.title.text = "Draft numbers nobody should see"  # type: ignore[union-attr]
+    hidden.shapes.title.text = "Draft numbers nobody should see"
     hidden._element.set("show", "0")
     deck.save(str(path))
     doc, chunks = _read(path)
