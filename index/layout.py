@@ -40,6 +40,7 @@ class Layout:
     """Paragraphs of a document in reading order, with their places, sections and tables."""
 
     title: str = ""  # from the file's properties; may be empty
+    heading_titles: bool = True  # no title: the first heading is the title (not a sheet's name)
     blocks: list[_Block] = field(default_factory=list)
     tables: int = 0
     _label: str = ""
@@ -142,7 +143,7 @@ class Layout:
         ends = [s for s, _ in sections[1:]] + [pos]
         spans = zip(sections, ends, strict=False)  # no sections: no ends
         found = tuple(Section(s, e, h) for (s, h), e in spans if h and s < e)
-        title = self.title or self.first_heading()
+        title = self.title or (self.first_heading() if self.heading_titles else "")
         return Document(
             source,
             digest,

@@ -37,7 +37,8 @@ def workbook_layout(data: bytes) -> Layout:
     open_archive(data, KIND)
     book = load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
     try:
-        layout = Layout(title=book.properties.title or "")
+        # a workbook's first sheet names that sheet, not the workbook: no title, the file name
+        layout = Layout(title=book.properties.title or "", heading_titles=False)
         for sheet in book.worksheets:
             _sheet(layout, sheet)
     finally:

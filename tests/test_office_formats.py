@@ -250,7 +250,8 @@ def test_a_row_is_one_sentence_and_one_unit(tmp_path: Path) -> None:
         ("Dredging", "Done. Signed off", "Paid in full. Closed"),
         ("Piers", "Late", "No"),
     ]
-    _, [chunk] = _read(make_xlsx(tmp_path / "tasks.xlsx", {"Tasks": rows}))
+    doc, [chunk] = _read(make_xlsx(tmp_path / "tasks.xlsx", {"Tasks": rows}))
+    assert doc.title == "tasks"  # a sheet's name is no workbook's title
     texts = chunk.sentence_texts()
     assert "Task: Dredging | Status: Done. Signed off | Note: Paid in full. Closed." in texts
     assert "Task: Piers | Status: Late | Note: No." in texts
