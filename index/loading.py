@@ -244,7 +244,7 @@ def _office_reader(suffix: str) -> Callable[[bytes], Layout]:
     if suffix == ".csv":
         from index.sheets import csv_layout
 
-        return lambda data: csv_layout(decode_text(data))
+        return lambda data: csv_layout(csv_text(data))
     if suffix == ".odt":
         from index.opendocument import odt_layout
 
@@ -311,6 +311,27 @@ def decode_text(data: bytes) -> str:
     if bad > max(8, len(text) // 100):
         raise SkipFile(f"not UTF-8 text ({bad} undecodable bytes)")
     return text
+
+
+_HIGH_RUN = re.compile(rb"[\xc0-\xff]{3,}")  # three letters or more of a Cyrillic code page
+
+
+def csv_text(data: bytes) -> str:
+    """A CSV file's text: UTF-8 (or UTF-16 with its byte order mark, Excel's "Unicode text"),
+    else the code page a spreadsheet program saved it in (Excel's plain "CSV"): Cyrillic
+    (cp1251) when runs of letters above ASCII are the rule, else Western (cp1252). UTF-8 with
+    a few bad bytes stays UTF-8 (it holds more good characters above ASCII than bad bytes)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
+    if b"\x00" in data[:8192]:
+        raise SkipFile("not a text file (binary content)")
+    text = data.decode("utf-8-sig", errors="replace")
+    bad = text.count("\ufffd")
+    if not bad or bad * 2 <= sum(1 for ch in text if ch > "\x7f") - bad:
+        return text
+    high = sum(1 for b in data[:65536] if b >= 0x80)
+    in_runs = sum(len(m) for m in _HIGH_RUN.findall(data[:65536]))
+    return data.decode("cp1251" if in_runs * 2 > high else "cp1252", errors="replace")
 
 
 def _pdf_text(data: bytes) -> tuple[str, tuple[Page, ...], str]:

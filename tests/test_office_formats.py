@@ -187,6 +187,19 @@ def test_csv_with_semicolons(tmp_path: Path) -> None:
     assert chunks[0].location() == "rows 2-4"  # a passage's place, as search lists it
 
 
+def test_csv_in_a_legacy_code_page_or_utf16(tmp_path: Path) -> None:
+    from index.loading import csv_text
+
+    rows = "Город;Бюджет\nАлматы;1,2 млрд\n"
+    assert csv_text(rows.encode("cp1251")) == rows
+    western = "Ville,Budget\nMontréal,1.2\nQuébec,0.8\n"
+    assert csv_text(western.encode("cp1252")) == western
+    assert csv_text(western.encode("utf-16")) == western
+    (tmp_path / "cities.csv").write_bytes(rows.encode("cp1251"))
+    doc, _ = _read(tmp_path / "cities.csv")
+    assert doc.text == "Город: Алматы | Бюджет: 1,2 млрд."
+
+
 def test_csv_delimiters() -> None:
     from index.sheets import delimiter
 
