@@ -1,8 +1,8 @@
 """PowerPoint decks (.pptx, and .pptm with its macros left unread) to the text a reader sees,
 with python-pptx: each slide is the place 'slide 4', its title a section, its text boxes'
 paragraphs (top to bottom, left to right, groups opened) paragraphs, its tables one paragraph
-per row with the column headers ('slide 4, row 2'), its speaker notes paragraphs of the slide.
-Hidden slides are left out (the others keep their numbers). The title is the deck's
+per row with the column headers ('slide 4, row 2'), its speaker notes paragraphs ('slide 4,
+notes'). Hidden slides are left out (the others keep their numbers). The title is the deck's
 properties' title, else the first slide's title. Charts, pictures and SmartArt are not read."""
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ def _slide(layout: Layout, slide: Slide, number: int) -> None:
         if title is None or shape.shape_id != title.shape_id:
             _shape(layout, shape, f"slide {number}", 0)
     if slide.has_notes_slide:
+        layout.begin(f"slide {number}, notes")
         notes = slide.notes_slide.notes_text_frame
         for paragraph in notes.paragraphs if notes is not None else ():
             layout.add(paragraph.text)

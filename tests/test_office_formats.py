@@ -148,7 +148,7 @@ def test_slides(tmp_path: Path) -> None:
     places = _places(chunks)
     assert places["Revenue grew 12%."] == '"Quarterly results", slide 1'
     assert places[ALMATY] == '"Budgets", slide 2, row 2'
-    assert places["Astana asked for more."] == '"Budgets", slide 2'
+    assert places["Astana asked for more."] == '"Budgets", slide 2, notes'
     assert places["An untitled slide about lighthouses."] == "slide 3"
 
 
