@@ -20,7 +20,7 @@ from support.office import (
 )
 
 from bot.telegram.errors import UploadRejectedError
-from bot.telegram.upload import check_content
+from bot.telegram.upload import check_content, save_upload
 from index.chunking import Chunk, chunk_document
 from index.documents import Document
 from index.layout import row_text, table_rows
@@ -300,6 +300,8 @@ def test_supported_types_and_upload_checks(tmp_path: Path) -> None:
         assert suffix in SUPPORTED
     word = make_docx(tmp_path / "w.docx", "W", [("text", "Some text.")]).read_bytes()
     check_content("w.docx", word)
+    saved = save_upload(tmp_path / "documents", "Board memo.docx", word, 1 << 20)
+    assert saved.path.read_bytes() == word and saved.name == "Board_memo.docx"
     with pytest.raises(UploadRejectedError, match="password-protected"):
         check_content("w.docx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)
     with pytest.raises(UploadRejectedError, match="no zip archive"):
