@@ -17,6 +17,7 @@ block keeps its paragraph structure); across the whole collection, a chunk whose
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from collections.abc import Iterable
@@ -44,6 +45,10 @@ class Chunk:
     title: str = ""  # the document's title
     section: str = ""  # the heading of the section the first sentence is in ("" for none)
     code: tuple[int, ...] = field(default=())  # indexes of the sentences that are code lines
+    # Per sentence, the named place it lies in ("slide 4", 'sheet "Budget", row 12'; "" for
+    # none); () in documents without named parts (see Document.parts)
+    places: tuple[str, ...] = field(default=())
+    rows: tuple[int, ...] = field(default=())  # indexes of the sentences that are table rows
 
     def search_text(self, with_title: bool) -> str:
         """What BM25 and the embedding read for this passage: its text, after its document's
@@ -63,16 +68,27 @@ class Chunk:
         return known[0] if known else None
 
     def location(self, sentence: int | None = None) -> str:
-        """Human-readable place: "page 3", "paragraph 4", "paragraphs 4-5", and, in a document
-        with headings, its section first: '"Install Python", paragraph 4'. Paragraphs are
-        counted from the top of the document, not of the section."""
+        """Human-readable place: "page 3", "paragraph 4", "paragraphs 4-5", a named place
+        ("slide 4", 'sheet "Budget", row 12', 'chapter "Introduction", paragraph 3'), and, in a
+        document with headings, its section first: '"Install Python", paragraph 4' (not when
+        the place names it already). Paragraphs are counted from the top of the document, not
+        of the section, or from the top of a named place that counts them."""
         place = self._place(sentence)
         if not self.section:
             return place
         named = f'"{_shorten(self.section, SECTION_CHARS)}"'
+        if named in place:
+            return place
         return f"{named}, {place}" if place else named
 
     def _place(self, sentence: int | None) -> str:
+        if self.places:
+            if sentence is None:
+                named = _place_range(self.places[0], self.places[-1])
+            else:
+                named = self.places[sentence if 0 <= sentence < len(self.places) else 0]
+            if named:
+                return named
         if self.page is not None:
             return f"page {self.page}"
         if (
@@ -104,6 +120,8 @@ class Chunk:
             "title": self.title,
             "section": self.section,
             "code": list(self.code),
+            "places": list(self.places),
+            "rows": list(self.rows),
         }
 
     @classmethod
@@ -120,7 +138,21 @@ class Chunk:
             title=str(row.get("title") or ""),
             section=str(row.get("section") or ""),
             code=tuple(int(i) for i in row.get("code", ())),
+            places=tuple(str(p) for p in row.get("places", ())),
+            rows=tuple(int(i) for i in row.get("rows", ())),
         )
+
+
+_NUMBERED = re.compile(r"(.*?)(\w+) (\d+)")  # 'sheet "Budget", row 12': where, what, which
+
+
+def _place_range(first: str, last: str) -> str:
+    """The places from ``first`` to ``last`` as one: 'sheet "Budget", rows 2-9', "slides 3-4";
+    the first alone when they differ in more than their number."""
+    a, b = _NUMBERED.fullmatch(first), _NUMBERED.fullmatch(last)
+    if first == last or not a or not b or a.group(1, 2) != b.group(1, 2):
+        return first
+    return f"{a.group(1)}{a.group(2)}s {a.group(3)}-{b.group(3)}"
 
 
 SECTION_CHARS = 80  # a longer heading is cut in locations (a hostile file's 5 MB "heading")
@@ -190,6 +222,8 @@ class _Sentence:
     segment: int  # windows never cross segments (pages, dropped paragraphs)
     words: int
     code: bool = False  # a line of a code block
+    row: bool = False  # a table row: one sentence
+    place: str = ""  # the named place it lies in (Document.parts)
 
 
 def _sentences(doc: Document, settings: ChunkerSettings) -> list[_Sentence]:
@@ -198,36 +232,91 @@ def _sentences(doc: Document, settings: ChunkerSettings) -> list[_Sentence]:
     regions = regions or [(0, len(text), None)]
     result: list[_Sentence] = []
     segment = 0
+    places = _Places(doc)
     for r_start, r_end, page in regions:
         paragraphs = split_paragraphs(text, r_start, r_end)
         in_code = [_inside(doc.code, a) for a, _ in paragraphs]
+        in_rows = [_inside(doc.rows, a) for a, _ in paragraphs] if doc.rows else []
         per_paragraph = [
             [
                 s
-                for span in (split_lines if code else split_sentences)(text, a, b)
+                for span in _split(text, a, b, code, bool(in_rows) and in_rows[i])
                 for s in _cap_long(text, span, settings.max_words)
             ]
-            for (a, b), code in zip(paragraphs, in_code, strict=True)
+            for i, ((a, b), code) in enumerate(zip(paragraphs, in_code, strict=True))
         ]
         keep = _unique_paragraphs(text, per_paragraph, settings.duplicate_threshold)
+        labels = [places.at(a, n) for n, (a, _) in enumerate(paragraphs, start=1)]
+        sections = [places.section(a) for a, _ in paragraphs]
         previous_kept = False
         for number, spans in enumerate(per_paragraph, start=1):
             if number - 1 not in keep:
                 previous_kept = False
                 continue
-            if not previous_kept:
+            if not previous_kept or (number > 1 and sections[number - 1] != sections[number - 2]):
                 segment += 1
             previous_kept = True
             code = in_code[number - 1]
+            row = bool(in_rows) and in_rows[number - 1]
+            place = labels[number - 1]
             for a, b in spans:
                 words = max(len(ALNUM_RUN.findall(text, a, b)), 1)
-                result.append(_Sentence(a, b, 0 if page else number, segment, words, code))
+                paragraph = 0 if page else number
+                result.append(_Sentence(a, b, paragraph, segment, words, code, row, place))
         segment += 1
     return result
 
 
+def _split(text: str, start: int, end: int, code: bool, row: bool) -> list[tuple[int, int]]:
+    """A paragraph's sentences: code line by line, a table row whole, prose by sentence."""
+    if row:
+        return [strip_span(text, start, end)]
+    return (split_lines if code else split_sentences)(text, start, end)
+
+
+class _Places:
+    """The named place of each paragraph (Document.parts, in order): the part's label, and in
+    a part that counts its paragraphs the paragraph's number from the part's top. In a document
+    with named places (office files, e-books) windows do not cross sections either (a sheet, a
+    slide, a chapter), so a passage's section is that of each of its sentences."""
+
+    def __init__(self, doc: Document) -> None:
+        self.parts = doc.parts
+        self.starts = [p.start for p in doc.parts]
+        self.first: dict[int, int] = {}  # part index -> number of its first paragraph
+        self.sections = doc.sections if doc.parts else ()
+        self.section_starts = [s.start for s in self.sections]
+
+    def section(self, offset: int) -> int:
+        """Which section ``offset`` lies in: its index, or -1 - the index of the section before
+        it when it lies between sections (always 0 when windows may cross sections)."""
+        if not self.sections:
+            return 0
+        i = bisect.bisect_right(self.section_starts, offset) - 1
+        return i if i >= 0 and offset < self.sections[i].end else -2 - i
+
+    def at(self, offset: int, paragraph: int) -> str:
+        """The place of the paragraph numbered ``paragraph`` that starts at ``offset`` (asked
+        in order)."""
+        if not self.parts:
+            return ""
+        i = bisect.bisect_right(self.starts, offset) - 1
+        if i < 0 or offset >= self.parts[i].end:
+            return ""
+        part = self.parts[i]
+        if not part.paragraphs:
+            return part.label
+        first = self.first.setdefault(i, paragraph)
+        return f"{part.label}, paragraph {paragraph - first + 1}"
+
+
 def _inside(spans: tuple[tuple[int, int], ...], offset: int) -> bool:
-    return any(a <= offset < b for a, b in spans)
+    """Whether ``offset`` lies in one of ``spans`` (in order, not overlapping)."""
+    i = bisect.bisect_right(spans, (offset, _END)) - 1
+    return i >= 0 and spans[i][0] <= offset < spans[i][1]
+
+
+_END = 1 << 62  # greater than any offset
 
 
 def split_lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -312,6 +401,8 @@ def _make_chunk(doc: Document, window: list[_Sentence]) -> Chunk:
         title=doc.title,
         section=doc.section_at(start),
         code=tuple(i for i, s in enumerate(window) if s.code),
+        places=tuple(s.place for s in window) if any(s.place for s in window) else (),
+        rows=tuple(i for i, s in enumerate(window) if s.row),
     )
 
 

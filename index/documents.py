@@ -1,6 +1,7 @@
 """What a file becomes once read: a :class:`Document`, its plain text with its pages,
-sections and title, or a :class:`SkipFile` saying why it cannot be used. The readers
-(``index.loading``, ``index.markup``) make them; the chunker (``index.chunking``) reads them."""
+sections and title (and for office files and e-books their named places and table rows), or a
+:class:`SkipFile` saying why it cannot be used. The readers (``index.loading``,
+``index.markup``, ``index.layout``) make them; the chunker (``index.chunking``) reads them."""
 
 from __future__ import annotations
 
@@ -28,6 +29,18 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Part:
+    """Characters ``start``..``end`` are one part a reader finds by its name, ``label``: "slide 4",
+    'sheet "Budget", row 12', 'chapter "Introduction"'. With ``paragraphs`` a citation also
+    names the paragraph, counted from the part's top ('chapter "Introduction", paragraph 3')."""
+
+    start: int
+    end: int
+    label: str
+    paragraphs: bool = False
+
+
+@dataclass(frozen=True)
 class Document:
     """The plain text of one file. Offsets elsewhere refer to ``text``."""
 
@@ -40,6 +53,12 @@ class Document:
     # Spans of ``text`` that are code (a code block, verbatim): read line by line, never split
     # into sentences at their dots.
     code: tuple[tuple[int, int], ...] = ()
+    # Office files, e-books: named parts (slides, sheet rows, chapters) in order, not nested
+    parts: tuple[Part, ...] = ()
+    # Spans of ``text`` that are table rows ("Region: Almaty | Budget: 1.2 bn"): each one
+    # sentence, never split at its dots, and an answer unit of its own.
+    rows: tuple[tuple[int, int], ...] = ()
+    tables: int = 0  # tables read (spreadsheets' sheets, Word's and slides' tables)
 
     def __post_init__(self) -> None:
         if not self.title.strip():

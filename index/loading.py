@@ -2,8 +2,11 @@
 
 A file that cannot be used is never fatal: it becomes a :class:`Skipped` with one clear reason,
 and everything else is still indexed. Markdown, HTML and reStructuredText are read as the text a
-reader sees (:mod:`index.markdown`, :mod:`index.hypertext`, :mod:`index.restructured`); every
-document gets a title, and headings give it sections.
+reader sees (:mod:`index.markdown`, :mod:`index.hypertext`, :mod:`index.restructured`), and so
+are office files and e-books (:mod:`index.word`, :mod:`index.slides`, :mod:`index.sheets`,
+:mod:`index.opendocument`, :mod:`index.ebook`, :mod:`index.richtext`, their zip archives
+opened within :mod:`index.archives`' limits); every document gets a title, and headings give it
+sections.
 """
 
 from __future__ import annotations
@@ -12,25 +15,41 @@ import hashlib
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, replace
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
 from index.documents import Document, Page, SkipFile, clean_text
 from index.errors import DocumentsFolderError
 
 if TYPE_CHECKING:
+    from index.layout import Layout
     from index.markup import Blocks
 
 MARKUP = (".md", ".markdown", ".html", ".htm", ".rst")  # read with their sections and code
-SUPPORTED = (".txt", ".pdf", *MARKUP)
+# Office files and e-books, by the kind a reason names ("not a readable Word file")
+OFFICE = {
+    ".docx": "Word",
+    ".docm": "Word",
+    ".pptx": "PowerPoint",
+    ".pptm": "PowerPoint",
+    ".xlsx": "Excel",
+    ".xlsm": "Excel",
+    ".csv": "CSV",
+    ".odt": "OpenDocument",
+    ".epub": "EPUB",
+    ".rtf": "RTF",
+}
+SUPPORTED = (".txt", ".pdf", *MARKUP, *OFFICE)
+ZIPPED = (".docx", ".docm", ".pptx", ".pptm", ".xlsx", ".xlsm", ".odt", ".epub")  # zip archives
 DEFAULT_MAX_FILE_BYTES = 20 * 1024 * 1024
 # Bump when reading a file gives other text (2: MyST roles read as the text they show; 3: code
 # kept as written and read line by line; 4: definition lists keep their terms, admonitions their
 # labels, MyST directives read as their body, .rst read with docutils; 5: a table of contents
-# loses its links, not the chapters it holds; 6: texinfo 6's "¶" anchors dropped): a build then
-# reads every file again; vectors of text that did not change are still reused.
-READERS_VERSION = 6
+# loses its links, not the chapters it holds; 6: texinfo 6's "¶" anchors dropped; 7: office
+# files and e-books, table rows and named places): a build then reads every file again; vectors
+# of text that did not change are still reused.
+READERS_VERSION = 7
 
 
 @dataclass(frozen=True)
@@ -110,7 +129,7 @@ def _check(path: Path, root: Path, max_bytes: int) -> str | None:
             return "a symlink that points outside the documents folder"
     if suffix not in SUPPORTED:
         kind = suffix or "no extension"
-        return f"unsupported file type ({kind}); supported: .txt .md .rst .pdf .html .htm"
+        return f"unsupported file type ({kind}); supported: {' '.join(SUPPORTED)}"
     try:
         st = path.stat()
     except FileNotFoundError:
@@ -140,6 +159,8 @@ def load(file: SourceFile) -> Document:
     suffix = file.path.suffix.lower()
     if suffix in MARKUP:
         return _markup_document(file.source, digest, decode_text(data), suffix)
+    if suffix in OFFICE:
+        return _office_document(file.source, digest, data, suffix)
     pages: tuple[Page, ...] = ()
     if suffix == ".pdf":
         text, pages, title = _pdf_text(data)
@@ -182,6 +203,74 @@ def _reader(suffix: str) -> Callable[[str], Blocks]:
     return markdown_blocks
 
 
+def _office_document(name: str, digest: str, data: bytes, suffix: str) -> Document:
+    """An office file or e-book with its sections, places and table rows."""
+    read = _office_reader(suffix)
+    try:
+        layout = read(data)
+        layout.title = office_title(layout.title)
+        doc = layout.document(name, digest)
+    except SkipFile:
+        raise
+    except MemoryError as exc:
+        raise SkipFile("too large to read in memory") from exc
+    except RecursionError as exc:
+        raise SkipFile("nested too deep to read") from exc
+    except Exception as exc:  # the readers raise many kinds of errors on damaged files
+        detail = str(exc).splitlines()[0][:100] if str(exc) else ""
+        kind = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+        raise SkipFile(f"not a readable {OFFICE[suffix]} file ({kind})") from exc
+    if suffix == ".rtf" and not layout.title:  # a headline as plain text files have it
+        headline = title_from_first_line(doc.text)
+        doc = replace(doc, title=headline) if headline else doc
+    return doc
+
+
+def _office_reader(suffix: str) -> Callable[[bytes], Layout]:
+    """The reader of an office format, imported on first use (a folder of text never loads
+    python-docx, openpyxl and the rest)."""
+    if suffix in (".docx", ".docm"):
+        from index.word import word_layout
+
+        return word_layout
+    if suffix in (".pptx", ".pptm"):
+        from index.slides import slides_layout
+
+        return slides_layout
+    if suffix in (".xlsx", ".xlsm"):
+        from index.sheets import workbook_layout
+
+        return workbook_layout
+    if suffix == ".csv":
+        from index.sheets import csv_layout
+
+        return lambda data: csv_layout(csv_text(data))
+    if suffix == ".odt":
+        from index.opendocument import odt_layout
+
+        return odt_layout
+    if suffix == ".epub":
+        from index.ebook import epub_layout
+
+        return epub_layout
+    from index.richtext import rtf_layout
+
+    return rtf_layout
+
+
+def zipped_content_problem(name: str, data: bytes) -> str | None:
+    """Why ``data`` cannot be the zip-archived office file or e-book ``name`` claims to be (an
+    upload's first check), or None: a password-protected file or no zip archive at all."""
+    from index.archives import OLE
+
+    kind = OFFICE.get(PurePath(name).suffix.lower(), "office")
+    if data.startswith(OLE):
+        return f"it is a password-protected {kind} file (or an old format); save it without one"
+    if not data.startswith(b"PK\x03\x04"):
+        return f"it is not a {kind} file (no zip archive)"
+    return None
+
+
 # A title is one short phrase: no more than this, no sentence end inside or at its end.
 TITLE_MAX_WORDS = 15
 TITLE_MAX_CHARS = 150
@@ -222,6 +311,27 @@ def decode_text(data: bytes) -> str:
     if bad > max(8, len(text) // 100):
         raise SkipFile(f"not UTF-8 text ({bad} undecodable bytes)")
     return text
+
+
+_HIGH_RUN = re.compile(rb"[\xc0-\xff]{3,}")  # three letters or more of a Cyrillic code page
+
+
+def csv_text(data: bytes) -> str:
+    """A CSV file's text: UTF-8 (or UTF-16 with its byte order mark, Excel's "Unicode text"),
+    else the code page a spreadsheet program saved it in (Excel's plain "CSV"): Cyrillic
+    (cp1251) when runs of letters above ASCII are the rule, else Western (cp1252). UTF-8 with
+    a few bad bytes stays UTF-8 (it holds more good characters above ASCII than bad bytes)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
+    if b"\x00" in data[:8192]:
+        raise SkipFile("not a text file (binary content)")
+    text = data.decode("utf-8-sig", errors="replace")
+    bad = text.count("\ufffd")
+    if not bad or bad * 2 <= sum(1 for ch in text if ch > "\x7f") - bad:
+        return text
+    high = sum(1 for b in data[:65536] if b >= 0x80)
+    in_runs = sum(len(m) for m in _HIGH_RUN.findall(data[:65536]))
+    return data.decode("cp1251" if in_runs * 2 > high else "cp1252", errors="replace")
 
 
 def _pdf_text(data: bytes) -> tuple[str, tuple[Page, ...], str]:
@@ -276,3 +386,15 @@ def pdf_title(raw: object) -> str:
     if not any(c.isalpha() for c in title) or _NOT_A_TITLE.match(title):
         return ""
     return title
+
+
+_OFFICE_DEFAULT = re.compile(
+    r"((microsoft )?(powerpoint )?presentation|document|book|workbook|slide|sheet)\s*\d*", re.I
+)
+
+
+def office_title(raw: str) -> str:
+    """An office file's properties' title when it is one: as :func:`pdf_title`, and not a name
+    an application puts there by itself ("PowerPoint Presentation", "Document1", "Book1")."""
+    title = pdf_title(raw)
+    return "" if _OFFICE_DEFAULT.fullmatch(title) else title

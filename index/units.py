@@ -8,6 +8,9 @@ above it in its block (at most ``CODE_LINES``) and the sentence that introduces 
 ("... for instance:" then "@click.option('-v', count=True)"); a sentence right after a short
 block (an API reference's signature) is a unit with that block.
 
+A table row (``Chunk.rows``) is a unit of its own, however short: its cells carry their column
+headers, and the row before it is another record.
+
 Unit vectors are computed once, at build time, and stored with the index (``disk.UNITS``):
 answering a question then encodes only the question. With the torch runtime
 (``index.bert``) a unit's vector is the mean of its tokens' vectors from its chunk's forward
@@ -41,6 +44,7 @@ def unit_bounds(chunk: Chunk) -> list[tuple[int, int]]:
     """(first, last) sentence of the unit ending at each sentence of ``chunk``, in order."""
     spans = sentence_spans(chunk)
     code = frozenset(chunk.code)
+    rows = frozenset(chunk.rows)
     bounds: list[tuple[int, int]] = []
     block = start = 0  # the open code block's first line, and where its units start
     for i, (a, b) in enumerate(spans):
@@ -49,6 +53,8 @@ def unit_bounds(chunk: Chunk) -> list[tuple[int, int]]:
             if not after_code:
                 block, start = i, max(i - 1, 0)  # from the sentence introducing it
             bounds.append((max(start, i - CODE_LINES), i))
+        elif i in rows:  # a table row stands alone: its cells carry their headers
+            bounds.append((i, i))
         elif after_code and i - block <= SIGNATURE_LINES:
             bounds.append((block, i))
         else:

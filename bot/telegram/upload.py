@@ -24,7 +24,7 @@ from bot.telegram.replies import NON_TEXT
 from bot.telegram.sending import typing
 from index.documents import SkipFile
 from index.errors import DocbotError
-from index.loading import SUPPORTED, decode_text
+from index.loading import SUPPORTED, ZIPPED, decode_text, zipped_content_problem
 from index.report import BuildReport
 from index.retriever import Index
 
@@ -70,7 +70,11 @@ def check_size(name: str, size: int | None, max_bytes: int) -> None:
 
 
 def check_content(name: str, data: bytes) -> None:
-    """The content matches the extension: a PDF header, or readable UTF-8 text."""
+    """The content matches the extension: a PDF header, a zip archive, or readable UTF-8 text."""
+    if name.lower().endswith(ZIPPED):  # an office file or e-book: read at the next build
+        if problem := zipped_content_problem(name, data):
+            raise UploadRejectedError(name, problem)
+        return
     if name.lower().endswith(".pdf"):
         if not data.startswith(b"%PDF-"):
             raise UploadRejectedError(name, "it is not a PDF file (no %PDF header)")
