@@ -25,6 +25,8 @@ COMMANDS = (
     ("sources", "list the documents I know"),
     ("ask", "ask a question (in groups)"),
     ("reload", "re-index the documents (admins only)"),
+    ("documents", "the documents at a glance (admins only)"),
+    ("delete", "delete a document (admins only)"),
 )
 
 
@@ -66,6 +68,7 @@ async def help_command(update: Update, context: DocbotContext) -> None:
         '"and in 2012?". If the documents do not cover something, I say so.\n\n'
         "/sources: the documents\n/ask QUESTION: ask in a group\n"
         "/reload: re-index the documents (admins)\n"
+        "/documents, /delete NAME: list or delete the documents (admins)\n"
         "Admins can also send me a .txt, .md, .rst, .pdf or .html file to add it.",
     )
 
