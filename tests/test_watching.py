@@ -191,3 +191,14 @@ def test_describe_names_what_changed(engine: Engine) -> None:
     line = describe(engine.reindex())
     assert line.startswith("added n0.txt, n1.txt") and "and 2 more" in line
     assert "removed cats.txt" in line and "skipped tool.exe (unsupported file type" in line
+
+
+def test_a_folder_emptied_keeps_the_last_index(
+    engine: Engine, watched: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """No readable file left (a share unmounted by mistake): no build, the log says why."""
+    for path in sorted(engine.settings.documents_dir.rglob("*"), reverse=True):
+        path.rmdir() if path.is_dir() else path.unlink()
+    with caplog.at_level("ERROR", logger="docbot.watching"):
+        wait_until(lambda: "re-indexing after a change" in caplog.text)
+    assert watched.builds == 0 and len(sources(engine)) == 3
