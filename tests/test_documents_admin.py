@@ -19,7 +19,7 @@ from support.fakes import FakeEmbedder
 
 from bot.answering.engine import Engine
 from bot.cli.commands import watching
-from bot.telegram.documents import PAGE_LINES, matching
+from bot.telegram.documents import PAGE_LINES, documents_page, matching
 from bot.telegram.replies import CONFIRM_EXPIRED, NOT_ADMIN
 
 
@@ -176,3 +176,29 @@ def test_a_file_saved_into_the_folder_is_answered_with_no_command(
         api.private_text(USER, "Who founded the Zorblax Harvest Festival?")
         answer = reply(api, USER, 1)
     assert "zorblax.txt" in answer and watcher.builds == 1
+
+
+class ListedIndex:
+    """What ``/documents`` reads of an index: its manifest, chunks and length."""
+
+    def __init__(self, names: list[str]) -> None:
+        files = {name: {"sha256": "0", "size": 2048, "chunks": 3} for name in names}
+        self.manifest = {"files": files, "skipped": [], "built_at": "2026-12-05T10:00:00+00:00"}
+        self.chunks: list[Any] = []
+
+    def __len__(self) -> int:
+        return 3 * len(self.manifest["files"])
+
+
+def test_every_page_fits_a_telegram_message() -> None:
+    names = [f"{'long-folder-name/' * 12}report-{i:03}&<x>.txt" for i in range(300)]
+    index: Any = ListedIndex(names)
+    first, buttons = documents_page(index)
+    pages = int(first.rsplit("Page 1 of ", 1)[1].split(".")[0])
+    seen = []
+    for page in range(pages):
+        text, _ = documents_page(index, page=page)
+        assert len(text) < 4096 and text.count("<b>") == text.count("</b>")
+        seen += [line for line in text.splitlines() if line.startswith("• ")]
+    assert len(seen) == 300 and buttons is not None
+    assert "&amp;&lt;x&gt;" in first  # names are escaped

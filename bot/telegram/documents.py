@@ -65,15 +65,22 @@ def entry_lines(index: Index, text: str = "") -> list[str]:
         if wanted not in name.casefold():
             continue
         title = named.get(name, "")
-        shown = f" · {escape(title)}" if title and _plain(title) != _plain(Path(name).stem) else ""
+        shown = f" · {_cut(title)}" if title and _plain(title) != _plain(Path(name).stem) else ""
         size = _size(int(info.get("size", 0)))
         many = passages(int(info.get("chunks", 0)))
-        lines.append(f"• <b>{escape(name)}</b>{shown}: {many}, {size}")
+        lines.append(f"• <b>{_cut(name)}</b>{shown}: {many}, {size}")
     skipped = [s for s in manifest.get("skipped", []) if wanted in str(s["source"]).casefold()]
     if skipped:
         lines += ["", DOCUMENTS_SKIPPED]
-        lines += [f"• {escape(str(s['source']))}: {escape(str(s['reason']))}" for s in skipped]
+        lines += [f"• {_cut(str(s['source']))}: {_cut(str(s['reason']))}" for s in skipped]
     return lines
+
+
+def _cut(text: str, most: int = 200) -> str:
+    """``text`` escaped for HTML, its middle cut out past ``most`` characters (a long path
+    keeps its file name): every line stays short."""
+    half = most // 2
+    return escape(text if len(text) <= most else f"{text[: half - 1]}…{text[-half:]}")
 
 
 def _plain(name: str) -> str:
@@ -93,7 +100,7 @@ def paged(lines: list[str]) -> list[list[str]]:
         page = pages[-1]
         if page and (len(page) >= PAGE_LINES or sum(map(len, page)) + len(line) > PAGE_CHARS):
             pages.append(page := [])
-        page.append(line[:PAGE_CHARS])
+        page.append(line)
     return pages
 
 
