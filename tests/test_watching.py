@@ -11,10 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.bots import NEW_DOC, USER, texts
 from support.documents import ARTICLES, write_documents
 from support.engines import settings_for
+from support.fakebotapi import FakeBotAPI
 from support.fakes import FakeEmbedder
+from support.paths import DOCUMENTS
 from support.pdfgen import make_pdf
+from support.processes import Serve
 
 from bot.answering.engine import Engine
 from bot.cli.commands import watching
@@ -202,3 +206,27 @@ def test_a_folder_emptied_keeps_the_last_index(
     with caplog.at_level("ERROR", logger="docbot.watching"):
         wait_until(lambda: "re-indexing after a change" in caplog.text)
     assert watched.builds == 0 and len(sources(engine)) == 3
+
+
+@pytest.mark.model
+@pytest.mark.subprocess
+def test_docbot_serve_answers_from_a_file_saved_while_it_runs(
+    fake_bot_api: FakeBotAPI, tmp_path: Path
+) -> None:
+    """`docbot serve` as a process watches its documents folder: a file saved into it is
+    answered from, with no command run, and the log names it."""
+    api = fake_bot_api
+    shutil.copytree(DOCUMENTS, tmp_path / "documents")
+    serve = Serve(api.token, api.base_url, tmp_path, "serve", {"DOCBOT_WATCH_SETTLE_S": "0.5"})
+    try:
+        api.wait_for(lambda: api.calls_to("getUpdates") or serve.process.poll() is not None, 90)
+        assert serve.process.poll() is None, serve.output()
+        time.sleep(1)  # the watcher starts with the bot
+        (tmp_path / "documents" / "zorblax.txt").write_text(NEW_DOC, encoding="utf-8")
+        wait_until(lambda: "documents changed: added zorblax.txt" in serve.output(), 60)
+        api.private_text(USER, "Who founded the Zorblax Harvest Festival?")
+        reply = texts(api.wait_sent(USER))[0]
+    finally:
+        code = serve.stop()
+    assert "Velikova" in reply and "zorblax.txt" in reply
+    assert code == 0, serve.output()
