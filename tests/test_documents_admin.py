@@ -5,6 +5,7 @@ with no command run."""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,9 +17,11 @@ from support.documents import ARTICLES, write_documents
 from support.engines import settings_for
 from support.fakebotapi import FakeBotAPI
 from support.fakes import FakeEmbedder
+from support.pdfgen import make_pdf
 
 from bot.answering.engine import Engine
 from bot.cli.commands import watching
+from bot.telegram.confirming import Confirmations, Pending
 from bot.telegram.documents import PAGE_LINES, documents_page, matching
 from bot.telegram.replies import CONFIRM_EXPIRED, NOT_ADMIN
 
@@ -202,3 +205,35 @@ def test_every_page_fits_a_telegram_message() -> None:
         seen += [line for line in text.splitlines() if line.startswith("• ")]
     assert len(seen) == 300 and buttons is not None
     assert "&amp;&lt;x&gt;" in first  # names are escaped
+
+
+def test_a_replacement_that_cannot_be_read_puts_the_old_version_back(
+    fake_bot_api: FakeBotAPI, engine: Engine, bot: RunningBot
+) -> None:
+    api = fake_bot_api
+    docs = engine.settings.documents_dir
+    (docs / "guide.pdf").write_bytes(make_pdf([["The guide says owls hunt at night."]]))
+    api.private_text(ADMIN, "/reload")
+    reply(api, ADMIN, 1)
+    before = (docs / "guide.pdf").read_bytes()
+    api.private_document(ADMIN, "guide.pdf", b"%PDF-1.4\nonly half of a file")
+    reply(api, ADMIN, 2)
+    message, buttons = last_buttons(api, ADMIN)
+    api.callback_query(ADMIN, message, buttons["Replace"])
+    done = reply(api, ADMIN, 3)
+    assert done.startswith("Cannot read the new guide.pdf: ") and "previous version is back" in done
+    assert (docs / "guide.pdf").read_bytes() == before
+    assert engine.index().sources()["guide.pdf"] == 1
+
+
+def test_a_confirmation_is_taken_once_and_expires(tmp_path: Path) -> None:
+    store = Confirmations(tmp_path / "confirmations", max_age=60)
+    token = store.add(Pending("replace", "a.txt", ADMIN, b"new"))
+    assert len(f"dc:{token}:y".encode()) <= 64  # fits Telegram's callback data
+    assert store.take(token) == Pending("replace", "a.txt", ADMIN, b"new")
+    assert store.take(token) is None and store.take("../../etc/passwd") is None
+    old = store.add(Pending("delete", "b.txt", ADMIN))
+    stale = time.time() - 120
+    os.utime(tmp_path / "confirmations" / f"{old}.json", (stale, stale))
+    assert store.take(old) is None
+    assert list((tmp_path / "confirmations").iterdir()) == []
