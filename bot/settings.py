@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     cross_encoder_depth: int = Field(DEFAULT_CROSS_ENCODER_DEPTH, ge=0, le=50)
     # full: check every index file's checksum on load; size: only sizes (benchmarks/RESULTS.md)
     verify_index: Literal["full", "size"] = "full"
+    # serve and chat re-index when the documents folder changes (index/watching.py)
+    watch: bool = True
+    watch_settle_s: float = Field(1.0, gt=0)  # quiet this long after the last change, then build
 
     # --- model -----------------------------------------------------------------------------
     embedding_model: str = ""  # empty: the bundled all-MiniLM-L6-v2

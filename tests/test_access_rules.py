@@ -113,7 +113,7 @@ def test_buttons_from_outsiders_and_forged_buttons(
     assert not settings.feedback_file.exists() or read_jsonl(settings.feedback_file) == []
 
 
-BOT_STATE = ("documents", "index", ".index", "delivery.jsonl", "feedback.jsonl")
+BOT_STATE = ("documents", "index", ".index", "delivery.jsonl", "feedback.jsonl", "confirmations")
 
 
 def outside_files(root: Path) -> dict[str, str]:
@@ -144,9 +144,9 @@ def test_hostile_upload_names_stay_inside_and_overwrite_nothing(
     long_name = "n" * 5000 + ".txt"
     cases = [
         ("../../../outside.txt", b"Overwrite attempt one about honey.", "Added outside.txt"),
-        (str(tmp_path / "outside.txt"), b"Absolute path attempt about honey.", "added a number"),
-        ("link.txt", b"Through the symlink about honey.", "Added link-2.txt"),
-        (SEED_NAME, b"Replace the seed document about honey.", "added a number"),
+        (str(tmp_path / "outside.txt"), b"Absolute path attempt about honey.", "Replace it"),
+        ("link.txt", b"Through the symlink about honey.", "link.txt is already in"),
+        (SEED_NAME, b"Replace the seed document about honey.", "Replace it"),  # unless confirmed
         (long_name, b"A very long name about honey.", "Added " + "n" * 96 + ".txt"),
         (
             "C:\\Windows\\System32\\drivers\\etc\\hosts.txt",

@@ -79,6 +79,8 @@ def test_seed_questions_get_cited_answers(
         "gaps",
         "stats",
         "requests",
+        "documents",
+        "delete",
     ]
 
 
@@ -306,9 +308,9 @@ def test_admin_upload_is_answerable_in_the_next_update(
         # the same file again: refused, not overwritten or duplicated
         api.private_document(ADMIN, "zorblax festival.txt", NEW_DOC.encode())
         again = texts(api.wait_sent(ADMIN, 4))[3]
-        # the same name, new content: kept under a numbered name
+        # the same name, new content: replaced only after the confirm button
         api.private_document(ADMIN, "zorblax festival.txt", b"Quentaria has a honey museum.")
-        renamed = texts(api.wait_sent(ADMIN, 5))[4]
+        replace = texts(api.wait_sent(ADMIN, 5))[4]
         api.private_document(ADMIN, "tool.exe", b"MZ\x00\x00")
         wrong_type = texts(api.wait_sent(ADMIN, 6))[5]
         api.private_document(ADMIN, "fake.pdf", b"hello, not a pdf")
@@ -321,14 +323,14 @@ def test_admin_upload_is_answerable_in_the_next_update(
     assert confirm.startswith("Added zorblax_festival.txt:") and "2 document(s)" in confirm
     assert "Velikova" in after and "zorblax_festival.txt" in after
     docs = sorted(p.name for p in settings.documents_dir.iterdir())
-    assert docs == sorted([SEED_NAME, "zorblax_festival.txt", "zorblax_festival-2.txt"])
+    assert docs == sorted([SEED_NAME, "zorblax_festival.txt"])
     assert not (tmp_path / "etc").exists()
     assert "already there" in again
-    assert "added a number" in renamed and "3 document(s)" in renamed
+    assert replace.startswith("zorblax_festival.txt is already in the documents")
     assert "only .txt" in wrong_type
     assert "not a PDF" in not_pdf
     assert "over the 10 MB limit" in too_big
-    # 4 downloads (new, same again, renamed, fake.pdf): wrong type and size refused before
+    # 4 downloads (new, same again, replacement, fake.pdf): wrong type and size refused before
     assert len(api.calls_to("getFile")) == len(api.calls_to("download")) == 4
 
 

@@ -23,7 +23,7 @@ from bot.telegram.buttons import keyboard
 from bot.telegram.errors import UploadRejectedError
 from bot.telegram.feedback import FeedbackLog, RecentAnswers
 from bot.telegram.redaction import RedactSecret, redacted_logs
-from bot.telegram.upload import safe_name, save_upload
+from bot.telegram.upload import replace_file, safe_name, save_upload
 
 MB = 1024 * 1024
 
@@ -78,20 +78,20 @@ def test_safe_name_refuses(sent: str) -> None:
 
 
 def test_save_upload_never_overwrites(tmp_path: Path) -> None:
+    """A file of the same name is left alone: the upload waits for the admin's confirm
+    (``replaces``), and only :func:`replace_file` swaps the content in."""
     docs = tmp_path / "docs"
     first = save_upload(docs, "a.txt", b"one", MB)
     second = save_upload(docs, "a.txt", b"two", MB)
     third = save_upload(docs, "sub/../a.txt", b"three", MB)
-    assert (first.name, second.name, third.name) == ("a.txt", "a-2.txt", "a-3.txt")
-    assert not first.renamed and second.renamed
-    assert [(docs / n).read_bytes() for n in ("a.txt", "a-2.txt", "a-3.txt")] == [
-        b"one",
-        b"two",
-        b"three",
-    ]
-    with pytest.raises(UploadRejectedError, match=r"already there as a-2\.txt"):
-        save_upload(docs, "a.txt", b"two", MB)
-    assert sorted(os.listdir(docs)) == ["a-2.txt", "a-3.txt", "a.txt"]  # no temp files left
+    assert (first.name, second.name, third.name) == ("a.txt", "a.txt", "a.txt")
+    assert not first.replaces and second.replaces and third.replaces
+    assert (docs / "a.txt").read_bytes() == b"one"
+    with pytest.raises(UploadRejectedError, match=r"already there as a\.txt"):
+        save_upload(docs, "a.txt", b"one", MB)
+    replace_file(docs, "a.txt", b"two")
+    assert (docs / "a.txt").read_bytes() == b"two"
+    assert sorted(os.listdir(docs)) == ["a.txt"]  # no temp files left
 
 
 def test_save_upload_checks_size_and_content(tmp_path: Path) -> None:
@@ -117,8 +117,10 @@ def test_save_upload_stays_inside_the_folder(tmp_path: Path) -> None:
     (tmp_path / "outside.txt").write_text("original")
     os.symlink(tmp_path / "outside.txt", docs / "link.txt")
     saved = save_upload(docs, "link.txt", b"new", MB)
-    assert saved.name == "link-2.txt"
+    assert saved.replaces and (tmp_path / "outside.txt").read_text() == "original"
+    replace_file(docs, "link.txt", b"new")  # the link itself is replaced, never its target
     assert (tmp_path / "outside.txt").read_text() == "original"
+    assert not (docs / "link.txt").is_symlink() and (docs / "link.txt").read_bytes() == b"new"
 
 
 # --- answers memory and feedback ---------------------------------------------------------------

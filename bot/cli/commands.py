@@ -5,11 +5,13 @@ them into one line."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import signal
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TextIO
 
@@ -30,6 +32,8 @@ from bot.settings import Settings
 from bot.telegram.errors import TokenMissingError
 from index.errors import IndexCorruptError
 from index.integrity import LEGACY_NOTE, verify_current
+from index.report import BuildReport
+from index.watching import FolderWatcher
 
 logger = logging.getLogger("docbot.cli")
 
@@ -123,7 +127,34 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
-    return chat(ready_engine(settings), k=getattr(args, "k", None))
+    engine = ready_engine(settings)
+    with watching(settings, engine, say=note):
+        return chat(engine, k=getattr(args, "k", None))
+
+
+@contextlib.contextmanager
+def watching(
+    settings: Settings, engine: Engine, say: Callable[[str], None] = logger.info
+) -> Iterator[FolderWatcher | None]:
+    """The documents folder watched while the bot answers (``DOCBOT_WATCH``): each settled
+    change is an incremental build, loaded before the next question (index/watching.py)."""
+    if not settings.watch:
+        yield None
+        return
+
+    def build() -> BuildReport:
+        report = engine.reindex()
+        engine.index()  # load it now, not on the next question
+        return report
+
+    def indexed() -> dict[str, object]:
+        return engine.index().manifest
+
+    watcher = FolderWatcher(
+        settings.documents_dir, build, indexed, settle=settings.watch_settle_s, say=say
+    )
+    with watcher:
+        yield watcher
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
@@ -158,7 +189,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     engine.index()  # load the model and the index before the first question
     mode = "webhook" if settings.webhook_url else "long polling"
     logger.info("starting the Telegram bot (%s)", mode)
-    run_bot(settings, engine, stop_signals=(signal.SIGINT, signal.SIGTERM))
+    with watching(settings, engine):
+        run_bot(settings, engine, stop_signals=(signal.SIGINT, signal.SIGTERM))
     return 0
 
 

@@ -40,6 +40,7 @@ from bot.telegram.commands import (
     sources_command,
     start_command,
 )
+from bot.telegram.confirming import PREFIX as CONFIRM_PREFIX
 from bot.telegram.context import CONTEXT_TYPES, DOCBOT, DocbotContext, docbot_of
 from bot.telegram.conversations import topic_of
 from bot.telegram.delivery import (
@@ -49,6 +50,12 @@ from bot.telegram.delivery import (
     JournalingRequest,
     bot_id_from_token,
     mark_undelivered,
+)
+from bot.telegram.documents import (
+    PAGE_PREFIX,
+    delete_command,
+    documents_button,
+    documents_command,
 )
 from bot.telegram.errors import (
     SecretMissingError,
@@ -100,6 +107,8 @@ def register(app: AnyApplication) -> None:
     app.add_handler(CommandHandler("sources", sources_command, filters=new))
     app.add_handler(CommandHandler("ask", ask_command, filters=new))
     app.add_handler(CommandHandler("reload", reload_command, filters=new))
+    app.add_handler(CommandHandler("documents", documents_command, filters=new))
+    app.add_handler(CommandHandler("delete", delete_command, filters=new))
     app.add_handler(MessageHandler(new & filters.TEXT & ~filters.COMMAND & ADDRESSED, text_message))
     app.add_handler(MessageHandler(new & filters.Document.ALL & ADDRESSED, document_message))
     private_non_text = filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL
@@ -110,6 +119,8 @@ def register(app: AnyApplication) -> None:
     app.add_handler(CommandHandler("requests", requests_command, filters=new))
     app.add_handler(CallbackQueryHandler(notify_press, pattern=r"^n:"))
     app.add_handler(CallbackQueryHandler(cancel_press, pattern=r"^r:"))
+    documents_buttons = f"^({PAGE_PREFIX}|{CONFIRM_PREFIX})"
+    app.add_handler(CallbackQueryHandler(documents_button, pattern=documents_buttons))
     app.add_handler(CallbackQueryHandler(button_press))
     app.add_error_handler(error_handler)
 

@@ -28,6 +28,8 @@ COMMANDS = (
     ("gaps", "questions the documents could not answer (admins only)"),
     ("stats", "questions per day, as a chart (admins only)"),
     ("requests", "questions you wait for the documents to answer"),
+    ("documents", "the documents at a glance (admins only)"),
+    ("delete", "delete a document (admins only)"),
 )
 
 
@@ -70,6 +72,7 @@ async def help_command(update: Update, context: DocbotContext) -> None:
         "/sources: the documents\n/ask QUESTION: ask in a group\n"
         "/reload: re-index the documents (admins)\n"
         "/requests: the questions you wait for (🔔 under a reply I could not answer)\n"
+        "/documents, /delete NAME: list or delete the documents (admins)\n"
         "Admins can also send me a .txt, .md, .rst, .pdf or .html file to add it.",
     )
 

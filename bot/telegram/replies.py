@@ -70,3 +70,33 @@ REQUESTS_HEAD = "You are waiting for {count} answer(s) here (kept {days} days):"
 REQUESTS_CANCEL = "Cancel {n}"
 REQUESTS_CANCELLED = "Cancelled: I will not tell you about that question."
 REQUESTS_GONE = "That request is gone already."
+# --- the documents, for admins: uploads, /documents, /delete ----------------------------------
+# after a change: the file's passages (or why it was skipped), then the build in one line
+ADDED = "Added {name}: {passages}."
+REPLACED = "Replaced {name}: {passages} (before: {before})."
+DELETED = "Deleted {name} and its {before}."
+NOT_KEPT = "Cannot add {name}: {reason}. The file was not kept."
+NOT_REPLACED = "Cannot read the new {name}: {reason}. The previous version is back."
+DUPLICATES = "{count} of its passages repeat other documents and are kept once."
+INDEX_FAILED = "Saved {name}, but indexing failed: {reason}. Send /reload to retry."
+# a change that waits for its button
+CONFIRM_REPLACE = (
+    "{name} is already in the documents ({passages}, indexed {when}). "
+    "Replace it with the file you sent?"
+)
+CONFIRM_DELETE = (
+    "Delete {name} ({passages}) from the documents folder? Its passages will no longer be cited."
+)
+REPLACE_BUTTON = "Replace"
+DELETE_BUTTON = "Delete"
+CANCEL_BUTTON = "Cancel"
+CANCELLED = "Cancelled: {name} is unchanged."
+CONFIRM_EXPIRED = "This request has expired or was already handled; send it again."
+DELETE_USAGE = "Which document? Send /delete NAME, with the name /documents shows."
+NO_SUCH_DOCUMENT = "No document is named {name}. /documents lists them."
+WHICH_DOCUMENT = "Several documents match {name}:\n{names}\nSend /delete with the full name."
+# /documents (HTML): the collection at a glance, a page at a time
+DOCUMENTS_HEADER = "<b>{files} document(s)</b>, {passages} passages, indexed {when}"
+DOCUMENTS_SKIPPED = "<b>Skipped</b> (not searchable):"
+DOCUMENTS_PAGE = "Page {page} of {pages}. /documents TEXT lists the names containing TEXT."
+DOCUMENTS_NONE_MATCH = "No document name contains {text}."

@@ -1,26 +1,44 @@
 """Admin uploads into the documents folder: a sanitized name (no path traversal, no hidden
-files), no silent overwrite (a numeric suffix instead), a size cap and a type check by
-extension and content. The file appears atomically, so a concurrent index never reads half.
-:func:`document_message` is the handler: it saves the file, re-indexes and says how it went."""
+files), no silent overwrite (a file of the same name is replaced only after the admin's
+confirm button: :mod:`bot.telegram.confirming`), a size cap and a type check by extension and
+content. The file appears atomically, so a concurrent index never reads half.
+:func:`document_message` is the handler: it saves the file, re-indexes and says how it went
+(:func:`ingestion_report`)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import os
 import re
 import tempfile
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, Literal
 
 from telegram import Message, Update
 
 from bot.telegram.commands import report_line
+from bot.telegram.confirming import Pending, confirm_keyboard, confirmations
 from bot.telegram.context import DocbotContext
 from bot.telegram.errors import UploadRejectedError
-from bot.telegram.replies import NON_TEXT
+from bot.telegram.replies import (
+    ADDED,
+    CONFIRM_REPLACE,
+    DELETED,
+    DUPLICATES,
+    INDEX_FAILED,
+    NON_TEXT,
+    NOT_KEPT,
+    NOT_REPLACED,
+    REPLACE_BUTTON,
+    REPLACED,
+)
 from bot.telegram.sending import typing
 from index.documents import SkipFile
 from index.errors import DocbotError
@@ -38,8 +56,8 @@ _UNSAFE = re.compile(r"[^\w.()+-]+")
 @dataclass(frozen=True)
 class Saved:
     path: Path
-    name: str  # the file name as saved (relative to the documents folder)
-    renamed: bool  # a numeric suffix was added because the name was taken
+    name: str  # the file name (relative to the documents folder)
+    replaces: bool  # a file of this name is there: nothing written yet, the admin confirms
 
 
 def safe_name(name: str) -> str:
@@ -88,34 +106,50 @@ def check_content(name: str, data: bytes) -> None:
 
 
 def save_upload(folder: Path, name: str, data: bytes, max_bytes: int) -> Saved:
-    """Check and store ``data`` as ``folder/<safe name>``, never replacing an existing file."""
+    """Check and store ``data`` as ``folder/<safe name>``. A file of that name is never
+    overwritten here: with the same content the upload is refused, with other content nothing
+    is written and ``Saved.replaces`` says the admin is to confirm (:func:`replace_file`)."""
     clean = safe_name(name)
     check_size(clean, len(data), max_bytes)
     check_content(clean, data)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     root = folder.resolve()
-    digest = hashlib.sha256(data).hexdigest()
-    stem, ext = clean[: -len(Path(clean).suffix)], Path(clean).suffix
+    target = root / clean
+    if target.parent != root:  # cannot happen after safe_name; belt and braces
+        raise UploadRejectedError(name, "bad file name")
+    if os.path.lexists(target) and _sha256(target) == hashlib.sha256(data).hexdigest():
+        raise UploadRejectedError(name, f"the same file is already there as {clean}")
     fd, tmp = tempfile.mkstemp(prefix=".upload-", suffix=".tmp", dir=root)
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(data)
-        for n in range(1, 1000):
-            candidate = clean if n == 1 else f"{stem}-{n}{ext}"
-            target = root / candidate
-            if target.parent != root:  # cannot happen after safe_name; belt and braces
-                raise UploadRejectedError(name, "bad file name")
-            if target.exists() and _sha256(target) == digest:
-                raise UploadRejectedError(name, f"the same file is already there as {candidate}")
-            try:
-                os.link(tmp, target)  # atomic, and fails instead of overwriting
-            except FileExistsError:
-                continue
-            return Saved(target, candidate, renamed=n > 1)
-        raise UploadRejectedError(name, "too many files with this name; rename it")
+        try:
+            os.link(tmp, target)  # atomic, and fails instead of overwriting
+        except FileExistsError:
+            return Saved(target, clean, replaces=True)
+        return Saved(target, clean, replaces=False)
     finally:
         os.unlink(tmp)
+
+
+def replace_file(folder: Path, name: str, data: bytes) -> Path:
+    """``folder/name`` now holds ``data``, swapped in by one rename (a symlink of that name is
+    replaced itself, never the file it points to)."""
+    root = Path(folder).resolve()
+    target = root / name
+    if target.parent != root:
+        raise UploadRejectedError(name, "bad file name")
+    fd, tmp = tempfile.mkstemp(prefix=".upload-", suffix=".tmp", dir=root)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return target
 
 
 def _sha256(path: Path) -> str:
@@ -127,39 +161,41 @@ def _sha256(path: Path) -> str:
 
 async def document_message(update: Update, context: DocbotContext) -> None:
     """A file addressed to the bot (files shared in a group without a mention are not): from
-    an admin, added to the documents and indexed; otherwise a hint."""
+    an admin, added to the documents and indexed, or, when a file of that name is there,
+    held until the admin confirms the replacement; otherwise a hint."""
     message = update.effective_message
     if message is None or message.document is None:
         return
     state = context.docbot
     user = update.effective_user
-    if not state.is_admin(update):
+    if not state.is_admin(update) or user is None:
         logger.warning("refused an upload from non-admin %s", user.id if user else "?")
         await message.reply_text(f"{NON_TEXT} Only the bot's admins can add documents.")
         return
     async with state.chat_lock(message.chat_id):  # the next question waits for the index
-        saved = await _save(message, context, state.settings.documents_dir,
-                            int(state.settings.max_upload_mb * 1024 * 1024))  # fmt: skip
-        if saved is None:
+        got = await _save(message, context, state.settings.documents_dir,
+                          int(state.settings.max_upload_mb * 1024 * 1024))  # fmt: skip
+        if got is None:
             return
-        logger.info("admin %s added %s", user.id if user else "?", saved.name)
-        try:
-            async with typing(message):
-                report, index = await state.reindex()
-        except DocbotError as exc:
-            logger.error("indexing after an upload failed: %s", exc)
-            await message.reply_text(
-                f"Saved {saved.name}, but indexing failed: {state.redact(exc)}. "
-                "Send /reload to retry."
-            )
+        saved, data = got
+        if saved.replaces:
+            await ask_to_replace(message, context, Pending("replace", saved.name, user.id, data))
             return
-        await _confirm(message, saved, report, index)
+        logger.info("admin %s added %s", user.id, saved.name)
+        built = await reindexed(message, context, saved.name)
+        if built is None:
+            return
+        report, index = built
+        if saved.name in {s.source for s in report.skipped}:
+            await asyncio.to_thread(saved.path.unlink)
+        await message.reply_text(ingestion_report("added", saved.name, report, index))
 
 
 async def _save(
     message: Message, context: DocbotContext, folder: Path, max_bytes: int
-) -> Saved | None:
-    """Download and save the message's document; None (the user told why) when refused."""
+) -> tuple[Saved, bytes] | None:
+    """Download and save the message's document (with its bytes, which a replacement keeps
+    until it is confirmed); None (the user told why) when refused."""
     assert message.document is not None
     doc = message.document
     name = doc.file_name or "upload"
@@ -168,22 +204,80 @@ async def _save(
         async with typing(message):
             file = await context.bot.get_file(doc.file_id)
             data = bytes(await file.download_as_bytearray())
-            return await asyncio.to_thread(save_upload, folder, name, data, max_bytes)
+            saved = await asyncio.to_thread(save_upload, folder, name, data, max_bytes)
     except UploadRejectedError as exc:
         await message.reply_text(str(exc))
         return None
+    return saved, data
 
 
-async def _confirm(message: Message, saved: Saved, report: BuildReport, index: Index) -> None:
-    skipped = {s.source: s.reason for s in report.skipped}
-    if saved.name in skipped:
-        await asyncio.to_thread(saved.path.unlink)
-        await message.reply_text(
-            f"Cannot add {saved.name}: {skipped[saved.name]}. The file was not kept."
-        )
-        return
-    renamed = " (the name was taken, so I added a number)" if saved.renamed else ""
-    passages = index.sources().get(saved.name, 0)
-    await message.reply_text(
-        f"Added {saved.name}{renamed}: {passages} passages. {report_line(report, index)}"
+async def ask_to_replace(message: Message, context: DocbotContext, pending: Pending) -> None:
+    """A file of this name is there: the upload waits for the admin's Replace button."""
+    state = context.docbot
+    index = await asyncio.to_thread(state.engine.index)
+    token = await asyncio.to_thread(confirmations(state.settings).add, pending)
+    text = CONFIRM_REPLACE.format(
+        name=pending.name,
+        passages=passages(index.sources().get(pending.name, 0)),
+        when=indexed_at(index.manifest),
     )
+    await message.reply_text(text, reply_markup=confirm_keyboard(token, REPLACE_BUTTON))
+
+
+async def reindexed(
+    message: Message, context: DocbotContext, name: str
+) -> tuple[BuildReport, Index] | None:
+    """An incremental build after ``name`` changed, loaded; None (the admin told why) when it
+    failed."""
+    state = context.docbot
+    try:
+        async with typing(message):
+            return await state.reindex()
+    except DocbotError as exc:
+        logger.error("indexing after a change to %s failed: %s", name, exc)
+        await message.reply_text(INDEX_FAILED.format(name=name, reason=state.redact(exc)))
+        return None
+
+
+def ingestion_report(
+    done: Literal["added", "replaced", "deleted"],
+    name: str,
+    report: BuildReport,
+    index: Index,
+    before: int = 0,
+) -> str:
+    """What the admin reads after an upload, a replacement or a deletion: the file's passages
+    (or why it was skipped), then the whole build in one line. One place, so each new figure
+    of a build (``BuildReport``) is one more line here."""
+    skipped = {s.source: s.reason for s in report.skipped}
+    info = index.manifest.get("files", {}).get(name, {})
+    made = passages(int(info.get("chunks", 0)))
+    if done == "deleted":
+        lines = [DELETED.format(name=name, before=passages(before))]
+    elif name in skipped and done == "added":
+        lines = [NOT_KEPT.format(name=name, reason=skipped[name])]
+    elif name in skipped:
+        lines = [NOT_REPLACED.format(name=name, reason=skipped[name])]
+    elif done == "replaced":
+        lines = [REPLACED.format(name=name, passages=made, before=before)]
+    else:
+        lines = [ADDED.format(name=name, passages=made)]
+    if int(info.get("duplicates", 0)):
+        lines.append(DUPLICATES.format(count=int(info["duplicates"])))
+    lines.append(report_line(report, index))
+    return "\n".join(lines)
+
+
+def indexed_at(manifest: Mapping[str, Any]) -> str:
+    """When the index was built, for an admin: ``2026-12-05 10:41 UTC``."""
+    built = str(manifest.get("built_at") or "")
+    try:
+        stamp = datetime.fromisoformat(built).astimezone(UTC)
+    except ValueError:
+        return built or "at an unknown time"
+    return stamp.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def passages(count: int) -> str:
+    """``1 passage``, ``3 passages``."""
+    return f"{count} passage" if count == 1 else f"{count} passages"
