@@ -10,7 +10,8 @@ from typing import Annotated, Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from index.settings import ChunkerSettings, IndexSettings, is_postgres_url
+from index.ocr import cache_folder
+from index.settings import ChunkerSettings, IndexSettings, OcrSettings, is_postgres_url
 
 # The "not in the documents" threshold on an answer's score: 0.2 sits between the far off-topic
 # maximum and the lowest must-answer score on the seed; how it was measured, and why big general
@@ -64,6 +65,9 @@ class Settings(BaseSettings):
     cross_encoder_depth: int = Field(DEFAULT_CROSS_ENCODER_DEPTH, ge=0, le=50)
     # full: check every index file's checksum on load; size: only sizes (benchmarks/RESULTS.md)
     verify_index: Literal["full", "size"] = "full"
+    # PDF pages without a text layer and image files read by OCR (Tesseract; index/ocr.py)
+    ocr: bool = OcrSettings.enabled
+    ocr_languages: str = Field(OcrSettings.languages, pattern=r"^[A-Za-z_]+(\+[A-Za-z_]+)*$")
 
     # --- model -----------------------------------------------------------------------------
     embedding_model: str = ""  # empty: the bundled all-MiniLM-L6-v2
@@ -140,6 +144,11 @@ class Settings(BaseSettings):
             rerank_depth=self.rerank_depth,
             cross_encoder_depth=self.cross_encoder_depth,
             cross_encoder_threads=self.torch_threads,
+            ocr=OcrSettings(
+                enabled=self.ocr,
+                languages=self.ocr_languages,
+                cache=cache_folder(self.index_dir),
+            ),
         )
 
     def build_threads(self) -> int:

@@ -44,6 +44,7 @@ class Chunk:
     title: str = ""  # the document's title
     section: str = ""  # the heading of the section the first sentence is in ("" for none)
     code: tuple[int, ...] = field(default=())  # indexes of the sentences that are code lines
+    ocr: bool = False  # read by OCR from its page's image: its location says so
 
     def search_text(self, with_title: bool) -> str:
         """What BM25 and the embedding read for this passage: its text, after its document's
@@ -65,12 +66,13 @@ class Chunk:
     def location(self, sentence: int | None = None) -> str:
         """Human-readable place: "page 3", "paragraph 4", "paragraphs 4-5", and, in a document
         with headings, its section first: '"Install Python", paragraph 4'. Paragraphs are
-        counted from the top of the document, not of the section."""
+        counted from the top of the document, not of the section. Text read by OCR says so:
+        "page 7 (OCR)"."""
         place = self._place(sentence)
-        if not self.section:
-            return place
-        named = f'"{_shorten(self.section, SECTION_CHARS)}"'
-        return f"{named}, {place}" if place else named
+        if self.section:
+            named = f'"{_shorten(self.section, SECTION_CHARS)}"'
+            place = f"{named}, {place}" if place else named
+        return f"{place} (OCR)" if self.ocr else place
 
     def _place(self, sentence: int | None) -> str:
         if self.page is not None:
@@ -104,6 +106,7 @@ class Chunk:
             "title": self.title,
             "section": self.section,
             "code": list(self.code),
+            "ocr": self.ocr,
         }
 
     @classmethod
@@ -120,6 +123,7 @@ class Chunk:
             title=str(row.get("title") or ""),
             section=str(row.get("section") or ""),
             code=tuple(int(i) for i in row.get("code", ())),
+            ocr=bool(row.get("ocr", False)),
         )
 
 
@@ -296,10 +300,10 @@ def chunk_document(doc: Document, settings: ChunkerSettings | None = None) -> li
 def _make_chunk(doc: Document, window: list[_Sentence]) -> Chunk:
     start, end = window[0].start, window[-1].end
     text = doc.text[start:end]
-    page = None
+    page, ocr = None, False
     for p in doc.pages:
         if p.start <= start < p.end:
-            page = p.number
+            page, ocr = p.number, p.ocr
     return Chunk(
         id=chunk_id(doc.source, text),
         source=doc.source,
@@ -312,6 +316,7 @@ def _make_chunk(doc: Document, window: list[_Sentence]) -> Chunk:
         title=doc.title,
         section=doc.section_at(start),
         code=tuple(i for i, s in enumerate(window) if s.code),
+        ocr=ocr,
     )
 
 

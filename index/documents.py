@@ -15,6 +15,7 @@ class Page:
     number: int  # 1-based
     start: int
     end: int
+    ocr: bool = False  # its text was read from its image (index.ocr)
 
 
 @dataclass(frozen=True)
@@ -34,12 +35,14 @@ class Document:
     source: str
     sha256: str
     text: str
-    pages: tuple[Page, ...] = ()  # PDFs only
+    pages: tuple[Page, ...] = ()  # PDFs and images only
     title: str = ""  # never empty once made: the file name stands in (see title_from_name)
     sections: tuple[Section, ...] = ()  # Markdown and HTML headings; () without headings
     # Spans of ``text`` that are code (a code block, verbatim): read line by line, never split
     # into sentences at their dots.
     code: tuple[tuple[int, int], ...] = ()
+    tables: int = 0  # tables read from the file (the build's report counts them)
+    empty_pages: int = 0  # pages with no text (none in its layer, none read by OCR)
 
     def __post_init__(self) -> None:
         if not self.title.strip():

@@ -7,6 +7,7 @@ reading the settings loads no numpy, FAISS or model library."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,20 @@ class ChunkerSettings:
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class OcrSettings:
+    """How pages without a text layer and image files are read (``index.ocr``)."""
+
+    enabled: bool = True
+    # Tesseract's language codes joined by "+"; kaz costs nothing measurable on English and
+    # Russian pages (benchmarks/RESULTS.md, "OCR") but is left to the operator
+    languages: str = "eng+rus"
+    cache: Path | None = None  # a folder of each page's text by its image hash; None: no cache
+    dpi: int = 300  # a PDF page is rendered at this resolution to be read
+    max_pages: int = 500  # pages read by OCR per file; the rest are counted empty
+    timeout_s: float = 120.0  # per page
 
 
 @dataclass(frozen=True)
@@ -53,6 +68,7 @@ class IndexSettings:
     cross_encoder_weight: float = 0.7
     max_file_bytes: int = 20 * 1024 * 1024
     verify: str = "full"  # on load: "full" checks every file's checksum, "size" only sizes
+    ocr: OcrSettings = field(default_factory=OcrSettings)
 
 
 def is_postgres_url(value: str) -> bool:

@@ -29,3 +29,10 @@ START_GROUP = (
     "but I still answer only those meant for me. A change takes effect once I am removed "
     "from the group and added again.\n/sources lists the documents; /help explains more."
 )
+
+# The upload reply: the file added, what was read of it, then the index's line
+UPLOAD_ADDED = "Added {name}{renamed}: {figures}. {index}"
+UPLOAD_RENAMED = " (the name was taken, so I added a number)"
+UPLOAD_PAGES = "{text} page(s) with text, {ocr} read by OCR, {empty} empty"
+UPLOAD_TABLES = "{tables} table(s)"
+UPLOAD_PASSAGES = "{passages} passages"

@@ -20,12 +20,19 @@ from telegram import Message, Update
 from bot.telegram.commands import report_line
 from bot.telegram.context import DocbotContext
 from bot.telegram.errors import UploadRejectedError
-from bot.telegram.replies import NON_TEXT
+from bot.telegram.replies import (
+    NON_TEXT,
+    UPLOAD_ADDED,
+    UPLOAD_PAGES,
+    UPLOAD_PASSAGES,
+    UPLOAD_RENAMED,
+    UPLOAD_TABLES,
+)
 from bot.telegram.sending import typing
 from index.documents import SkipFile
 from index.errors import DocbotError
-from index.loading import SUPPORTED, decode_text
-from index.report import BuildReport
+from index.loading import IMAGES, SUPPORTED, decode_text
+from index.report import BuildReport, FileReport
 from index.retriever import Index
 
 logger = logging.getLogger("docbot.telegram")
@@ -69,11 +76,19 @@ def check_size(name: str, size: int | None, max_bytes: int) -> None:
         raise UploadRejectedError(name, "the file is empty")
 
 
+# What an image file of each kind starts with (PNG, JPEG, TIFF little- and big-endian)
+_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")
+
+
 def check_content(name: str, data: bytes) -> None:
-    """The content matches the extension: a PDF header, or readable UTF-8 text."""
+    """The content matches the extension: a PDF or image header, or readable UTF-8 text."""
     if name.lower().endswith(".pdf"):
         if not data.startswith(b"%PDF-"):
             raise UploadRejectedError(name, "it is not a PDF file (no %PDF header)")
+        return
+    if name.lower().endswith(IMAGES):
+        if not data.startswith(_IMAGE_MAGIC):
+            raise UploadRejectedError(name, "it is not a PNG, JPEG or TIFF image")
         return
     try:
         text = decode_text(data)
@@ -178,8 +193,24 @@ async def _confirm(message: Message, saved: Saved, report: BuildReport, index: I
             f"Cannot add {saved.name}: {skipped[saved.name]}. The file was not kept."
         )
         return
-    renamed = " (the name was taken, so I added a number)" if saved.renamed else ""
+    renamed = UPLOAD_RENAMED if saved.renamed else ""
     passages = index.sources().get(saved.name, 0)
+    figures = upload_figures(report.file(saved.name), passages)
     await message.reply_text(
-        f"Added {saved.name}{renamed}: {passages} passages. {report_line(report, index)}"
+        UPLOAD_ADDED.format(
+            name=saved.name, renamed=renamed, figures=figures, index=report_line(report, index)
+        )
     )
+
+
+def upload_figures(read: FileReport | None, passages: int) -> str:
+    """What was read of an uploaded file: its pages (with text, by OCR, empty) when it has
+    pages, its tables when it has any, and its passages."""
+    parts = []
+    if read is not None and (read.text_pages or read.ocr_pages or read.empty_pages):
+        pages = (read.text_pages, read.ocr_pages, read.empty_pages)
+        parts.append(UPLOAD_PAGES.format(text=pages[0], ocr=pages[1], empty=pages[2]))
+    if read is not None and read.tables:
+        parts.append(UPLOAD_TABLES.format(tables=read.tables))
+    parts.append(UPLOAD_PASSAGES.format(passages=passages))
+    return ", ".join(parts)

@@ -1,0 +1,247 @@
+"""OCR: the text of a page image, read by Tesseract (through ``pytesseract``).
+
+A PDF page without a text layer is rendered (``pypdfium2``) and read; an image file's frames are
+read as its pages. Each page's text is cached by a hash of its pixels, the languages and the
+engine's version, so a rebuild reads no page twice. OCR is optional: without Tesseract the
+page counts as empty and the build says once how to install it (:meth:`Ocr.notes`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from index.settings import OcrSettings
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
+
+INSTALL = "apt-get install tesseract-ocr tesseract-ocr-rus tesseract-ocr-kaz"
+# A page image larger than this is scaled down before it is read (A3 at 300 dpi is ~17.5 MP);
+# an image file larger than MAX_IMAGE_PIXELS is not read at all (a decompression bomb).
+MAX_PAGE_PIXELS = 40_000_000
+MAX_IMAGE_PIXELS = 100_000_000
+POINTS_PER_INCH = 72
+CACHE_VERSION = 1  # bump when what is read from a page image changes (e.g. its cleaning)
+
+
+class Ocr:
+    """The OCR of one build: reads page images, keeps count, and says what it could not do."""
+
+    def __init__(self, settings: OcrSettings | None = None) -> None:
+        self.settings = settings or OcrSettings()
+        self.read_pages = 0  # read by the engine
+        self.cached_pages = 0  # taken from the cache
+        self.unread_pages = 0  # needed OCR but were not read (off, missing engine, limit)
+        self._problem: str | None = None
+        self._engine: tuple[str, str] | None = None  # (version, languages) once checked
+
+    @property
+    def problem(self) -> str | None:
+        """Why pages cannot be read (OCR off, no engine), or None when they can."""
+        self._check()
+        return self._problem
+
+    def read(self, image: Image) -> str | None:
+        """The text of one page image ("" for a blank page); None when it cannot be read."""
+        if self.problem is not None or self._engine is None:
+            self.unread_pages += 1
+            return None
+        image = page_image(image)
+        key = page_key(image, *self._engine)
+        cached = self._cached(key)
+        if cached is not None:
+            self.cached_pages += 1
+            return cached
+        text = self._run(image)
+        if text is None:
+            self.unread_pages += 1
+            return None
+        self.read_pages += 1
+        self._store(key, text)
+        return text
+
+    def skip(self, pages: int) -> None:
+        """``pages`` that needed OCR were left unread (over the per-file limit)."""
+        self.unread_pages += pages
+
+    def notes(self) -> list[str]:
+        """One line for the build's report: what OCR did, or why it did not."""
+        if self.unread_pages and self.problem:
+            return [f"{self.unread_pages} page(s) without a text layer not read: {self.problem}"]
+        lines = []
+        if self.read_pages or self.cached_pages:
+            lines.append(
+                f"OCR ({self._languages()}): {self.read_pages} page(s) read, "
+                f"{self.cached_pages} from the cache"
+            )
+        if self.unread_pages:
+            lines.append(
+                f"{self.unread_pages} page(s) without a text layer not read (over the limit of "
+                f"{self.settings.max_pages} a file, or the engine failed on them)"
+            )
+        return lines
+
+    def _languages(self) -> str:
+        return self._engine[1] if self._engine else self.settings.languages
+
+    def _check(self) -> None:
+        if self._engine is not None or self._problem is not None:
+            return
+        if not self.settings.enabled:
+            self._problem = "OCR is turned off (DOCBOT_OCR=false)"
+            return
+        if shutil.which("tesseract") is None:
+            self._problem = f"Tesseract is not installed; to read them: {INSTALL}"
+            return
+        import pytesseract
+
+        try:
+            version = str(pytesseract.get_tesseract_version())
+            have = set(pytesseract.get_languages())
+        except (OSError, RuntimeError, pytesseract.TesseractError) as exc:
+            self._problem = f"Tesseract does not run ({exc}); reinstall it: {INSTALL}"
+            return
+        wanted = [code for code in self.settings.languages.split("+") if code.strip()]
+        usable = [code for code in wanted if code in have]
+        if not usable:
+            self._problem = (
+                f"Tesseract has none of the languages {self.settings.languages!r} "
+                f"(it has {'+'.join(sorted(have))}); {INSTALL}"
+            )
+            return
+        self._engine = (version, "+".join(usable))
+
+    def _run(self, image: Image) -> str | None:
+        import pytesseract
+
+        assert self._engine is not None
+        try:
+            raw = pytesseract.image_to_string(
+                image, lang=self._engine[1], timeout=self.settings.timeout_s
+            )
+        except (OSError, RuntimeError, pytesseract.TesseractError):
+            return None
+        return ocr_text(str(raw))
+
+    def _cached(self, key: str) -> str | None:
+        folder = self.settings.cache
+        if folder is None:
+            return None
+        try:
+            return (folder / key[:2] / f"{key}.txt").read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def _store(self, key: str, text: str) -> None:
+        """Written atomically; a cache that cannot be written only costs a later re-read."""
+        folder = self.settings.cache
+        if folder is None:
+            return
+        target = folder / key[:2] / f"{key}.txt"
+        with contextlib.suppress(OSError):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".ocr-", dir=target.parent)
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(text)
+            os.replace(tmp, target)
+
+
+def page_image(image: Image) -> Image:
+    """Grayscale, and no larger than :data:`MAX_PAGE_PIXELS`: what is read and hashed."""
+    gray = image.convert("L")
+    pixels = gray.width * gray.height
+    if pixels <= MAX_PAGE_PIXELS:
+        return gray
+    scale = (MAX_PAGE_PIXELS / pixels) ** 0.5
+    size = (max(1, int(gray.width * scale)), max(1, int(gray.height * scale)))
+    return gray.resize(size)
+
+
+def page_key(image: Image, version: str, languages: str) -> str:
+    """The cache key of a page: its pixels, the languages and the engine's version."""
+    digest = hashlib.sha256()
+    head = f"{CACHE_VERSION}\n{version}\n{languages}\n{image.mode}\n{image.width}x{image.height}\n"
+    digest.update(head.encode())
+    digest.update(image.tobytes())
+    return digest.hexdigest()
+
+
+_HYPHENATED = re.compile(r"(?<=[^\W\d_])-\n(?=[^\W\d_])")
+
+
+def ocr_text(raw: str) -> str:
+    """Tesseract's lines as the loader's text: a word hyphenated at a line end joined again,
+    the page break character gone (visual lines are joined by the loader)."""
+    return _HYPHENATED.sub("", raw.replace("\x0c", "\n"))
+
+
+def pdf_page_images(data: bytes, numbers: list[int], dpi: int) -> Iterator[tuple[int, Image]]:
+    """Pages ``numbers`` (1-based) of a PDF rendered at ``dpi``, no larger than
+    :data:`MAX_PAGE_PIXELS`; raises ``ValueError`` when pdfium cannot open the file."""
+    import pypdfium2
+
+    try:
+        pdf = pypdfium2.PdfDocument(data)
+    except pypdfium2.PdfiumError as exc:
+        raise ValueError(str(exc)) from exc
+    try:
+        for number in numbers:
+            page = pdf[number - 1]
+            width, height = page.get_size()
+            scale = dpi / POINTS_PER_INCH
+            area = max(width * height, 1.0) * scale * scale
+            if area > MAX_PAGE_PIXELS:
+                scale *= (MAX_PAGE_PIXELS / area) ** 0.5
+            try:
+                bitmap = page.render(scale=scale, grayscale=True)
+                yield number, bitmap.to_pil()
+            except pypdfium2.PdfiumError:
+                continue
+            finally:
+                page.close()
+    finally:
+        pdf.close()
+
+
+def image_frames(data: bytes, limit: int) -> tuple[list[Image], int]:
+    """The first ``limit`` frames (pages) of an image file and how many it has; raises
+    ``ValueError`` with the reason when it is no image Pillow reads, or too large."""
+    import io
+    import warnings
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings():  # its size is checked here, before it is decoded
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+        if image.width * image.height > MAX_IMAGE_PIXELS:
+            megapixels = image.width * image.height / 1e6
+            raise ValueError(f"an image of {megapixels:.0f} megapixels (the limit is 100)")
+        count = getattr(image, "n_frames", 1)
+        frames = []
+        for i in range(min(count, limit)):
+            image.seek(i)
+            frames.append(image.copy())
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, EOFError) as exc:
+        raise ValueError(f"not a readable image ({type(exc).__name__})") from exc
+    return frames, count
+
+
+def available() -> bool:
+    """True when the Tesseract program is on the PATH (what the tests check)."""
+    return shutil.which("tesseract") is not None
+
+
+def cache_folder(index_dir: Path) -> Path:
+    """Where the OCR cache of the index at ``index_dir`` lives: beside it, so a new build folder
+    (or a PostgreSQL version) reuses it."""
+    return index_dir.parent / f"{index_dir.name}.ocr"
