@@ -259,13 +259,24 @@ def _pdf_text(data: bytes, ocr: Ocr | None) -> tuple[str, tuple[Page, ...], str,
     return text, pages, title, len(texts) - len(pages)
 
 
+# A page whose text layer has fewer letters than this is read by OCR: a scan often carries a
+# stamped page number or file name as its only text. OCR's text replaces the layer's when it
+# has more letters.
+OCR_BELOW_LETTERS = 10
+
+
+def _letters(text: str) -> int:
+    return sum(1 for c in text if c.isalpha())
+
+
 def _ocr_pdf_pages(data: bytes, texts: list[str], ocr: Ocr | None) -> dict[int, str]:
-    """The text OCR reads on the pages without a text layer (1-based page number -> text)."""
-    blank = [n for n, raw in enumerate(texts, start=1) if not raw.strip()]
+    """The text OCR reads on the pages without a text layer, or with a few letters only
+    (1-based page number -> text)."""
+    blank = [n for n, raw in enumerate(texts, start=1) if _letters(raw) < OCR_BELOW_LETTERS]
     if not blank or ocr is None:
         return {}
-    if ocr.problem is not None:
-        ocr.skip(len(blank))
+    if ocr.problem is not None:  # only pages with no text at all go unread
+        ocr.skip(sum(1 for n in blank if not texts[n - 1].strip()))
         return {}
     from index.ocr import pdf_page_images
 
@@ -275,7 +286,7 @@ def _ocr_pdf_pages(data: bytes, texts: list[str], ocr: Ocr | None) -> dict[int, 
     try:
         for number, image in pdf_page_images(data, blank[:limit], ocr.settings.dpi):
             text = ocr.read(image)
-            if text:
+            if text and _letters(text) > _letters(texts[number - 1]):
                 found[number] = text
     except ValueError:  # pdfium cannot open what pypdf could: the pages stay empty
         return found

@@ -55,12 +55,13 @@ class Ocr:
             self.unread_pages += 1
             return None
         image = page_image(image)
-        key = page_key(image, *self._engine)
+        despeckle = "despeckle" if self.settings.despeckle else ""
+        key = page_key(image, *self._engine, despeckle)
         cached = self._cached(key)
         if cached is not None:
             self.cached_pages += 1
             return cached
-        text = self._run(image)
+        text = self._run(despeckled(image) if despeckle else image)
         if text is None:
             self.unread_pages += 1
             return None
@@ -165,10 +166,21 @@ def page_image(image: Image) -> Image:
     return gray.resize(size)
 
 
-def page_key(image: Image, version: str, languages: str) -> str:
-    """The cache key of a page: its pixels, the languages and the engine's version."""
+def despeckled(image: Image) -> Image:
+    """Isolated dark and light pixels (a scan's dust and grain) gone: a 3x3 median filter. On
+    rendered pages with 2% speckle and a 2° skew it raised accuracy from ~94 % to ~99.8 %, and
+    cost clean 150 dpi pages 0.2 % (benchmarks/RESULTS.md, "OCR")."""
+    from PIL import ImageFilter
+
+    return image.filter(ImageFilter.MedianFilter(3))
+
+
+def page_key(image: Image, version: str, languages: str, steps: str = "") -> str:
+    """The cache key of a page: its pixels, the languages, the engine's version and the steps
+    run on the image before it is read."""
     digest = hashlib.sha256()
-    head = f"{CACHE_VERSION}\n{version}\n{languages}\n{image.mode}\n{image.width}x{image.height}\n"
+    size = f"{image.width}x{image.height}"
+    head = f"{CACHE_VERSION}\n{version}\n{languages}\n{steps}\n{image.mode}\n{size}\n"
     digest.update(head.encode())
     digest.update(image.tobytes())
     return digest.hexdigest()

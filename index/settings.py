@@ -33,6 +33,7 @@ class OcrSettings:
     dpi: int = 300  # a PDF page is rendered at this resolution to be read
     max_pages: int = 500  # pages read by OCR per file; the rest are counted empty
     timeout_s: float = 120.0  # per page
+    despeckle: bool = True  # a 3x3 median filter first (index.ocr.despeckled)
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,8 @@ def test_index_summary_then_incremental_rerun(
     assert main(["index", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["added"] == ["note.md"] and report["unchanged"] == 1
+    read = {f["source"]: (f["read"], f["passages"]) for f in report["files"]}
+    assert read["note.md"] == (True, 1) and read[SEED_NAME][0] is False
     assert report["embedded"] == 1 and report["reused"] == report["chunks"] - 1
     assert report["skipped"] == [{"source": "clip.mp4", "reason": report["skipped"][0]["reason"]}]
     assert main(["index", "--full", "--json"]) == 0

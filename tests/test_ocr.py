@@ -205,3 +205,37 @@ def test_a_huge_image_is_refused_before_it_is_decoded(tmp_path: Path) -> None:
     Image.new("1", (12_000, 9_000)).save(big, "PNG")  # 108 megapixels, a small file
     with pytest.raises(ValueError, match="108 megapixels"):
         image_frames(big.getvalue(), 10)
+
+
+@pytest.mark.ocr
+def test_the_postgres_store_keeps_the_ocr_mark_and_the_report(pg_url: str, tmp_path: Path) -> None:
+    need_tesseract("eng")
+    from index.postgres import PgStore
+
+    docs = tmp_path / "documents"
+    docs.mkdir()
+    (docs / "minutes.pdf").write_bytes(mixed_pdf())
+    store = PgStore(pg_url)
+    cached = settings(tmp_path / "ocr")
+    first = store.build(docs, FakeEmbedder(), cached)
+    assert first.file("minutes.pdf") == FileReport("minutes.pdf", 1, 1, 0, 0, 2)
+    index = store.load(FakeEmbedder())
+    assert [(c.page, c.ocr, c.location()) for c in index.chunks] == [
+        (1, False, "page 1"),
+        (2, True, "page 2 (OCR)"),
+    ]
+    again = store.build(docs, FakeEmbedder(), cached)  # unchanged: figures from the manifest
+    assert again.file("minutes.pdf") == FileReport("minutes.pdf", 1, 1, 0, 0, 2, read=False)
+
+
+@pytest.mark.ocr
+def test_a_scan_stamped_with_a_page_number_is_still_read(tmp_path: Path) -> None:
+    need_tesseract("eng")
+    out = PdfWriter(clone_from=io.BytesIO(image_pdf([render_page(ENGLISH, dpi=200)], dpi=200)))
+    out.pages[0].merge_page(PdfReader(io.BytesIO(make_pdf([["7"]]))).pages[0])  # the stamp
+    buffer = io.BytesIO()
+    out.write(buffer)
+    path = tmp_path / "stamped.pdf"
+    path.write_bytes(buffer.getvalue())
+    doc = load_file(SourceFile("stamped.pdf", path, "", path.stat().st_size), Ocr())
+    assert doc.pages[0].ocr and "Almaty region" in doc.text

@@ -5,11 +5,11 @@ tests and ``benchmarks/ocr.py``."""
 from __future__ import annotations
 
 import io
-import random
 import textwrap
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 POINTS = 11  # the text's size, like a letter's
@@ -26,14 +26,23 @@ def font(dpi: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
 
 
 def render_page(
-    text: str, dpi: int = 300, noise: float = 0.0, skew: float = 0.0, seed: int = 0
+    text: str,
+    dpi: int = 300,
+    noise: float = 0.0,
+    skew: float = 0.0,
+    seed: int = 0,
+    grain: float = 0.0,
+    blur: float = 0.0,
 ) -> Image.Image:
     """``text`` (paragraphs split by blank lines) as a grayscale page at ``dpi``: ``noise`` is
-    the share of pixels flipped to a random grey, ``skew`` a rotation in degrees."""
+    the share of pixels set to a random grey (speckle), ``skew`` a rotation in degrees,
+    ``grain`` the standard deviation of Gaussian noise added to every pixel, ``blur`` a
+    Gaussian blur's radius in pixels (a soft scan)."""
     face = font(dpi)
     lines: list[str] = []
     for paragraph in text.split("\n\n"):
-        lines.extend(textwrap.wrap(" ".join(paragraph.split()), CHARS_A_LINE) or [""])
+        wrapped = textwrap.wrap(" ".join(paragraph.split()), CHARS_A_LINE, break_on_hyphens=False)
+        lines.extend(wrapped or [""])
         lines.append("")
     step = round(POINTS * 1.5 * dpi / 72)
     margin = round(MARGIN_INCHES * dpi)
@@ -45,17 +54,22 @@ def render_page(
         draw.text((margin, margin + i * step), line, fill=0, font=face)
     if skew:
         page = page.rotate(skew, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
-    if noise:
-        page = _speckle(page, noise, seed)
+    if blur:
+        page = page.filter(ImageFilter.GaussianBlur(blur))
+    if noise or grain:
+        page = _noisy(page, noise, grain, seed)
     return page
 
 
-def _speckle(page: Image.Image, share: float, seed: int) -> Image.Image:
-    rng = random.Random(seed)
-    pixels = bytearray(page.tobytes())
-    for _ in range(int(len(pixels) * share)):
-        pixels[rng.randrange(len(pixels))] = rng.randrange(256)
-    return Image.frombytes("L", page.size, bytes(pixels))
+def _noisy(page: Image.Image, share: float, grain: float, seed: int) -> Image.Image:
+    rng = np.random.default_rng(seed)
+    pixels = np.asarray(page, dtype=np.float32)
+    if grain:
+        pixels = pixels + rng.normal(0.0, grain, pixels.shape).astype(np.float32)
+    if share:
+        hit = rng.random(pixels.shape) < share
+        pixels[hit] = rng.integers(0, 256, int(hit.sum()))
+    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8), "L")
 
 
 def png_bytes(image: Image.Image, kind: str = "PNG", dpi: int = 300) -> bytes:
