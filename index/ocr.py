@@ -1,4 +1,4 @@
-"""OCR: the text of a page image, read by Tesseract (through ``pytesseract``).
+"""OCR: the text of a page image, read by the Tesseract program (run as a child process).
 
 A PDF page without a text layer is rendered (``pypdfium2``) and read; an image file's frames are
 read as its pages. Each page's text is cached by a hash of its pixels, the languages and the
@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import os
 import re
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +25,7 @@ from index.settings import OcrSettings
 if TYPE_CHECKING:
     from PIL.Image import Image
 
+TESSERACT = "tesseract"  # the program, found on the PATH
 INSTALL = "apt-get install tesseract-ocr tesseract-ocr-rus tesseract-ocr-kaz"
 # A page image larger than this is scaled down before it is read (A3 at 300 dpi is ~17.5 MP);
 # an image file larger than MAX_IMAGE_PIXELS is not read at all (a decompression bomb).
@@ -42,6 +45,7 @@ class Ocr:
         self.unread_pages = 0  # needed OCR but were not read (off, missing engine, limit)
         self._problem: str | None = None
         self._engine: tuple[str, str] | None = None  # (version, languages) once checked
+        self._lacking: list[str] = []  # languages asked for that Tesseract does not have
 
     @property
     def problem(self) -> str | None:
@@ -83,6 +87,11 @@ class Ocr:
                 f"OCR ({self._languages()}): {self.read_pages} page(s) read, "
                 f"{self.cached_pages} from the cache"
             )
+            if self._lacking:
+                packages = " ".join(f"tesseract-ocr-{code}" for code in self._lacking)
+                lines.append(
+                    f"OCR read without {'+'.join(self._lacking)}: apt-get install {packages}"
+                )
         if self.unread_pages:
             lines.append(
                 f"{self.unread_pages} page(s) without a text layer not read (over the limit of "
@@ -99,38 +108,36 @@ class Ocr:
         if not self.settings.enabled:
             self._problem = "OCR is turned off (DOCBOT_OCR=false)"
             return
-        if shutil.which("tesseract") is None:
+        if shutil.which(TESSERACT) is None:
             self._problem = f"Tesseract is not installed; to read them: {INSTALL}"
             return
-        import pytesseract
-
         try:
-            version = str(pytesseract.get_tesseract_version())
-            have = set(pytesseract.get_languages())
-        except (OSError, RuntimeError, pytesseract.TesseractError) as exc:
+            version = tesseract(["--version"]).split("\n", 1)[0].strip()
+            have = {code.strip() for code in tesseract(["--list-langs"]).splitlines()[1:]}
+        except (OSError, subprocess.SubprocessError) as exc:
             self._problem = f"Tesseract does not run ({exc}); reinstall it: {INSTALL}"
             return
         wanted = [code for code in self.settings.languages.split("+") if code.strip()]
         usable = [code for code in wanted if code in have]
+        self._lacking = [code for code in wanted if code not in have]
         if not usable:
             self._problem = (
                 f"Tesseract has none of the languages {self.settings.languages!r} "
-                f"(it has {'+'.join(sorted(have))}); {INSTALL}"
+                f"(it has {'+'.join(sorted(have - {'osd'}))}); {INSTALL}"
             )
             return
         self._engine = (version, "+".join(usable))
 
     def _run(self, image: Image) -> str | None:
-        import pytesseract
-
         assert self._engine is not None
+        png = io.BytesIO()
+        image.save(png, "PNG", compress_level=1)
+        args = ["stdin", "stdout", "-l", self._engine[1]]
         try:
-            raw = pytesseract.image_to_string(
-                image, lang=self._engine[1], timeout=self.settings.timeout_s
-            )
-        except (OSError, RuntimeError, pytesseract.TesseractError):
+            raw = tesseract(args, png.getvalue(), self.settings.timeout_s)
+        except (OSError, subprocess.SubprocessError):
             return None
-        return ocr_text(str(raw))
+        return ocr_text(raw)
 
     def _cached(self, key: str) -> str | None:
         folder = self.settings.cache
@@ -153,6 +160,21 @@ class Ocr:
             with os.fdopen(fd, "w", encoding="utf-8") as out:
                 out.write(text)
             os.replace(tmp, target)
+
+
+def tesseract(args: list[str], stdin: bytes | None = None, timeout: float | None = None) -> str:
+    """Tesseract's output for ``args`` (the image, if any, on its stdin); ``OSError`` when it
+    fails. It runs on one thread unless OMP_THREAD_LIMIT says otherwise: its OpenMP threads
+    took 3.6x the time and 2.8x the CPU of one on a busy 2-core machine (benchmarks/RESULTS.md,
+    "OCR"); pages are read one after another anyway."""
+    env = {**os.environ, "OMP_THREAD_LIMIT": os.environ.get("OMP_THREAD_LIMIT", "1")}
+    done = subprocess.run(
+        [TESSERACT, *args], input=stdin, capture_output=True, timeout=timeout, env=env, check=False
+    )
+    if done.returncode != 0:
+        last = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no message"]
+        raise OSError(f"tesseract exited with {done.returncode}: {last[0]}")
+    return done.stdout.decode("utf-8", "replace")
 
 
 def page_image(image: Image) -> Image:
@@ -250,7 +272,7 @@ def image_frames(data: bytes, limit: int) -> tuple[list[Image], int]:
 
 def available() -> bool:
     """True when the Tesseract program is on the PATH (what the tests check)."""
-    return shutil.which("tesseract") is not None
+    return shutil.which(TESSERACT) is not None
 
 
 def cache_folder(index_dir: Path) -> Path:

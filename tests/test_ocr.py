@@ -155,7 +155,7 @@ def test_a_scanned_page_is_read_cited_as_ocr_and_never_read_twice(
     def no_engine(*args: object, **kwargs: object) -> str:
         raise AssertionError("the page was read again")
 
-    monkeypatch.setattr("pytesseract.image_to_string", no_engine)
+    monkeypatch.setattr(Ocr, "_run", no_engine)
     again = build(docs_dir, tmp_path / "index", FakeEmbedder(), cached, full=True)
     assert any(n.endswith("0 page(s) read, 1 from the cache") for n in again.notes)
     assert again.file("minutes.pdf") == FileReport("minutes.pdf", 1, 1, 0, 0, 2)
@@ -239,3 +239,13 @@ def test_a_scan_stamped_with_a_page_number_is_still_read(tmp_path: Path) -> None
     path.write_bytes(buffer.getvalue())
     doc = load_file(SourceFile("stamped.pdf", path, "", path.stat().st_size), Ocr())
     assert doc.pages[0].ocr and "Almaty region" in doc.text
+
+
+@pytest.mark.ocr
+def test_a_language_tesseract_lacks_is_left_out_and_named(tmp_path: Path) -> None:
+    need_tesseract("eng")
+    ocr = Ocr(OcrSettings(languages="eng+xx"))
+    assert ocr.problem is None and ocr.read(render_page("Forty schools.", dpi=150)) is not None
+    assert ocr.notes()[1] == "OCR read without xx: apt-get install tesseract-ocr-xx"
+    none = Ocr(OcrSettings(languages="xx"))
+    assert none.problem is not None and "none of the languages 'xx'" in none.problem
