@@ -78,6 +78,7 @@ class Assembled:
         self, where: Path | str, full: bool, prev: Previous, notes: list[str], started: float
     ) -> BuildReport:
         read = self.read
+        fresh = set(read.added) | set(read.changed)
         return BuildReport(
             folder=where,
             full=full,
@@ -94,7 +95,7 @@ class Assembled:
             notes=notes + read.notes,
             units_embedded=self.embedded.units_embedded,
             files=tuple(
-                FileReport.from_manifest(source, info, source in read.added + read.changed)
+                FileReport.from_manifest(source, info, source in fresh)
                 for source, info in sorted(read.files.items())
             ),
         )
