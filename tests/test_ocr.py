@@ -11,10 +11,13 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
+from support.bots import ADMIN, RunningBot, bot_settings, texts
+from support.fakebotapi import FakeBotAPI
 from support.fakes import FakeEmbedder
 from support.pdfgen import make_pdf
 from support.scans import ENGLISH, RUSSIAN, image_pdf, need_tesseract, png_bytes, render_page
 
+from bot.answering.engine import Engine
 from bot.cli.render import print_report
 from bot.telegram.errors import UploadRejectedError
 from bot.telegram.upload import check_content, upload_figures
@@ -249,3 +252,20 @@ def test_a_language_tesseract_lacks_is_left_out_and_named(tmp_path: Path) -> Non
     assert ocr.notes()[1] == "OCR read without xx: apt-get install tesseract-ocr-xx"
     none = Ocr(OcrSettings(languages="xx"))
     assert none.problem is not None and "none of the languages 'xx'" in none.problem
+
+
+@pytest.mark.ocr
+def test_an_admin_uploads_a_scan_and_is_told_what_was_read(
+    fake_bot_api: FakeBotAPI, own_engine: Engine, tmp_path: Path
+) -> None:
+    need_tesseract("eng")
+    api = fake_bot_api
+    settings = bot_settings(api, own_engine, tmp_path)
+    with RunningBot(settings, own_engine, api):
+        api.private_document(ADMIN, "budget scan.png", png_bytes(render_page(ENGLISH, dpi=200)))
+        api.private_text(ADMIN, "How much did the Almaty region ask for to repair the schools?")
+        confirm, answer = texts(api.wait_sent(ADMIN, 2))
+    assert confirm.startswith(
+        "Added budget_scan.png: 0 page(s) with text, 1 read by OCR, 0 empty, 1 passages."
+    )
+    assert "1.2 billion" in answer and "budget_scan.png, page 1 (OCR)" in answer
