@@ -320,11 +320,11 @@ def _image_text(data: bytes, ocr: Ocr | None) -> tuple[str, tuple[Page, ...], in
     from index.ocr import image_frames
 
     try:
-        frames, count = image_frames(data, ocr.settings.max_pages)
+        count, frames = image_frames(data, ocr.settings.max_pages)
     except ValueError as exc:
         raise SkipFile(str(exc)) from exc
-    ocr.skip(count - len(frames))
     found = [(n, ocr.read(frame) or "", True) for n, frame in enumerate(frames, start=1)]
+    ocr.skip(count - len(found))
     text, pages = _paged_text(found)
     if not pages:
         raise SkipFile(f"an image: {_unread(ocr)}")

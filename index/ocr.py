@@ -246,29 +246,58 @@ def pdf_page_images(data: bytes, numbers: list[int], dpi: int) -> Iterator[tuple
         pdf.close()
 
 
-def image_frames(data: bytes, limit: int) -> tuple[list[Image], int]:
-    """The first ``limit`` frames (pages) of an image file and how many it has; raises
-    ``ValueError`` with the reason when it is no image Pillow reads, or too large."""
-    import io
+def image_frames(data: bytes, limit: int) -> tuple[int, Iterator[Image]]:
+    """How many frames (pages) an image file has, and its first ``limit`` frames one at a time
+    as upright pictures on white (a phone photo's EXIF rotation applied, transparency on white,
+    16-bit greys scaled), each checked against :data:`MAX_IMAGE_PIXELS` before it is decoded;
+    a frame that cannot be decoded ends them. Raises ``ValueError`` with the reason when the
+    file is no image Pillow reads, or too large."""
     import warnings
 
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image
 
     try:
         with warnings.catch_warnings():  # its size is checked here, before it is decoded
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
-        if image.width * image.height > MAX_IMAGE_PIXELS:
-            megapixels = image.width * image.height / 1e6
-            raise ValueError(f"an image of {megapixels:.0f} megapixels (the limit is 100)")
-        count = getattr(image, "n_frames", 1)
-        frames = []
-        for i in range(min(count, limit)):
-            image.seek(i)
-            frames.append(image.copy())
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, EOFError) as exc:
+        _check_size(image)
+        count = int(getattr(image, "n_frames", 1))
+    except ValueError:
+        raise
+    except Exception as exc:  # Pillow raises many kinds of errors on damaged files
         raise ValueError(f"not a readable image ({type(exc).__name__})") from exc
-    return frames, count
+    return count, _frames(image, min(count, limit))
+
+
+def _check_size(image: Image) -> None:
+    if image.width * image.height > MAX_IMAGE_PIXELS:
+        megapixels = image.width * image.height / 1e6
+        raise ValueError(f"an image of {megapixels:.0f} megapixels (the limit is 100)")
+
+
+def _frames(image: Image, count: int) -> Iterator[Image]:
+    for i in range(count):
+        try:
+            image.seek(i)
+            _check_size(image)
+            yield upright_on_white(image)
+        except Exception:  # a damaged or oversized frame: the rest are not read
+            return
+
+
+def upright_on_white(image: Image) -> Image:
+    """A picture as a reader sees it: EXIF rotation applied, transparency on white, 16-bit and
+    32-bit greys scaled to 8 bits."""
+    from PIL import Image as Images
+    from PIL import ImageOps
+
+    image = ImageOps.exif_transpose(image)
+    if image.mode.startswith("I;16") or image.mode == "I":
+        image = image.convert("I").point(lambda v: v / 256).convert("L")
+    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        image = Images.alpha_composite(Images.new("RGBA", rgba.size, "white"), rgba)
+    return image
 
 
 def available() -> bool:

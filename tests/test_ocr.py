@@ -269,3 +269,29 @@ def test_an_admin_uploads_a_scan_and_is_told_what_was_read(
         "Added budget_scan.png: 0 page(s) with text, 1 read by OCR, 0 empty, 1 passages."
     )
     assert "1.2 billion" in answer and "budget_scan.png, page 1 (OCR)" in answer
+
+
+def test_pictures_are_read_upright_on_white() -> None:
+    from index.ocr import upright_on_white
+
+    clear = Image.new("RGBA", (40, 20), (0, 0, 0, 0))  # transparent black: no page at all
+    assert upright_on_white(clear).convert("L").getpixel((0, 0)) == 255
+    deep = Image.new("I;16", (4, 4), 32768)  # a 16-bit scanner's middle grey
+    assert upright_on_white(deep).getpixel((0, 0)) == 128
+    photo = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x0112] = 6  # EXIF orientation: the phone was held sideways
+    Image.new("L", (200, 100), 255).save(photo, "JPEG", exif=exif)
+    assert upright_on_white(Image.open(photo)).size == (100, 200)
+
+
+@pytest.mark.ocr
+def test_a_transparent_png_is_read(tmp_path: Path) -> None:
+    need_tesseract("eng")
+    page = render_page(ENGLISH, dpi=200)
+    ink = Image.new("RGBA", page.size, (0, 0, 0, 0))
+    ink.putalpha(page.point(lambda v: 255 - v))  # black text on nothing
+    path = tmp_path / "clip.png"
+    ink.save(path)
+    doc = load_file(SourceFile("clip.png", path, "", path.stat().st_size), Ocr())
+    assert "Almaty region" in doc.text
