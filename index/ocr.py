@@ -220,7 +220,8 @@ def ocr_text(raw: str) -> str:
 
 def pdf_page_images(data: bytes, numbers: list[int], dpi: int) -> Iterator[tuple[int, Image]]:
     """Pages ``numbers`` (1-based) of a PDF rendered at ``dpi``, no larger than
-    :data:`MAX_PAGE_PIXELS`; raises ``ValueError`` when pdfium cannot open the file."""
+    :data:`MAX_PAGE_PIXELS`, leaving out pages on which nothing is drawn (a PDF of 10,000 blank
+    pages costs no OCR); raises ``ValueError`` when pdfium cannot open the file."""
     import pypdfium2
 
     try:
@@ -230,6 +231,9 @@ def pdf_page_images(data: bytes, numbers: list[int], dpi: int) -> Iterator[tuple
     try:
         for number in numbers:
             page = pdf[number - 1]
+            if next(iter(page.get_objects()), None) is None:  # nothing drawn: a blank page
+                page.close()
+                continue
             width, height = page.get_size()
             scale = dpi / POINTS_PER_INCH
             area = max(width * height, 1.0) * scale * scale

@@ -295,3 +295,15 @@ def test_a_transparent_png_is_read(tmp_path: Path) -> None:
     ink.save(path)
     doc = load_file(SourceFile("clip.png", path, "", path.stat().st_size), Ocr())
     assert "Almaty region" in doc.text
+
+
+def test_blank_pdf_pages_cost_no_ocr(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_engine(*args: object, **kwargs: object) -> str:
+        raise AssertionError("a blank page was read")
+
+    monkeypatch.setattr(Ocr, "read", no_engine)
+    monkeypatch.setattr(Ocr, "problem", None)  # as if Tesseract were there
+    path = tmp_path / "blank.pdf"
+    path.write_bytes(make_pdf([["A page with a text layer."]] + [[]] * 300))
+    doc = load_file(SourceFile("blank.pdf", path, "", path.stat().st_size), Ocr())
+    assert (len(doc.pages), doc.empty_pages) == (1, 300)
