@@ -304,11 +304,6 @@ def upright_on_white(image: Image) -> Image:
     return image
 
 
-def available() -> bool:
-    """True when the Tesseract program is on the PATH (what the tests check)."""
-    return shutil.which(TESSERACT) is not None
-
-
 def cache_folder(index_dir: Path) -> Path:
     """Where the OCR cache of the index at ``index_dir`` lives: beside it, so a new build folder
     (or a PostgreSQL version) reuses it."""
