@@ -10,7 +10,8 @@ from typing import Annotated, Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from index.settings import ChunkerSettings, IndexSettings, is_postgres_url
+from index.ocr import cache_folder
+from index.settings import ChunkerSettings, IndexSettings, OcrSettings, is_postgres_url
 
 # The "not in the documents" threshold on an answer's score: 0.2 sits between the far off-topic
 # maximum and the lowest must-answer score on the seed; how it was measured, and why big general
@@ -67,6 +68,9 @@ class Settings(BaseSettings):
     # serve and chat re-index when the documents folder changes (index/watching.py)
     watch: bool = True
     watch_settle_s: float = Field(1.0, gt=0)  # quiet this long after the last change, then build
+    # PDF pages without a text layer and image files read by OCR (Tesseract; index/ocr.py)
+    ocr: bool = OcrSettings.enabled
+    ocr_languages: str = Field(OcrSettings.languages, pattern=r"^[A-Za-z_]+(\+[A-Za-z_]+)*$")
 
     # --- model -----------------------------------------------------------------------------
     embedding_model: str = ""  # empty: the bundled all-MiniLM-L6-v2
@@ -147,6 +151,11 @@ class Settings(BaseSettings):
             rerank_depth=self.rerank_depth,
             cross_encoder_depth=self.cross_encoder_depth,
             cross_encoder_threads=self.torch_threads,
+            ocr=OcrSettings(
+                enabled=self.ocr,
+                languages=self.ocr_languages,
+                cache=cache_folder(self.index_dir),
+            ),
         )
 
     def build_threads(self) -> int:

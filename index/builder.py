@@ -21,14 +21,15 @@ import numpy as np
 from index import disk, integrity
 from index.chunking import Chunk, chunk_document, deduplicate
 from index.dense import DenseIndex
-from index.documents import SkipFile
+from index.documents import Document, SkipFile
 from index.embedding import Embedder, encode_with_spans, fill_spans, missing_spans, unit_pooling
 from index.errors import (
     IndexWriteError,
     NoDocumentsError,
 )
 from index.loading import READERS_VERSION, Skipped, SourceFile, load, scan
-from index.report import BuildReport, Progress, no_progress
+from index.ocr import Ocr
+from index.report import BuildReport, FileReport, Progress, no_progress
 from index.reuse import Previous, read_previous
 from index.settings import IndexSettings
 from index.sparse import SparseIndex
@@ -77,6 +78,7 @@ class Assembled:
         self, where: Path | str, full: bool, prev: Previous, notes: list[str], started: float
     ) -> BuildReport:
         read = self.read
+        fresh = set(read.added) | set(read.changed)
         return BuildReport(
             folder=where,
             full=full,
@@ -90,8 +92,12 @@ class Assembled:
             embedded=self.embedded.chunks_embedded,
             reused=len(self.kept) - self.embedded.chunks_embedded,
             seconds=time.monotonic() - started,
-            notes=notes,
+            notes=notes + read.notes,
             units_embedded=self.embedded.units_embedded,
+            files=tuple(
+                FileReport.from_manifest(source, info, source in fresh)
+                for source, info in sorted(read.files.items())
+            ),
         )
 
 
@@ -128,6 +134,21 @@ class _Read:
     added: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     unchanged: int = 0
+    notes: list[str] = field(default_factory=list)  # for the report (what OCR did)
+
+
+# What the manifest keeps of each file's reading, so a build that reuses the file reports it.
+FIGURES = ("text_pages", "ocr_pages", "empty_pages", "tables")
+
+
+def _figures(doc: Document) -> dict[str, int]:
+    ocr = sum(1 for p in doc.pages if p.ocr)
+    return {
+        "text_pages": len(doc.pages) - ocr,
+        "ocr_pages": ocr,
+        "empty_pages": doc.empty_pages,
+        "tables": doc.tables,
+    }
 
 
 def _read_documents(
@@ -136,30 +157,36 @@ def _read_documents(
     """Chunks of every usable file: the previous build's for an unchanged file, else new."""
     files, skipped = scan(documents, settings.max_file_bytes)
     read = _Read(skipped=skipped)
+    ocr = Ocr(settings.ocr)
     with progress("reading", len(files)) as advance:
         for f in files:
-            _read_one(f, prev, settings, read)
+            _read_one(f, prev, settings, read, ocr)
             advance(1)
+    read.notes.extend(ocr.notes())
     return read
 
 
-def _read_one(f: SourceFile, prev: Previous, settings: IndexSettings, read: _Read) -> None:
+def _read_one(
+    f: SourceFile, prev: Previous, settings: IndexSettings, read: _Read, ocr: Ocr
+) -> None:
     old = prev.files.get(f.source)
     if old and old.get("sha256") == f.sha256 and f.source in prev.chunks_by_source:
         chunks, digest = prev.chunks_by_source[f.source], f.sha256
+        figures = {k: old[k] for k in FIGURES if k in old}
         read.unchanged += 1
     else:
         try:
-            chunks, digest = _chunk_file(f, settings)
+            doc = load(f, ocr)
         except SkipFile as exc:
             read.skipped.append(Skipped(f.source, str(exc)))
             return
+        chunks, digest, figures = chunk_document(doc, settings.chunker), doc.sha256, _figures(doc)
         (read.changed if old else read.added).append(f.source)
     if not chunks:
         read.skipped.append(Skipped(f.source, "no sentences in it"))
         return
     read.chunks.extend(chunks)
-    read.files[f.source] = {"sha256": digest, "size": f.size}
+    read.files[f.source] = {"sha256": digest, "size": f.size, **figures}
 
 
 def _count_chunks(
@@ -229,11 +256,6 @@ def _write_build(
         shutil.rmtree(folder, ignore_errors=True)
         raise
     return folder
-
-
-def _chunk_file(f: SourceFile, settings: IndexSettings) -> tuple[list[Chunk], str]:
-    doc = load(f)
-    return chunk_document(doc, settings.chunker), doc.sha256
 
 
 def _shifted(spans: list[tuple[int, int]], by: int) -> list[tuple[int, int]]:

@@ -49,6 +49,7 @@ class Chunk:
     # none); () in documents without named parts (see Document.parts)
     places: tuple[str, ...] = field(default=())
     rows: tuple[int, ...] = field(default=())  # indexes of the sentences that are table rows
+    ocr: bool = False  # read by OCR from its page's image: its location says so
 
     def search_text(self, with_title: bool) -> str:
         """What BM25 and the embedding read for this passage: its text, after its document's
@@ -72,14 +73,14 @@ class Chunk:
         ("slide 4", 'sheet "Budget", row 12', 'chapter "Introduction", paragraph 3'), and, in a
         document with headings, its section first: '"Install Python", paragraph 4' (not when
         the place names it already). Paragraphs are counted from the top of the document, not
-        of the section, or from the top of a named place that counts them."""
+        of the section, or from the top of a named place that counts them. Text read by OCR
+        says so: "page 7 (OCR)"."""
         place = self._place(sentence)
-        if not self.section:
-            return place
-        named = f'"{_shorten(self.section, SECTION_CHARS)}"'
-        if named in place:
-            return place
-        return f"{named}, {place}" if place else named
+        if self.section:
+            named = f'"{_shorten(self.section, SECTION_CHARS)}"'
+            if named not in place:
+                place = f"{named}, {place}" if place else named
+        return f"{place} (OCR)" if self.ocr else place
 
     def _place(self, sentence: int | None) -> str:
         if self.places:
@@ -122,6 +123,7 @@ class Chunk:
             "code": list(self.code),
             "places": list(self.places),
             "rows": list(self.rows),
+            "ocr": self.ocr,
         }
 
     @classmethod
@@ -140,6 +142,7 @@ class Chunk:
             code=tuple(int(i) for i in row.get("code", ())),
             places=tuple(str(p) for p in row.get("places", ())),
             rows=tuple(int(i) for i in row.get("rows", ())),
+            ocr=bool(row.get("ocr", False)),
         )
 
 
@@ -385,10 +388,10 @@ def chunk_document(doc: Document, settings: ChunkerSettings | None = None) -> li
 def _make_chunk(doc: Document, window: list[_Sentence]) -> Chunk:
     start, end = window[0].start, window[-1].end
     text = doc.text[start:end]
-    page = None
+    page, ocr = None, False
     for p in doc.pages:
         if p.start <= start < p.end:
-            page = p.number
+            page, ocr = p.number, p.ocr
     return Chunk(
         id=chunk_id(doc.source, text),
         source=doc.source,
@@ -403,6 +406,7 @@ def _make_chunk(doc: Document, window: list[_Sentence]) -> Chunk:
         code=tuple(i for i, s in enumerate(window) if s.code),
         places=tuple(s.place for s in window) if any(s.place for s in window) else (),
         rows=tuple(i for i, s in enumerate(window) if s.row),
+        ocr=ocr,
     )
 
 

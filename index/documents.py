@@ -16,6 +16,7 @@ class Page:
     number: int  # 1-based
     start: int
     end: int
+    ocr: bool = False  # its text was read from its image (index.ocr)
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class Document:
     source: str
     sha256: str
     text: str
-    pages: tuple[Page, ...] = ()  # PDFs only
+    pages: tuple[Page, ...] = ()  # PDFs and images only
     title: str = ""  # never empty once made: the file name stands in (see title_from_name)
     sections: tuple[Section, ...] = ()  # Markdown and HTML headings; () without headings
     # Spans of ``text`` that are code (a code block, verbatim): read line by line, never split
@@ -59,6 +60,7 @@ class Document:
     # sentence, never split at its dots, and an answer unit of its own.
     rows: tuple[tuple[int, int], ...] = ()
     tables: int = 0  # tables read (spreadsheets' sheets, Word's and slides' tables)
+    empty_pages: int = 0  # pages with no text (none in its layer, none read by OCR)
 
     def __post_init__(self) -> None:
         if not self.title.strip():

@@ -25,6 +25,7 @@ from index.errors import DocumentsFolderError
 if TYPE_CHECKING:
     from index.layout import Layout
     from index.markup import Blocks
+    from index.ocr import Ocr
 
 MARKUP = (".md", ".markdown", ".html", ".htm", ".rst")  # read with their sections and code
 # Office files and e-books, by the kind a reason names ("not a readable Word file")
@@ -40,16 +41,18 @@ OFFICE = {
     ".epub": "EPUB",
     ".rtf": "RTF",
 }
-SUPPORTED = (".txt", ".pdf", *MARKUP, *OFFICE)
 ZIPPED = (".docx", ".docm", ".pptx", ".pptm", ".xlsx", ".xlsm", ".odt", ".epub")  # zip archives
+IMAGES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")  # read by OCR (index.ocr)
+SUPPORTED = (".txt", ".pdf", *MARKUP, *OFFICE, *IMAGES)
 DEFAULT_MAX_FILE_BYTES = 20 * 1024 * 1024
 # Bump when reading a file gives other text (2: MyST roles read as the text they show; 3: code
 # kept as written and read line by line; 4: definition lists keep their terms, admonitions their
 # labels, MyST directives read as their body, .rst read with docutils; 5: a table of contents
 # loses its links, not the chapters it holds; 6: texinfo 6's "¶" anchors dropped; 7: office
-# files and e-books, table rows and named places): a build then reads every file again; vectors
+# files and e-books, table rows and named places; 8: PDF pages without a text layer read by
+# OCR, each file's page and table counts kept): a build then reads every file again; vectors
 # of text that did not change are still reused.
-READERS_VERSION = 7
+READERS_VERSION = 8
 
 
 @dataclass(frozen=True)
@@ -147,8 +150,9 @@ def _check(path: Path, root: Path, max_bytes: int) -> str | None:
     return None
 
 
-def load(file: SourceFile) -> Document:
-    """Read one file into a :class:`Document`; raises :class:`SkipFile` with the reason."""
+def load(file: SourceFile, ocr: Ocr | None = None) -> Document:
+    """Read one file into a :class:`Document`; raises :class:`SkipFile` with the reason.
+    ``ocr`` reads PDF pages without a text layer and image files (none: they are not read)."""
     try:
         data = file.path.read_bytes()
     except FileNotFoundError as exc:
@@ -162,15 +166,19 @@ def load(file: SourceFile) -> Document:
     if suffix in OFFICE:
         return _office_document(file.source, digest, data, suffix)
     pages: tuple[Page, ...] = ()
+    empty = 0
     if suffix == ".pdf":
-        text, pages, title = _pdf_text(data)
+        text, pages, title, empty = _pdf_text(data, ocr)
+    elif suffix in IMAGES:
+        text, pages, empty = _image_text(data, ocr)
+        title = ""
     else:
         text = clean_text(decode_text(data))
         title = ""
     if not text.strip():
         raise SkipFile("no text in it")
     title = title or title_from_first_line(text) or ""
-    return Document(file.source, digest, text, pages, title)
+    return Document(file.source, digest, text, pages, title, empty_pages=empty)
 
 
 def _markup_document(name: str, digest: str, source: str, suffix: str) -> Document:
@@ -334,8 +342,9 @@ def csv_text(data: bytes) -> str:
     return data.decode("cp1251" if in_runs * 2 > high else "cp1252", errors="replace")
 
 
-def _pdf_text(data: bytes) -> tuple[str, tuple[Page, ...], str]:
-    """Text per page (wrapped lines joined), the pages, and the title in the PDF's metadata."""
+def _pdf_text(data: bytes, ocr: Ocr | None) -> tuple[str, tuple[Page, ...], str, int]:
+    """Text per page (wrapped lines joined), the pages, the title in the PDF's metadata and
+    the number of pages left empty; a page without a text layer is read by ``ocr``."""
     import io
     import logging
 
@@ -352,11 +361,55 @@ def _pdf_text(data: bytes) -> tuple[str, tuple[Page, ...], str]:
         raise
     except Exception as exc:  # pypdf raises many kinds of errors on damaged files
         raise SkipFile(f"not a readable PDF ({type(exc).__name__})") from exc
+    read_by_ocr = _ocr_pdf_pages(data, texts, ocr)
+    found = [(n, read_by_ocr.get(n, raw), n in read_by_ocr) for n, raw in enumerate(texts, 1)]
+    text, pages = _paged_text(found)
+    if not pages:
+        raise SkipFile(f"a PDF with no text layer (scanned?): {_unread(ocr)}")
+    return text, pages, title, len(texts) - len(pages)
+
+
+# A page whose text layer has fewer letters than this is read by OCR: a scan often carries a
+# stamped page number or file name as its only text. OCR's text replaces the layer's when it
+# has more letters.
+OCR_BELOW_LETTERS = 10
+
+
+def _letters(text: str) -> int:
+    return sum(1 for c in text if c.isalpha())
+
+
+def _ocr_pdf_pages(data: bytes, texts: list[str], ocr: Ocr | None) -> dict[int, str]:
+    """The text OCR reads on the pages without a text layer, or with a few letters only
+    (1-based page number -> text)."""
+    blank = [n for n, raw in enumerate(texts, start=1) if _letters(raw) < OCR_BELOW_LETTERS]
+    if not blank or ocr is None:
+        return {}
+    if ocr.problem is not None:  # only pages with no text at all go unread
+        ocr.skip(sum(1 for n in blank if not texts[n - 1].strip()))
+        return {}
+    from index.ocr import pdf_page_images
+
+    limit = ocr.settings.max_pages
+    ocr.skip(max(0, len(blank) - limit))
+    found: dict[int, str] = {}
+    try:
+        for number, image in pdf_page_images(data, blank[:limit], ocr.settings.dpi):
+            text = ocr.read(image)
+            if text and _letters(text) > _letters(texts[number - 1]):
+                found[number] = text
+    except ValueError:  # pdfium cannot open what pypdf could: the pages stay empty
+        return found
+    return found
+
+
+def _paged_text(found: list[tuple[int, str, bool]]) -> tuple[str, tuple[Page, ...]]:
+    """Pages (number, raw text, read by OCR) as one text: visual lines joined, blank-line
+    paragraphs kept, pages without text left out."""
     parts: list[str] = []
     pages: list[Page] = []
     pos = 0
-    for number, raw in enumerate(texts, start=1):
-        # Lines in a PDF are visual lines: join wrapped lines, keep blank-line paragraphs.
+    for number, raw, by_ocr in found:
         page_text = clean_text(raw)
         page_text = re.sub(r"(?<!\n)\n(?!\n)", " ", page_text)
         if not page_text:
@@ -364,12 +417,36 @@ def _pdf_text(data: bytes) -> tuple[str, tuple[Page, ...], str]:
         if parts:
             parts.append("\n\n")
             pos += 2
-        pages.append(Page(number, pos, pos + len(page_text)))
+        pages.append(Page(number, pos, pos + len(page_text), ocr=by_ocr))
         parts.append(page_text)
         pos += len(page_text)
+    return "".join(parts), tuple(pages)
+
+
+def _image_text(data: bytes, ocr: Ocr | None) -> tuple[str, tuple[Page, ...], int]:
+    """An image file read by OCR, each frame (a TIFF's pages) a page."""
+    if ocr is None or ocr.problem is not None:
+        raise SkipFile(f"an image: {_unread(ocr)}")
+    from index.ocr import image_frames
+
+    try:
+        count, frames = image_frames(data, ocr.settings.max_pages)
+    except ValueError as exc:
+        raise SkipFile(str(exc)) from exc
+    found = [(n, ocr.read(frame) or "", True) for n, frame in enumerate(frames, start=1)]
+    ocr.skip(count - len(found))
+    text, pages = _paged_text(found)
     if not pages:
-        raise SkipFile("a PDF with no text layer (scanned?); run OCR on it first")
-    return "".join(parts), tuple(pages), title
+        raise SkipFile(f"an image: {_unread(ocr)}")
+    return text, pages, count - len(pages)
+
+
+def _unread(ocr: Ocr | None) -> str:
+    """Why OCR gave no text: its problem (off, not installed), else it found none."""
+    if ocr is None:
+        return "not read (OCR is not available here)"
+    problem = ocr.problem
+    return f"not read: {problem}" if problem else "OCR found no text in it"
 
 
 _NOT_A_TITLE = re.compile(

@@ -21,6 +21,44 @@ def no_progress(label: str, total: int) -> Iterator[Callable[[int], None]]:
 
 
 @dataclass(frozen=True)
+class FileReport:
+    """What was read of one file: pages with a text layer, pages read by OCR, pages left empty
+    (PDFs and images; 0 for other files), tables, and the passages it gave the index."""
+
+    source: str
+    text_pages: int = 0
+    ocr_pages: int = 0
+    empty_pages: int = 0
+    tables: int = 0
+    passages: int = 0
+    read: bool = True  # read by this build; False: unchanged, its figures are the last build's
+
+    @classmethod
+    def from_manifest(cls, source: str, info: dict[str, Any], read: bool) -> FileReport:
+        """The figures a build keeps in its manifest's entry for the file."""
+        return cls(
+            source,
+            text_pages=int(info.get("text_pages", 0)),
+            ocr_pages=int(info.get("ocr_pages", 0)),
+            empty_pages=int(info.get("empty_pages", 0)),
+            tables=int(info.get("tables", 0)),
+            passages=int(info.get("chunks", 0)),
+            read=read,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "text_pages": self.text_pages,
+            "ocr_pages": self.ocr_pages,
+            "empty_pages": self.empty_pages,
+            "tables": self.tables,
+            "passages": self.passages,
+            "read": self.read,
+        }
+
+
+@dataclass(frozen=True)
 class BuildReport:
     folder: Path | str  # str: a PostgreSQL index version (index.postgres)
     full: bool
@@ -36,6 +74,10 @@ class BuildReport:
     seconds: float
     notes: list[str] = field(default_factory=list)
     units_embedded: int = 0  # answer units (sentences) embedded; the rest were reused
+    files: tuple[FileReport, ...] = ()  # every indexed file, by name
+
+    def file(self, source: str) -> FileReport | None:
+        return next((f for f in self.files if f.source == source), None)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -53,4 +95,5 @@ class BuildReport:
             "units_embedded": self.units_embedded,
             "seconds": round(self.seconds, 3),
             "notes": self.notes,
+            "files": [f.to_json() for f in self.files],
         }

@@ -7,6 +7,7 @@ reading the settings loads no numpy, FAISS or model library."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,23 @@ class ChunkerSettings:
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class OcrSettings:
+    """How pages without a text layer and image files are read (``index.ocr``)."""
+
+    enabled: bool = True
+    # Tesseract's language codes joined by "+" (a code Tesseract lacks is left out, and said).
+    # With kaz, English and Russian pages read as well (within 0.8 points) at 6-10 % more CPU,
+    # and Kazakh ones 99.7-100 % instead of 79-84 % (benchmarks/RESULTS.md, "OCR of scanned
+    # pages and images")
+    languages: str = "eng+rus+kaz"
+    cache: Path | None = None  # a folder of each page's text by its image hash; None: no cache
+    dpi: int = 300  # a PDF page is rendered at this resolution to be read
+    max_pages: int = 500  # pages read by OCR per file; the rest are counted empty
+    timeout_s: float = 120.0  # per page
+    despeckle: bool = True  # a 3x3 median filter first (index.ocr.despeckled)
 
 
 @dataclass(frozen=True)
@@ -53,6 +71,7 @@ class IndexSettings:
     cross_encoder_weight: float = 0.7
     max_file_bytes: int = 20 * 1024 * 1024
     verify: str = "full"  # on load: "full" checks every file's checksum, "size" only sizes
+    ocr: OcrSettings = field(default_factory=OcrSettings)
 
 
 def is_postgres_url(value: str) -> bool:

@@ -27,19 +27,21 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_index_summary_then_incremental_rerun(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (workdir / "documents" / "photo.jpg").write_bytes(b"\xff\xd8")
+    (workdir / "documents" / "clip.mp4").write_bytes(b"\x00\x00")
     assert main(["index"]) == 0
     out = capsys.readouterr().out
     assert "1 added, 0 changed, 0 removed, 1 skipped" in out
-    assert "skipped photo.jpg: unsupported file type (.jpg)" in out
+    assert "skipped clip.mp4: unsupported file type (.mp4)" in out
     assert (workdir / ".docbot" / "index").is_symlink()  # default DOCBOT_INDEX_DIR
 
     (workdir / "documents" / "note.md").write_text("Docbot notes. The index updates itself.")
     assert main(["index", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["added"] == ["note.md"] and report["unchanged"] == 1
+    read = {f["source"]: (f["read"], f["passages"]) for f in report["files"]}
+    assert read["note.md"] == (True, 1) and read[SEED_NAME][0] is False
     assert report["embedded"] == 1 and report["reused"] == report["chunks"] - 1
-    assert report["skipped"] == [{"source": "photo.jpg", "reason": report["skipped"][0]["reason"]}]
+    assert report["skipped"] == [{"source": "clip.mp4", "reason": report["skipped"][0]["reason"]}]
     assert main(["index", "--full", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["embedded"] == report["chunks"]
 

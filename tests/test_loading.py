@@ -88,7 +88,7 @@ def test_html_visible_text_only(docs_dir: Path) -> None:
 
 def test_unusable_files_are_skipped_with_a_reason(docs_dir: Path) -> None:
     (docs_dir / "good.txt").write_text("A good sentence.")
-    (docs_dir / "image.png").write_bytes(b"\x89PNG\r\n")
+    (docs_dir / "clip.mp4").write_bytes(b"\x00\x00")
     (docs_dir / "empty.txt").write_text("")
     (docs_dir / "blank.md").write_text("   \n\n  ")
     (docs_dir / "binary.txt").write_bytes(b"\x00\x01\x02" * 100)
@@ -104,7 +104,7 @@ def test_unusable_files_are_skipped_with_a_reason(docs_dir: Path) -> None:
         except SkipFile as exc:
             skipped[f.source] = str(exc)
     assert set(loaded) == {"good.txt"}
-    assert "unsupported" in skipped["image.png"]
+    assert "unsupported" in skipped["clip.mp4"]
     assert "unsupported" in skipped["noext"]
     assert skipped["empty.txt"] == "empty"
     assert "no text" in skipped["blank.md"]

@@ -13,7 +13,7 @@ from bot.answering.answers import Answer
 from bot.answering.evaluate import Figures, label
 from bot.answering.generation import generation_of
 from bot.answering.titles import distinct_title
-from index.report import BuildReport, Progress
+from index.report import BuildReport, FileReport, Progress
 from index.retriever import Hit
 
 
@@ -56,8 +56,25 @@ def print_report(report: BuildReport, out: TextIO | None = None) -> None:
     )
     for line in report.notes:
         print(f"  note: {line}", file=out)
+    for f in report.files:
+        if f.read:
+            print(f"  read {f.source}: {file_figures(f)}", file=out)
     for s in report.skipped:
         print(f"  skipped {s.source}: {s.reason}", file=out)
+
+
+def file_figures(f: FileReport) -> str:
+    """What was read of one file, as a phrase: "3 page(s) with text, 2 by OCR, 1 empty,
+    1 table(s), 9 passage(s)"; a file without pages says only its tables and passages."""
+    parts = []
+    if f.text_pages or f.ocr_pages or f.empty_pages:
+        parts.append(f"{f.text_pages} page(s) with text")
+        parts.append(f"{f.ocr_pages} by OCR")
+        parts.append(f"{f.empty_pages} empty")
+    if f.tables:
+        parts.append(f"{f.tables} table(s)")
+    parts.append(f"{f.passages} passage(s)")
+    return ", ".join(parts)
 
 
 def hit_json(hit: Hit) -> dict[str, object]:

@@ -100,3 +100,6 @@ DOCUMENTS_HEADER = "<b>{files} document(s)</b>, {passages} passages, indexed {wh
 DOCUMENTS_SKIPPED = "<b>Skipped</b> (not searchable):"
 DOCUMENTS_PAGE = "Page {page} of {pages}. /documents TEXT lists the names containing TEXT."
 DOCUMENTS_NONE_MATCH = "No document name contains {text}."
+# what was read of an added or replaced file (upload.upload_figures)
+UPLOAD_PAGES = "{text} page(s) with text, {ocr} read by OCR, {empty} empty"
+UPLOAD_TABLES = "{tables} table(s)"

@@ -38,12 +38,14 @@ from bot.telegram.replies import (
     NOT_REPLACED,
     REPLACE_BUTTON,
     REPLACED,
+    UPLOAD_PAGES,
+    UPLOAD_TABLES,
 )
 from bot.telegram.sending import typing
 from index.documents import SkipFile
 from index.errors import DocbotError
-from index.loading import SUPPORTED, ZIPPED, decode_text, zipped_content_problem
-from index.report import BuildReport
+from index.loading import IMAGES, SUPPORTED, ZIPPED, decode_text, zipped_content_problem
+from index.report import BuildReport, FileReport
 from index.retriever import Index
 
 logger = logging.getLogger("docbot.telegram")
@@ -87,8 +89,13 @@ def check_size(name: str, size: int | None, max_bytes: int) -> None:
         raise UploadRejectedError(name, "the file is empty")
 
 
+# What an image file of each kind starts with (PNG, JPEG, TIFF little- and big-endian)
+_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")
+
+
 def check_content(name: str, data: bytes) -> None:
-    """The content matches the extension: a PDF header, a zip archive, or readable UTF-8 text."""
+    """The content matches the extension: a PDF or image header, a zip archive, or readable
+    UTF-8 text."""
     if name.lower().endswith(ZIPPED):  # an office file or e-book: read at the next build
         if problem := zipped_content_problem(name, data):
             raise UploadRejectedError(name, problem)
@@ -96,6 +103,10 @@ def check_content(name: str, data: bytes) -> None:
     if name.lower().endswith(".pdf"):
         if not data.startswith(b"%PDF-"):
             raise UploadRejectedError(name, "it is not a PDF file (no %PDF header)")
+        return
+    if name.lower().endswith(IMAGES):
+        if not data.startswith(_IMAGE_MAGIC):
+            raise UploadRejectedError(name, "it is not a PNG, JPEG or TIFF image")
         return
     try:
         text = decode_text(data)
@@ -251,7 +262,7 @@ def ingestion_report(
     of a build (``BuildReport``) is one more line here."""
     skipped = {s.source: s.reason for s in report.skipped}
     info = index.manifest.get("files", {}).get(name, {})
-    made = passages(int(info.get("chunks", 0)))
+    made = upload_figures(report.file(name), int(info.get("chunks", 0)))
     if done == "deleted":
         lines = [DELETED.format(name=name, before=passages(before))]
     elif name in skipped and done == "added":
@@ -281,3 +292,16 @@ def indexed_at(manifest: Mapping[str, Any]) -> str:
 def passages(count: int) -> str:
     """``1 passage``, ``3 passages``."""
     return f"{count} passage" if count == 1 else f"{count} passages"
+
+
+def upload_figures(read: FileReport | None, count: int) -> str:
+    """What was read of an uploaded file: its pages (with text, by OCR, empty) when it has
+    pages, its tables when it has any, and its passages."""
+    parts = []
+    if read is not None and (read.text_pages or read.ocr_pages or read.empty_pages):
+        pages = (read.text_pages, read.ocr_pages, read.empty_pages)
+        parts.append(UPLOAD_PAGES.format(text=pages[0], ocr=pages[1], empty=pages[2]))
+    if read is not None and read.tables:
+        parts.append(UPLOAD_TABLES.format(tables=read.tables))
+    parts.append(passages(count))
+    return ", ".join(parts)
