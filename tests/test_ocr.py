@@ -266,7 +266,7 @@ def test_an_admin_uploads_a_scan_and_is_told_what_was_read(
         api.private_text(ADMIN, "How much did the Almaty region ask for to repair the schools?")
         confirm, answer = texts(api.wait_sent(ADMIN, 2))
     assert confirm.startswith(
-        "Added budget_scan.png: 0 page(s) with text, 1 read by OCR, 0 empty, 1 passages."
+        "Added budget_scan.png: 0 page(s) with text, 1 read by OCR, 0 empty, 1 passage."
     )
     assert "1.2 billion" in answer and "budget_scan.png, page 1 (OCR)" in answer
 
