@@ -11,7 +11,7 @@ from telegram.constants import ChatType, ParseMode
 
 from bot.telegram.context import DocbotContext
 from bot.telegram.formatting import escape, split_html
-from bot.telegram.replies import NOT_ADMIN, START, START_GROUP, START_PRIVATE
+from bot.telegram.replies import HELP, NOT_ADMIN, START, START_GROUP, START_PRIVATE
 from bot.telegram.sending import typing
 from index.errors import DocbotError
 from index.report import BuildReport
@@ -64,17 +64,7 @@ async def help_command(update: Update, context: DocbotContext) -> None:
     message = update.effective_message
     if message is None:
         return
-    await message.reply_text(
-        "Ask a question in plain words. I answer with sentences quoted from the documents, "
-        "each marked [n]; the sources are listed under the answer, and the quoted passages "
-        "open from the quote block or the Sources button. You can ask follow-ups such as "
-        '"and in 2012?". If the documents do not cover something, I say so.\n\n'
-        "/sources: the documents\n/ask QUESTION: ask in a group\n"
-        "/reload: re-index the documents (admins)\n"
-        "/requests: the questions you wait for (🔔 under a reply I could not answer)\n"
-        "/documents, /delete NAME: list or delete the documents (admins)\n"
-        "Admins can also send me a .txt, .md, .rst, .pdf or .html file to add it.",
-    )
+    await message.reply_text(HELP)
 
 
 async def sources_command(update: Update, context: DocbotContext) -> None:

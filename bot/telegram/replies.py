@@ -103,3 +103,18 @@ DOCUMENTS_NONE_MATCH = "No document name contains {text}."
 # what was read of an added or replaced file (upload.upload_figures)
 UPLOAD_PAGES = "{text} page(s) with text, {ocr} read by OCR, {empty} empty"
 UPLOAD_TABLES = "{tables} table(s)"
+
+# /help
+HELP = (
+    "Ask a question in plain words. I answer with sentences quoted from the documents, "
+    "each marked [n]; the sources are listed under the answer, and the quoted passages "
+    "open from the quote block or the Sources button. You can ask follow-ups such as "
+    '"and in 2012?". If the documents do not cover something, I say so.\n\n'
+    "/sources: the documents\n/ask QUESTION: ask in a group\n"
+    "/requests: the questions you wait for (🔔 under a reply I could not answer)\n"
+    "/reload: re-index the documents (admins)\n"
+    "/documents, /delete NAME: list or delete the documents (admins)\n"
+    "/gaps, /stats: what the documents could not answer, questions per day (admins)\n"
+    "Admins can also send me a file to add it: text, Markdown, HTML, PDF, Word, PowerPoint, "
+    "Excel, CSV, OpenDocument, EPUB, RTF, or a scan or picture of a page (read by OCR)."
+)
