@@ -25,6 +25,7 @@ COMMANDS = (
     ("sources", "list the documents I know"),
     ("ask", "ask a question (in groups)"),
     ("reload", "re-index the documents (admins only)"),
+    ("scope", "which documents this chat sees (admins only)"),
 )
 
 
@@ -49,7 +50,10 @@ async def start_command(update: Update, context: DocbotContext) -> None:
     state = context.docbot
     index = await asyncio.to_thread(state.engine.index)
     name = escape(context.bot.username or "bot")
-    hello = START.format(documents=len(index.sources()), passages=len(index))
+    scope = state.scopes.of(message.chat_id)  # only the chat's documents (DOCBOT_SCOPES)
+    hello = START.format(
+        documents=len(index.scope_sources(scope)), passages=index.scope_passages(scope)
+    )
     how = START_PRIVATE if message.chat.type == ChatType.PRIVATE else START_GROUP
     await message.reply_text(f"{hello}\n\n{how.format(name=name)}", parse_mode=ParseMode.HTML)
 
@@ -66,6 +70,7 @@ async def help_command(update: Update, context: DocbotContext) -> None:
         '"and in 2012?". If the documents do not cover something, I say so.\n\n'
         "/sources: the documents\n/ask QUESTION: ask in a group\n"
         "/reload: re-index the documents (admins)\n"
+        "/scope: which documents this chat sees (admins)\n"
         "Admins can also send me a .txt, .md, .rst, .pdf or .html file to add it.",
     )
 
@@ -77,8 +82,9 @@ async def sources_command(update: Update, context: DocbotContext) -> None:
         return
     state = context.docbot
     index = await asyncio.to_thread(state.engine.index)
-    listed = index.sources()
-    lines = [f"<b>{len(listed)} document(s)</b>, {len(index)} passages:"]
+    scope = state.scopes.of(message.chat_id)  # only the chat's documents (DOCBOT_SCOPES)
+    listed = index.scope_sources(scope)
+    lines = [f"<b>{len(listed)} document(s)</b>, {index.scope_passages(scope)} passages:"]
     lines += [f"• {escape(name)} ({n})" for name, n in listed.items()]
     for part in split_html("\n".join(lines)):
         await message.reply_text(part, parse_mode=ParseMode.HTML)

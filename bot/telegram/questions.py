@@ -17,9 +17,10 @@ from bot.telegram.buttons import keyboard
 from bot.telegram.context import DocbotContext
 from bot.telegram.conversations import topic_of
 from bot.telegram.formatting import format_answer, split_html
-from bot.telegram.replies import EMPTY_QUESTION, NON_TEXT
+from bot.telegram.replies import EMPTY_QUESTION, NO_DOCUMENTS_HERE, NON_TEXT
 from bot.telegram.sending import send_html, typing
 from bot.telegram.state import BotState
+from index.scope import Scope
 
 logger = logging.getLogger("docbot.telegram")
 
@@ -106,6 +107,10 @@ async def answer_question(state: BotState, update: Update, message: Message, tex
     if not question:
         await message.reply_text(EMPTY_QUESTION)
         return
+    scope = state.scopes.of(message.chat_id)
+    if scope.nothing:  # DOCBOT_SCOPES gives this chat no documents: say so, not "not found"
+        await message.reply_text(NO_DOCUMENTS_HERE)
+        return
     wait = await state.wait_time(user_id)
     if wait:
         await message.reply_text(
@@ -116,7 +121,7 @@ async def answer_question(state: BotState, update: Update, message: Message, tex
         started = time.perf_counter()
         key = await state.conversation(update)
         async with typing(message):
-            answer = await asyncio.to_thread(state.engine.ask, question, key.id if key else None)
+            answer = await asyncio.to_thread(ask, state, question, key.id if key else None, scope)
         sent = await send_answer(state, message, answer)
         if key is not None:
             await state.answered(key, message.chat_id, sent)
@@ -127,6 +132,15 @@ async def answer_question(state: BotState, update: Update, message: Message, tex
         "found" if answer.found else "not in the documents",
         len(answer.citations),
     )
+
+
+def ask(state: BotState, question: str, conversation: str | None, scope: Scope) -> Answer:
+    """The engine's answer, searched only in the chat's ``scope`` (:mod:`bot.telegram.scopes`).
+    An unrestricted scope is not passed at all: the engine's call stays what it was without
+    ``DOCBOT_SCOPES``, for every engine the bot is given."""
+    if scope.everything:
+        return state.engine.ask(question, conversation)
+    return state.engine.ask(question, conversation, scope=scope)
 
 
 async def send_answer(state: BotState, message: Message, answer: Answer) -> list[int]:

@@ -29,3 +29,23 @@ START_GROUP = (
     "but I still answer only those meant for me. A change takes effect once I am removed "
     "from the group and added again.\n/sources lists the documents; /help explains more."
 )
+
+# scopes (DOCBOT_SCOPES; bot/telegram/scopes.py and scope_view.py)
+NO_DOCUMENTS_HERE = (
+    "No documents are shared with this chat, so I cannot answer here. An admin of the bot can "
+    "give this chat some folders of the documents in its scopes file (DOCBOT_SCOPES)."
+)
+# /scope (admins), HTML: {chat}, {folder}, {path} and {problem} are escaped
+SCOPE_EVERYTHING = (
+    "Chat {chat} sees <b>all documents</b>: {documents} document(s), {passages} passages."
+)
+SCOPE_NOTHING = "Chat {chat} sees <b>no documents</b>: its questions get a notice instead."
+SCOPE_FOLDERS = "Chat {chat} sees {documents} document(s), {passages} passages, in:"
+SCOPE_FOLDER = "• <b>{folder}/</b>: {documents} document(s), {passages} passages"
+SCOPE_NO_FILE = "No scopes file is set (DOCBOT_SCOPES): every chat sees every document."
+SCOPE_FILE = (
+    "Scopes file {path}: {chats} chat(s) listed ({listed}); chats not listed see {default}. "
+    "A change of the file applies to the next question. /scope CHAT_ID shows another chat."
+)
+SCOPE_USAGE = "Usage: /scope, or /scope CHAT_ID (a number) for another chat."
+SCOPE_PROBLEM = "⚠️ Its last change could not be used; the scopes before it still apply: {problem}"
