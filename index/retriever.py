@@ -142,7 +142,7 @@ class Index:
             return None
         rows = self._scopes.get(scope)
         if rows is None:
-            rows = self._scopes[scope] = ScopeRows.of(scope, self.chunks)
+            rows = self._scopes[scope] = ScopeRows.of(scope, self.sources_of_rows)
         return rows
 
     def scope_sources(self, scope: Scope | None) -> dict[str, int]:

@@ -6,14 +6,14 @@ scope is ever ranked. There is one index for all scopes; a mask costs one bit pe
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 if TYPE_CHECKING:
-    from index.chunking import Chunk
+    from index.statistics import Sources
 
 
 def clean_folder(folder: str) -> str:
@@ -74,14 +74,10 @@ class ScopeRows:
     mask: np.ndarray  # bool, one per row
 
     @classmethod
-    def of(cls, scope: Scope, chunks: Sequence[Chunk]) -> ScopeRows:
-        admitted: dict[str, bool] = {}
-        mask = np.fromiter(
-            (admitted.setdefault(c.source, scope.admits(c.source)) for c in chunks),
-            dtype=bool,
-            count=len(chunks),
-        )
-        return cls(scope, mask)
+    def of(cls, scope: Scope, sources: Sources) -> ScopeRows:
+        """The rows of ``sources`` (each row's document) whose document is in ``scope``."""
+        admitted = [sid for source, sid in sources.ids.items() if scope.admits(source)]
+        return cls(scope, np.isin(sources.owner, np.asarray(admitted, dtype=sources.owner.dtype)))
 
     @property
     def count(self) -> int:
