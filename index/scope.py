@@ -6,6 +6,7 @@ scope is ever ranked. There is one index for all scopes; a mask costs one bit pe
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -54,6 +55,16 @@ class Scope:
     def admits(self, source: str) -> bool:
         """True when ``source`` (a path relative to the documents folder) is in scope."""
         return self.folders is None or source.startswith(self.prefixes)
+
+    @property
+    def key(self) -> str:
+        """A short name of the scope, the same in every process (``all``, ``none`` or a hash
+        of its folders)."""
+        if self.folders is None:
+            return "all"
+        if not self.folders:
+            return "none"
+        return hashlib.sha1("\n".join(self.prefixes).encode()).hexdigest()[:10]
 
     def describe(self) -> str:
         """The scope in a few words, for logs and the admin view."""

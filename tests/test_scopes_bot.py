@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import pytest
 from support.bots import (
@@ -36,9 +37,12 @@ from support.scoped import (
     write_documents,
 )
 
+from bot.answering.answers import Answer
 from bot.answering.engine import Engine
+from bot.telegram.questions import ask
 from bot.telegram.replies import NO_DOCUMENTS_HERE, NOT_ADMIN
-from index.scope import Scope
+from bot.telegram.state import BotState
+from index.scope import EVERYTHING, Scope
 
 ALLOWED = {HR_CHAT: ("hr", "public"), FINANCE_CHAT: ("finance",)}
 
@@ -170,3 +174,36 @@ def test_a_generated_answer_is_shown_only_passages_in_scope(tmp_path: Path) -> N
             prompts = [str(r.body) for r in fake.requests[seen:]]
             assert prompts, "the model was asked"
             assert all(leaks(p, allowed) == [] for p in prompts), prompts
+
+
+class AskedWith:
+    """Stands in for the engine: records the conversation id and scope of each question."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str | None, Scope | None]] = []
+
+    def ask(
+        self,
+        question: str,
+        conversation_id: str | None = None,
+        k: int | None = None,
+        scope: Scope | None = None,
+    ) -> Answer:
+        self.asked.append((conversation_id, scope))
+        return Answer(question, question, "not in the documents", found=False)
+
+
+def test_a_scoped_conversation_starts_afresh_when_the_scope_changes() -> None:
+    """Follow-ups are resolved within one scope: passages cited under the folders a chat had
+    before never steer (or are avoided by) the answers in the folders it has now."""
+    engine = AskedWith()
+    state = cast(BotState, SimpleNamespace(engine=engine))
+    hr, finance = Scope.of(["hr"]), Scope.of(["finance"])
+    for scope in (EVERYTHING, hr, Scope.of(["hr/"]), finance):
+        ask(state, "and why?", "-100|u7", scope)
+    ids = [conversation for conversation, _ in engine.asked]
+    assert ids[0] == "-100|u7" and engine.asked[0][1] is None  # unscoped: as without scopes
+    assert ids[1] == ids[2] == f"-100|u7|s{hr.key}" and ids[3] == f"-100|u7|s{finance.key}"
+    assert ids[1] != ids[3] and [s for _, s in engine.asked[1:]] == [hr, hr, finance]
+    ask(state, "q", None, hr)  # no conversation (e.g. the terminal): none is made up
+    assert engine.asked[-1] == (None, hr)

@@ -137,9 +137,13 @@ async def answer_question(state: BotState, update: Update, message: Message, tex
 def ask(state: BotState, question: str, conversation: str | None, scope: Scope) -> Answer:
     """The engine's answer, searched only in the chat's ``scope`` (:mod:`bot.telegram.scopes`).
     An unrestricted scope is not passed at all: the engine's call stays what it was without
-    ``DOCBOT_SCOPES``, for every engine the bot is given."""
+    ``DOCBOT_SCOPES``, for every engine the bot is given. A scoped conversation is one per
+    scope: when the scopes file changes a chat's folders, its follow-ups start afresh instead
+    of being resolved against (and avoiding) passages of the folders it had before."""
     if scope.everything:
         return state.engine.ask(question, conversation)
+    if conversation is not None:
+        conversation = f"{conversation}|s{scope.key}"
     return state.engine.ask(question, conversation, scope=scope)
 
 
