@@ -39,6 +39,7 @@ from support.scoped import (
 
 from bot.answering.answers import Answer
 from bot.answering.engine import Engine
+from bot.telegram.errors import ScopesFileError
 from bot.telegram.questions import ask
 from bot.telegram.replies import NO_DOCUMENTS_HERE, NOT_ADMIN
 from bot.telegram.state import BotState
@@ -207,3 +208,14 @@ def test_a_scoped_conversation_starts_afresh_when_the_scope_changes() -> None:
     assert ids[1] != ids[3] and [s for _, s in engine.asked[1:]] == [hr, hr, finance]
     ask(state, "q", None, hr)  # no conversation (e.g. the terminal): none is made up
     assert engine.asked[-1] == (None, hr)
+
+
+def test_a_bad_scopes_file_stops_the_bot_at_start(
+    fake_bot_api: FakeBotAPI, engine: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "scopes.toml"
+    path.write_text('default = "all"\n[chats]\n"-100" = hr\n', encoding="utf-8")
+    settings = bot_settings(fake_bot_api, engine, tmp_path, scopes=str(path))
+    with pytest.raises(ScopesFileError, match="not valid TOML") as raised:
+        RunningBot(settings, engine, fake_bot_api).__enter__()
+    assert "unset DOCBOT_SCOPES" in str(raised.value) and str(path) in str(raised.value)
