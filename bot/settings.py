@@ -110,6 +110,9 @@ class Settings(BaseSettings):
     questions_per_minute: int = Field(20, ge=1)
     max_upload_mb: float = Field(10.0, gt=0)
     feedback_file: Path = Path(".docbot/feedback.jsonl")
+    # a TOML file mapping chats to subfolders of the documents folder (bot/telegram/scopes.py);
+    # empty: every chat sees every document
+    scopes: str = ""
     # with DOCBOT_STORE: a worker's claim on an update is taken over after this many seconds
     claim_lease_s: float = Field(60.0, gt=0)
     # "tell me when the documents answer this": days a request waits, and how often (seconds)

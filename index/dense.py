@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import faiss
 import numpy as np
+
+if TYPE_CHECKING:
+    from index.scope import ScopeRows
 
 KINDS = ("flat", "hnsw")
 
@@ -37,15 +40,31 @@ class DenseIndex:
     def __len__(self) -> int:
         return int(self.index.ntotal)
 
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Top ``k`` (scores, row ids) per query; ids of -1 mean "no more rows"."""
-        k = min(k, len(self))
+    def search(
+        self, queries: np.ndarray, k: int, within: ScopeRows | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top ``k`` (scores, row ids) per query, only rows of ``within`` when given (FAISS
+        skips the others while it searches); ids of -1 mean "no more rows"."""
+        k = min(k, len(self) if within is None else within.count)
         if k <= 0:
             empty = np.zeros((len(queries), 0))
             return empty.astype(np.float32), empty.astype(np.int64)
-        if self.kind == "hnsw":
-            self.index.hnsw.efSearch = max(64, 2 * k)
-        scores, ids = self.index.search(np.ascontiguousarray(queries, dtype=np.float32), k)
+        x = np.ascontiguousarray(queries, dtype=np.float32)
+        ef = max(64, 2 * k)
+        if within is None:
+            if self.kind == "hnsw":
+                self.index.hnsw.efSearch = ef
+            scores, ids = self.index.search(x, k)
+            return scores, ids
+        swig: Any = faiss  # the search parameters' SWIG classes, which its stubs do not know
+        bitmap = np.packbits(within.mask, bitorder="little")  # kept alive through the search
+        selector = swig.IDSelectorBitmap(len(within.mask), swig.swig_ptr(bitmap))
+        params = (
+            swig.SearchParametersHNSW(sel=selector, efSearch=ef)
+            if self.kind == "hnsw"
+            else swig.SearchParameters(sel=selector)
+        )
+        scores, ids = self.index.search(x, k, params=params)
         return scores, ids
 
     def save(self, path: Path) -> None:

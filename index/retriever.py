@@ -18,6 +18,7 @@ from index.embedding import Embedder
 from index.errors import IndexCorruptError, IndexIncompatibleError
 from index.fusion import fuse, minmax
 from index.rerank import Candidate, Question, UnitTerms, rerank
+from index.scope import Scope, ScopeRows
 from index.settings import IndexSettings
 from index.sparse import SparseIndex
 from index.statistics import Sources, Stats
@@ -26,7 +27,10 @@ from index.statistics import Sources, Stats
 class DenseSearch(Protocol):
     """Nearest rows by inner product: FAISS (``index.dense``) or PostgreSQL (``index.postgres``)."""
 
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]: ...
+    def search(
+        self, queries: np.ndarray, k: int, within: ScopeRows | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Only rows of ``within`` when it is given."""
 
     def __len__(self) -> int: ...
 
@@ -78,6 +82,7 @@ class Index:
         self._stats: Stats | None = None
         self.unit_terms = UnitTerms()
         self._cross_encoder: cross_encoder.CrossEncoder | None = None
+        self._scopes: dict[Scope, ScopeRows] = {}
 
     @classmethod
     def load(cls, root: Path, embedder: Embedder, settings: IndexSettings | None = None) -> Index:
@@ -129,6 +134,25 @@ class Index:
         if self._sources is None:
             self._sources = Sources(self.chunks)
         return self._sources
+
+    def scope_rows(self, scope: Scope | None) -> ScopeRows | None:
+        """``scope`` on this index (its row mask, made once per scope), or None for
+        everything."""
+        if scope is None or scope.everything:
+            return None
+        rows = self._scopes.get(scope)
+        if rows is None:
+            rows = self._scopes[scope] = ScopeRows.of(scope, self.sources_of_rows)
+        return rows
+
+    def scope_sources(self, scope: Scope | None) -> dict[str, int]:
+        """:meth:`sources` in ``scope``."""
+        return {s: n for s, n in self.sources().items() if scope is None or scope.admits(s)}
+
+    def scope_passages(self, scope: Scope | None) -> int:
+        """How many passages (rows) are in ``scope``."""
+        within = self.scope_rows(scope)
+        return len(self) if within is None else within.count
 
     @property
     def stats(self) -> Stats:
@@ -194,25 +218,31 @@ class Index:
         logit_of = {int(ids[j]): float(x) for j, x in zip(head, logits, strict=True)}
         return np.concatenate([read, order[depth:]]), logit_of
 
-    def search(self, queries: Sequence[str], k: int = 5) -> list[list[Hit]]:
-        """Top ``k`` fused hits per query. One query is a batch of one."""
+    def search(
+        self, queries: Sequence[str], k: int = 5, scope: Scope | None = None
+    ) -> list[list[Hit]]:
+        """Top ``k`` fused hits per query, only passages in ``scope`` when it is given (None:
+        everything). One query is a batch of one."""
         if not queries:
             return []
         vectors = self.embedder.encode(list(queries))
-        return self.search_encoded(queries, vectors, k)
+        return self.search_encoded(queries, vectors, k, scope)
 
     def search_encoded(
-        self, queries: Sequence[str], vectors: np.ndarray, k: int = 5
+        self, queries: Sequence[str], vectors: np.ndarray, k: int = 5, scope: Scope | None = None
     ) -> list[list[Hit]]:
-        """Like :meth:`search` with the query vectors already computed."""
+        """Like :meth:`search` with the query vectors already computed. Rows outside the
+        scope are masked in the dense and the BM25 search, so they never reach fusion."""
         n = len(self.chunks)
-        if n == 0 or k <= 0:
+        within = self.scope_rows(scope)
+        allowed = n if within is None else within.count
+        if allowed == 0 or k <= 0:
             return [[] for _ in queries]
-        depth = min(n, max(self.settings.candidates, k))
-        _, dense_ids = self.dense.search(vectors, depth)
+        depth = min(allowed, max(self.settings.candidates, k))
+        _, dense_ids = self.dense.search(vectors, depth, within)
         results: list[list[Hit]] = []
         for qi, query in enumerate(queries):
-            sparse_all = self.sparse.scores(query)
+            sparse_all = self.sparse.scores(query, within)
             sparse_top = (
                 np.argpartition(-sparse_all, depth - 1)[:depth] if depth < n else np.arange(n)
             )

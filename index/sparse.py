@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from index.text import tokenize
+
+if TYPE_CHECKING:
+    from index.scope import ScopeRows
 
 
 def _bm25s() -> Any:
@@ -33,13 +36,17 @@ class SparseIndex:
         model.index(corpus, show_progress=False)
         return cls(model)
 
-    def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every row for one query (0 where no term matches)."""
+    def scores(self, query: str, within: ScopeRows | None = None) -> np.ndarray:
+        """BM25 score of every row for one query (0 where no term matches, and for the rows
+        outside ``within`` when it is given)."""
         tokens = tokenize(query)
         n = int(self.model.scores["num_docs"])
         if not tokens or n == 0:
             return np.zeros(n, dtype=np.float32)
-        return np.asarray(self.model.get_scores(tokens), dtype=np.float32)
+        scores = np.asarray(self.model.get_scores(tokens), dtype=np.float32)
+        if within is not None:
+            scores[~within.mask] = 0.0
+        return scores
 
     def rows_with(self, term: str) -> np.ndarray:
         """Rows whose text contains ``term`` (a token as :func:`tokenize` makes them)."""

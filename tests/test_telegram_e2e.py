@@ -81,6 +81,7 @@ def test_seed_questions_get_cited_answers(
         "requests",
         "documents",
         "delete",
+        "scope",
     ]
 
 

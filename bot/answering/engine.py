@@ -22,6 +22,7 @@ from index.embedding import Embedder, load_embedder
 from index.errors import DocbotError
 from index.report import BuildReport, Progress, no_progress
 from index.retriever import Hit, Index
+from index.scope import Scope
 from index.store import Store, open_store
 from index.vector_cache import VectorCache
 
@@ -157,8 +158,11 @@ class Engine:
             if threads and set_threads:
                 set_threads(self.settings.torch_threads)
 
-    def search(self, queries: Sequence[str], k: int | None = None) -> list[list[Hit]]:
-        return self.index().search(queries, k or self.settings.top_k)
+    def search(
+        self, queries: Sequence[str], k: int | None = None, scope: Scope | None = None
+    ) -> list[list[Hit]]:
+        """Top hits per query, only passages in ``scope`` when it is given."""
+        return self.index().search(queries, k or self.settings.top_k, scope)
 
     def composer(self, index: Index) -> Composer:
         """What composes answers from ``index``, built once per loaded index."""
@@ -171,18 +175,24 @@ class Engine:
         return built[1]
 
     def ask(
-        self, question: str, conversation_id: str | None = None, k: int | None = None
+        self,
+        question: str,
+        conversation_id: str | None = None,
+        k: int | None = None,
+        scope: Scope | None = None,
     ) -> Answer:
         """Answer ``question`` with cited sentences, or say the documents do not cover it.
 
         With a ``conversation_id``, a follow-up is resolved against that conversation's last
-        turns first (``Answer.resolved``), and the turn is remembered. Thread-safe.
+        turns first (``Answer.resolved``), and the turn is remembered. With a ``scope``, only
+        its passages are searched, so the answer, its related places and a generated answer
+        quote nothing else (``index.scope``). Thread-safe.
         """
         index = self.index()
         history = self.conversations.recent(conversation_id) if conversation_id else []
         resolution = resolve(question, history)
         query = self.question_batcher(index.embedder).encode(resolution.text)[None, :]
-        hits = index.search_encoded([resolution.text], query, k or self.settings.top_k)[0]
+        hits = index.search_encoded([resolution.text], query, k or self.settings.top_k, scope)[0]
         composer = self.composer(index)
         answer = composer.compose(question, resolution.text, hits, query[0], resolution.avoid)
         if conversation_id:

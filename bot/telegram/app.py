@@ -78,6 +78,7 @@ from bot.telegram.questions import ADDRESSED, ask_command, non_text_message, tex
 from bot.telegram.redaction import redacted_logs
 from bot.telegram.replies import FAILED
 from bot.telegram.retry import RetryingRateLimiter
+from bot.telegram.scope_view import scope_command
 from bot.telegram.state import BotEngine, BotState
 from bot.telegram.stats import stats_command
 
@@ -109,6 +110,7 @@ def register(app: AnyApplication) -> None:
     app.add_handler(CommandHandler("reload", reload_command, filters=new))
     app.add_handler(CommandHandler("documents", documents_command, filters=new))
     app.add_handler(CommandHandler("delete", delete_command, filters=new))
+    app.add_handler(CommandHandler("scope", scope_command, filters=new))
     app.add_handler(MessageHandler(new & filters.TEXT & ~filters.COMMAND & ADDRESSED, text_message))
     app.add_handler(MessageHandler(new & filters.Document.ALL & ADDRESSED, document_message))
     private_non_text = filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL

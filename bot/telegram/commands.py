@@ -30,6 +30,7 @@ COMMANDS = (
     ("requests", "questions you wait for the documents to answer"),
     ("documents", "the documents at a glance (admins only)"),
     ("delete", "delete a document (admins only)"),
+    ("scope", "which documents this chat sees (admins only)"),
 )
 
 
@@ -54,7 +55,10 @@ async def start_command(update: Update, context: DocbotContext) -> None:
     state = context.docbot
     index = await asyncio.to_thread(state.engine.index)
     name = escape(context.bot.username or "bot")
-    hello = START.format(documents=len(index.sources()), passages=len(index))
+    scope = state.scopes.of(message.chat_id)  # only the chat's documents (DOCBOT_SCOPES)
+    hello = START.format(
+        documents=len(index.scope_sources(scope)), passages=index.scope_passages(scope)
+    )
     how = START_PRIVATE if message.chat.type == ChatType.PRIVATE else START_GROUP
     await message.reply_text(f"{hello}\n\n{how.format(name=name)}", parse_mode=ParseMode.HTML)
 
@@ -74,8 +78,9 @@ async def sources_command(update: Update, context: DocbotContext) -> None:
         return
     state = context.docbot
     index = await asyncio.to_thread(state.engine.index)
-    listed = index.sources()
-    lines = [f"<b>{len(listed)} document(s)</b>, {len(index)} passages:"]
+    scope = state.scopes.of(message.chat_id)  # only the chat's documents (DOCBOT_SCOPES)
+    listed = index.scope_sources(scope)
+    lines = [f"<b>{len(listed)} document(s)</b>, {index.scope_passages(scope)} passages:"]
     lines += [f"• {escape(name)} ({n})" for name, n in listed.items()]
     for part in split_html("\n".join(lines)):
         await message.reply_text(part, parse_mode=ParseMode.HTML)

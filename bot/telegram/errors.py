@@ -48,3 +48,16 @@ class SecretMissingError(DocbotError):
             "Telegram the same secret; put DOCBOT_WEBHOOK_SECRET=<letters, digits, _ and -> in "
             "each worker's .env"
         )
+
+
+class ScopesFileError(DocbotError):
+    """The scopes file (``DOCBOT_SCOPES``) cannot be used; the message says what to fix."""
+
+    exit_code = 2
+
+    def __init__(self, path: object, reason: str) -> None:
+        super().__init__(
+            f"The scopes file {path} (DOCBOT_SCOPES) cannot be used: {reason}. Fix the file "
+            '(README, "Groups and scopes") or unset DOCBOT_SCOPES to let every chat see every '
+            "document"
+        )

@@ -18,9 +18,10 @@ from bot.telegram.context import DocbotContext
 from bot.telegram.conversations import topic_of
 from bot.telegram.formatting import format_answer, split_html
 from bot.telegram.gaps import record_answer
-from bot.telegram.replies import EMPTY_QUESTION, NON_TEXT
+from bot.telegram.replies import EMPTY_QUESTION, NO_DOCUMENTS_HERE, NON_TEXT
 from bot.telegram.sending import send_html, typing
 from bot.telegram.state import BotState
+from index.scope import Scope
 
 logger = logging.getLogger("docbot.telegram")
 
@@ -107,6 +108,10 @@ async def answer_question(state: BotState, update: Update, message: Message, tex
     if not question:
         await message.reply_text(EMPTY_QUESTION)
         return
+    scope = state.scopes.of(message.chat_id)
+    if scope.nothing:  # DOCBOT_SCOPES gives this chat no documents: say so, not "not found"
+        await message.reply_text(NO_DOCUMENTS_HERE)
+        return
     wait = await state.wait_time(user_id)
     if wait:
         await message.reply_text(
@@ -117,7 +122,7 @@ async def answer_question(state: BotState, update: Update, message: Message, tex
         started = time.perf_counter()
         key = await state.conversation(update)
         async with typing(message):
-            answer = await asyncio.to_thread(state.engine.ask, question, key.id if key else None)
+            answer = await asyncio.to_thread(ask, state, question, key.id if key else None, scope)
         sent = await send_answer(state, message, answer)
         await record_answer(state, answer, message.chat.type, user_id)
         if key is not None:
@@ -129,6 +134,19 @@ async def answer_question(state: BotState, update: Update, message: Message, tex
         "found" if answer.found else "not in the documents",
         len(answer.citations),
     )
+
+
+def ask(state: BotState, question: str, conversation: str | None, scope: Scope) -> Answer:
+    """The engine's answer, searched only in the chat's ``scope`` (:mod:`bot.telegram.scopes`).
+    An unrestricted scope is not passed at all: the engine's call stays what it was without
+    ``DOCBOT_SCOPES``, for every engine the bot is given. A scoped conversation is one per
+    scope: when the scopes file changes a chat's folders, its follow-ups start afresh instead
+    of being resolved against (and avoiding) passages of the folders it had before."""
+    if scope.everything:
+        return state.engine.ask(question, conversation)
+    if conversation is not None:
+        conversation = f"{conversation}|s{scope.key}"
+    return state.engine.ask(question, conversation, scope=scope)
 
 
 async def send_answer(state: BotState, message: Message, answer: Answer) -> list[int]:

@@ -115,6 +115,26 @@ HELP = (
     "/reload: re-index the documents (admins)\n"
     "/documents, /delete NAME: list or delete the documents (admins)\n"
     "/gaps, /stats: what the documents could not answer, questions per day (admins)\n"
+    "/scope: which documents this chat sees (admins)\n"
     "Admins can also send me a file to add it: text, Markdown, HTML, PDF, Word, PowerPoint, "
     "Excel, CSV, OpenDocument, EPUB, RTF, or a scan or picture of a page (read by OCR)."
 )
+# scopes (DOCBOT_SCOPES; bot/telegram/scopes.py and scope_view.py)
+NO_DOCUMENTS_HERE = (
+    "No documents are shared with this chat, so I cannot answer here. An admin of the bot can "
+    "give this chat some folders of the documents in its scopes file (DOCBOT_SCOPES)."
+)
+# /scope (admins), HTML: {chat}, {folder}, {path} and {problem} are escaped
+SCOPE_EVERYTHING = (
+    "Chat {chat} sees <b>all documents</b>: {documents} document(s), {passages} passages."
+)
+SCOPE_NOTHING = "Chat {chat} sees <b>no documents</b>: its questions get a notice instead."
+SCOPE_FOLDERS = "Chat {chat} sees {documents} document(s), {passages} passages, in:"
+SCOPE_FOLDER = "• <b>{folder}/</b>: {documents} document(s), {passages} passages"
+SCOPE_NO_FILE = "No scopes file is set (DOCBOT_SCOPES): every chat sees every document."
+SCOPE_FILE = (
+    "Scopes file {path}: {chats} chat(s) listed ({listed}); chats not listed see {default}. "
+    "A change of the file applies to the next question. /scope CHAT_ID shows another chat."
+)
+SCOPE_USAGE = "Usage: /scope, or /scope CHAT_ID (a number) for another chat."
+SCOPE_PROBLEM = "⚠️ Its last change could not be used; the scopes before it still apply: {problem}"

@@ -19,8 +19,11 @@ from bot.telegram.access import Access, RateLimit
 from bot.telegram.asked import AskedLog, AskedStore, asked_file
 from bot.telegram.conversations import AnswerMessages, AnswerStore, ConversationKey
 from bot.telegram.feedback import FeedbackLog, RecentAnswers
+from bot.telegram.replies import NOT_ADMIN
+from bot.telegram.scopes import ChatScopes
 from index.report import BuildReport
 from index.retriever import Index
+from index.scope import Scope
 
 if TYPE_CHECKING:  # only with DOCBOT_STORE
     from bot.telegram.shared.state import SharedState
@@ -44,7 +47,11 @@ class BotEngine(Protocol):
     conversations: ConversationStore
 
     def ask(
-        self, question: str, conversation_id: str | None = None, k: int | None = None
+        self,
+        question: str,
+        conversation_id: str | None = None,
+        k: int | None = None,
+        scope: Scope | None = None,
     ) -> Answer: ...
 
     def index(self) -> Index: ...
@@ -77,6 +84,8 @@ class BotState:
             shared.asked if shared else AskedLog(asked_file(settings.feedback_file))
         )
         self.chat_locks: dict[int, asyncio.Lock] = {}
+        # each chat's documents (DOCBOT_SCOPES; a bad file stops the bot here, saying the fix)
+        self.scopes = ChatScopes.of_setting(settings.scopes, settings.documents_dir)
         self._reindex_lock: asyncio.Lock | None = None
 
     async def wait_time(self, user_id: int) -> float:
@@ -88,6 +97,16 @@ class BotState:
     def is_admin(self, update: Update) -> bool:
         user = update.effective_user
         return self.access.is_admin(user.id if user else None)
+
+    async def refused_unless_admin(self, update: Update, command: str) -> bool:
+        """True (the user told, the refusal logged) when ``command`` comes from a non-admin."""
+        if self.is_admin(update):
+            return False
+        user, message = update.effective_user, update.effective_message
+        logger.warning("refused /%s from non-admin %s", command, user.id if user else "?")
+        if message is not None:
+            await message.reply_text(NOT_ADMIN)
+        return True
 
     def redact(self, error: BaseException) -> str:
         """An error's message for a chat reply, without the bot token."""

@@ -9,6 +9,7 @@ from collections import OrderedDict
 from typing import Any
 
 import numpy as np
+import psycopg
 from psycopg import sql
 
 from index.chunking import Chunk
@@ -18,41 +19,67 @@ from index.postgres import schema
 from index.postgres.blobs import sparse_from_blob, units_from_blob
 from index.postgres.connection import translated
 from index.retriever import Index, Parts, check_compatible
+from index.scope import ScopeRows
 from index.settings import IndexSettings
 
 UNIT_CACHE_ROWS = 4096  # unit vectors of recent candidates (a question re-ranks ~15 rows)
 
 
 class PgDense:
-    """Top rows of one version by inner product, searched in PostgreSQL."""
+    """Top rows of one version by inner product, searched in PostgreSQL; a scope is a WHERE
+    on the chunk's source (``^@``: starts with one of the scope's folders)."""
 
     def __init__(self, conn: Any, url: str, version: int, rows: int, dim: int, hnsw: bool) -> None:
         self.conn, self.url, self.rows, self.hnsw = conn, url, rows, hnsw
         # Exact: the bare column, which no index covers. HNSW: the indexed expression.
         vector = schema.vector_expr(dim) if hnsw else sql.SQL("embedding")
         cast = sql.SQL("::vector({})").format(sql.Literal(dim)) if hnsw else sql.SQL("")
-        self.query = sql.SQL(
+        query = (
             "SELECT row_id, -({vector} <#> %b{cast}) FROM docbot_index_chunks "
-            "WHERE version = {version} ORDER BY {vector} <#> %b{cast} LIMIT %s"
-        ).format(vector=vector, cast=cast, version=sql.Literal(version))
+            "WHERE version = {version}{scope} ORDER BY {vector} <#> %b{cast} LIMIT %s"
+        )
+        parts = {"vector": vector, "cast": cast, "version": sql.Literal(version)}
+        self.query = sql.SQL(query).format(scope=sql.SQL(""), **parts)
+        self.scoped = sql.SQL(query).format(scope=sql.SQL(_IN_SCOPE), **parts)
+        self._iterative: bool | None = None  # pgvector 0.8's iterative HNSW scans, once known
 
     def __len__(self) -> int:
         return self.rows
 
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        k = min(k, self.rows)
+    def search(
+        self, queries: np.ndarray, k: int, within: ScopeRows | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        k = min(k, self.rows if within is None else within.count)
         if self.hnsw:  # pgvector's HNSW returns at most ef_search rows (FAISS: the same rule)
             ef = sql.SQL("SET hnsw.ef_search = {}").format(sql.Literal(max(64, 2 * k)))
             with translated(self.url):
                 self.conn.execute(ef)
         scores = np.zeros((len(queries), max(k, 0)), dtype=np.float32)
         ids = np.full((len(queries), max(k, 0)), -1, dtype=np.int64)
+        if k <= 0:
+            return scores, ids
+        if self.hnsw and within is not None:
+            self._scan_on()
+        query = self.query if within is None else self.scoped
+        prefixes = () if within is None else (list(within.scope.prefixes),)
         with translated(self.url), self.conn.cursor(binary=True) as cur:
-            for qi, query in enumerate(np.asarray(queries, dtype=np.float32)):
-                found = cur.execute(self.query, (query, query, k)).fetchall()
+            for qi, vector in enumerate(np.asarray(queries, dtype=np.float32)):
+                found = cur.execute(query, (vector, *prefixes, vector, k)).fetchall()
                 for j, (row, score) in enumerate(found):
                     ids[qi, j], scores[qi, j] = row, score
         return scores, ids
+
+    def _scan_on(self) -> None:
+        """With a scope, HNSW's ``ef_search`` nearest rows may hold few of the scope's: from
+        pgvector 0.8 the scan goes on until it has ``k`` rows in scope, in order. Before 0.8
+        (the setting is refused) the search returns the ones it found."""
+        if self._iterative is not None:
+            return
+        try:
+            self.conn.execute("SET hnsw.iterative_scan = strict_order")
+            self._iterative = True
+        except psycopg.Error:
+            self._iterative = False
 
 
 class PgIndex(Index):
@@ -142,6 +169,7 @@ class PgIndex(Index):
         return super()._reranked(query, vector, rows, fused, dense)
 
 
+_IN_SCOPE = " AND (chunk->>'source') ^@ ANY(%s::text[])"
 _VERSION = "SELECT manifest, sparse FROM docbot_index_versions WHERE id = %s"
 _CHUNKS = "SELECT chunk FROM docbot_index_chunks WHERE version = %s ORDER BY row_id"
 _VECTORS = (

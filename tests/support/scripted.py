@@ -11,6 +11,7 @@ from bot.answering.answers import Answer
 from bot.answering.conversation import MemoryConversationStore
 from bot.settings import Settings
 from index.errors import DocbotError
+from index.scope import Scope
 
 from .answers import cite
 from .bots import ADMIN
@@ -40,7 +41,11 @@ class ScriptedEngine:
         self.embedder = self._index.embedder
 
     def ask(
-        self, question: str, conversation_id: str | None = None, k: int | None = None
+        self,
+        question: str,
+        conversation_id: str | None = None,
+        k: int | None = None,
+        scope: Scope | None = None,
     ) -> Answer:
         if any(word in question.lower() for word in self.known):
             citation = cite(1, FESTIVAL, FESTIVAL, source="festival.txt")

@@ -11,6 +11,7 @@ from pathlib import Path
 from bot.answering.answers import NOT_FOUND_TEXT, Answer
 from bot.answering.conversation import MemoryConversationStore
 from bot.settings import Settings
+from index.scope import Scope
 
 from .answers import akims
 
@@ -48,7 +49,11 @@ class SwappingEngine:
         return True
 
     def ask(
-        self, question: str, conversation_id: str | None = None, k: int | None = None
+        self,
+        question: str,
+        conversation_id: str | None = None,
+        k: int | None = None,
+        scope: Scope | None = None,
     ) -> Answer:
         with self._lock:
             version = self.version

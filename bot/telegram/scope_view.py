@@ -1,0 +1,84 @@
+"""``/scope`` (admins): which documents a chat is answered from (:mod:`bot.telegram.scopes`),
+folder by folder with what each holds, and how the scopes file stands."""
+
+from __future__ import annotations
+
+import asyncio
+
+from telegram import Update
+from telegram.constants import ParseMode
+
+from bot.telegram.context import DocbotContext
+from bot.telegram.formatting import escape, split_html
+from bot.telegram.replies import (
+    SCOPE_EVERYTHING,
+    SCOPE_FILE,
+    SCOPE_FOLDER,
+    SCOPE_FOLDERS,
+    SCOPE_NO_FILE,
+    SCOPE_NOTHING,
+    SCOPE_PROBLEM,
+    SCOPE_USAGE,
+)
+from bot.telegram.scopes import ChatScopes
+from index.retriever import Index
+from index.scope import Scope
+
+
+def holds(index: Index, scope: Scope) -> dict[str, int]:
+    """How many documents and passages of ``index`` are in ``scope``."""
+    return {"documents": len(index.scope_sources(scope)), "passages": index.scope_passages(scope)}
+
+
+def scope_lines(index: Index, scope: Scope, chat: int) -> list[str]:
+    """What a chat sees: everything, nothing, or its folders with what each holds."""
+    name = escape(str(chat))
+    if scope.everything:
+        return [SCOPE_EVERYTHING.format(chat=name, **holds(index, scope))]
+    if scope.nothing:
+        return [SCOPE_NOTHING.format(chat=name)]
+    lines = [SCOPE_FOLDERS.format(chat=name, **holds(index, scope))]
+    for folder in sorted(scope.folders or ()):
+        lines.append(SCOPE_FOLDER.format(folder=escape(folder), **holds(index, Scope.of([folder]))))
+    return lines
+
+
+def file_lines(scopes: ChatScopes, chat: int) -> list[str]:
+    """How the scopes file stands: where, how many chats, the default, a change not taken."""
+    if scopes.path is None:
+        return [SCOPE_NO_FILE]
+    listed = "this chat is one" if chat in scopes.map.chats else "not this chat"
+    default = scopes.map.default.describe()
+    lines = [
+        SCOPE_FILE.format(
+            path=escape(str(scopes.path)),
+            chats=len(scopes.map.chats),
+            listed=listed,
+            default=default,
+        )
+    ]
+    if scopes.problem:
+        lines.append(SCOPE_PROBLEM.format(problem=escape(scopes.problem)))
+    return lines
+
+
+async def scope_command(update: Update, context: DocbotContext) -> None:
+    """``/scope [CHAT_ID]`` (admins): this chat's scope, or the one of ``CHAT_ID``."""
+    message = update.effective_message
+    if message is None:
+        return
+    state = context.docbot
+    if await state.refused_unless_admin(update, "scope"):
+        return
+    chat = message.chat_id
+    if context.args:
+        try:
+            chat = int(context.args[0])
+        except ValueError:
+            await message.reply_text(SCOPE_USAGE)
+            return
+    scope = state.scopes.of(chat)
+    index = await asyncio.to_thread(state.engine.index)
+    lines = [*scope_lines(index, scope, chat), "", *file_lines(state.scopes, chat)]
+    for part in split_html("\n".join(lines)):
+        await message.reply_text(part, parse_mode=ParseMode.HTML)
