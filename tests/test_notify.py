@@ -191,6 +191,26 @@ def test_a_refused_question_is_answered_once_after_a_build_that_answers_it(
     assert asked == [1, 1, 1, 2, 3]  # twice in the chat, then once per build until answered
 
 
+def test_a_scoped_chat_is_not_told_from_documents_outside_its_scope(
+    fake_bot_api: FakeBotAPI, tmp_path: Path
+) -> None:
+    """DOCBOT_SCOPES gives this chat only hr/: the build that answers the question from a file
+    outside it (seed.txt) tells the asker nothing; once the chat sees everything, it does."""
+    api = fake_bot_api
+    scopes = tmp_path / "scopes.toml"
+    scopes.write_text(f'default = "all"\n[chats]\n"{USER}" = ["hr"]\n')
+    running, engine = scripted_bot(api, tmp_path, {QUESTION: 2}, scopes=str(scopes))
+    with running as bot:
+        ask_and_press(api, USER, QUESTION)
+        looked_at(bot, engine)
+        engine.swap()  # build 2 answers it, but from a document this chat does not see
+        looked_at(bot, engine)
+        assert notifications(api, USER) == []
+        scopes.write_text('default = "all"\n')
+        engine.swap()
+        api.wait_for(lambda: notifications(api, USER))
+
+
 def test_requests_lists_and_cancels(fake_bot_api: FakeBotAPI, tmp_path: Path) -> None:
     api = fake_bot_api
     running, engine = scripted_bot(api, tmp_path, {QUESTION: 2, OTHER: 2})

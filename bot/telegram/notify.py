@@ -32,6 +32,7 @@ from bot.telegram.buttons import CANCEL_PREFIX, NOTIFY_PREFIX, keyboard
 from bot.telegram.context import DocbotContext, docbot_of
 from bot.telegram.conversations import ConversationKey, topic_of
 from bot.telegram.formatting import format_answer, split_html
+from bot.telegram.questions import ask
 from bot.telegram.replies import (
     FORGOTTEN,
     NOTIFY_ADDED,
@@ -49,6 +50,7 @@ from bot.telegram.requests import MAX_PER_USER, FileRequests, Request, RequestSt
 from bot.telegram.sending import send_html
 from bot.telegram.state import BotState
 from index.errors import DocbotError
+from index.scope import Scope
 
 if TYPE_CHECKING:  # only with DOCBOT_STORE
     from bot.telegram.shared.state import SharedState
@@ -220,18 +222,21 @@ class Notifier:
         await asyncio.to_thread(self.store.expire, time.time() - settings.notify_days * 86400)
         index = await asyncio.to_thread(self.state.engine.index)
         version = str(index.folder)
-        answers: dict[str, Answer] = {}  # one question asked by several people: asked once
+        # one question asked by several people in one scope: asked once
+        answers: dict[tuple[str, str], Answer] = {}
         sent = 0
         while running() and (request := await asyncio.to_thread(self.store.next_due, version)):
-            answer = answers.get(request.question.casefold())
+            scope = self.state.scopes.of(request.chat_id)
+            asked = (scope.key, request.question.casefold())
+            answer = answers.get(asked)
             if answer is None:
                 try:
-                    answer = await asyncio.to_thread(self._ask, request.question)
+                    answer = await asyncio.to_thread(self._ask, request.question, scope)
                 except Exception:  # this question, on this index: not asked again until the next
                     logger.exception("asking a waiting question again failed")
                     await asyncio.to_thread(self.store.checked, request.id, version)
                     continue
-                answers[request.question.casefold()] = answer
+                answers[asked] = answer
             if not answer.found:
                 await asyncio.to_thread(self.store.checked, request.id, version)
                 continue
@@ -241,8 +246,12 @@ class Notifier:
         self.sent += sent
         return sent
 
-    def _ask(self, question: str) -> Answer:
-        return self.state.engine.ask(question)  # no conversation: the question stands alone
+    def _ask(self, question: str, scope: Scope) -> Answer:
+        """Asked in the chat's scope (``DOCBOT_SCOPES``), as a question of that chat would be;
+        no conversation: the question stands alone."""
+        if scope.nothing:
+            return Answer(question, question, "", False)
+        return ask(self.state, question, None, scope)
 
     async def _tell(self, request: Request, answer: Answer) -> bool:
         """Send, then forget the request; False (the request kept) when Telegram could not be
