@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from support.fakes import FakeEmbedder
+from support.postgres import execute, query
 from support.scripted import ScriptedEngine, ScriptedIndex
 
 import bot.cli.gaps
@@ -19,6 +20,7 @@ from bot.settings import Settings
 from bot.telegram.gaps import record_answer, record_vote
 from bot.telegram.shared.state import SharedState
 from bot.telegram.state import BotState
+from index.scope import Scope
 
 pytestmark = pytest.mark.postgres
 
@@ -79,3 +81,34 @@ async def test_two_workers_record_and_list_the_same_gaps(
         ("Where can visitors park?", 2),
         ("Who founded the festival?", 1),
     ]
+
+
+async def test_a_table_of_before_scopes_gains_the_scope_column(pg_url: str, tmp_path: Path) -> None:
+    """A database made before scopes: its ``bot_asked`` has no ``scope``; the next start adds
+    it (nullable), the old rows read as everything, the new ones keep the chat's scope key."""
+    execute(
+        pg_url,
+        "CREATE TABLE bot_asked (bot_id text NOT NULL, seq bigserial, at timestamptz NOT NULL,"
+        " kind text NOT NULL, chat text NOT NULL, question text, asker text,"
+        " PRIMARY KEY (bot_id, seq))",
+    )
+    execute(
+        pg_url,
+        "INSERT INTO bot_asked (bot_id, at, kind, chat, question, asker)"
+        " VALUES (%s, now(), 'refused', 'private', 'Where is the old canteen?', 'h')",
+        BOT,
+    )
+    one = worker(pg_url, tmp_path)
+    hr = Scope.of(["hr"])
+    await record_answer(one, refusal("Where can visitors park?"), "supergroup", USER, hr)
+    await record_answer(one, refusal("Who runs the canteen?"), "private", USER)
+    rows = one.asked.read()
+    assert [(a.question, a.scope) for a in rows] == [
+        ("Where is the old canteen?", ""),
+        ("Where can visitors park?", hr.key),
+        ("Who runs the canteen?", ""),
+    ]
+    stored = query(pg_url, "SELECT scope FROM bot_asked ORDER BY seq")
+    assert stored == [(None,), (hr.key,), (None,)]
+    worker(pg_url, tmp_path)  # creating the tables again changes nothing
+    assert one.asked.read() == rows

@@ -34,6 +34,7 @@ class Asked:
     chat: str = ""  # the chat's kind: private, group, supergroup
     question: str = ""
     asker: str = ""
+    scope: str = ""  # the chat's scope key (index.scope.Scope.key); "" for everything
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -48,6 +49,8 @@ class Asked:
         line: dict[str, object] = {"kind": self.kind, "at": round(self.at, 3), "chat": self.chat}
         if self.kind != ANSWERED:
             line |= {"question": self.question, "asker": self.asker}
+        if self.scope:
+            line["scope"] = self.scope
         return line
 
     @classmethod
@@ -59,6 +62,7 @@ class Asked:
             chat=str(line.get("chat") or ""),
             question=str(line.get("question") or ""),
             asker=str(line.get("asker") or ""),
+            scope=str(line.get("scope") or ""),
         )
 
 

@@ -17,6 +17,7 @@ from typing import Protocol
 
 from bot.answering.answers import Answer
 from bot.answering.gaps import ANSWERED, DOWN, REFUSED, Asked
+from index.scope import EVERYTHING, Scope
 
 logger = logging.getLogger("docbot.telegram")
 
@@ -32,21 +33,36 @@ def asked_file(feedback_file: Path) -> Path:
     return Path(feedback_file).parent / "questions.jsonl"
 
 
-def answer_outcome(answer: Answer, chat: str, asker: str, at: float | None = None) -> Asked:
-    """An answered question keeps its time and chat kind only; a refused one its text too."""
+def scope_key(scope: Scope) -> str:
+    """What a line keeps of the chat's scope (``DOCBOT_SCOPES``): its key, "" for everything
+    (as lines written before scopes read)."""
+    return "" if scope.everything else scope.key
+
+
+def answer_outcome(
+    answer: Answer, chat: str, asker: str, at: float | None = None, scope: Scope = EVERYTHING
+) -> Asked:
+    """An answered question keeps its time, chat kind and scope only; a refused one its text
+    too."""
     when = time.time() if at is None else at
     if answer.found:
-        return Asked(ANSWERED, when, chat)
-    return Asked(REFUSED, when, chat, asked_question(answer), asker)
+        return Asked(ANSWERED, when, chat, scope=scope_key(scope))
+    return Asked(REFUSED, when, chat, asked_question(answer), asker, scope_key(scope))
 
 
 def vote_outcome(
-    answer: Answer, vote: str, chat: str, asker: str, at: float | None = None
+    answer: Answer,
+    vote: str,
+    chat: str,
+    asker: str,
+    at: float | None = None,
+    scope: Scope = EVERYTHING,
 ) -> Asked | None:
     """A 👎 on an answer is a gap; a 👍, or a 👎 on a refusal (already recorded), is not."""
     if vote != "down" or not answer.found:
         return None
-    return Asked(DOWN, time.time() if at is None else at, chat, asked_question(answer), asker)
+    when = time.time() if at is None else at
+    return Asked(DOWN, when, chat, asked_question(answer), asker, scope_key(scope))
 
 
 def asked_question(answer: Answer) -> str:

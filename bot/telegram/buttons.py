@@ -14,7 +14,7 @@ from bot.telegram.context import DocbotContext
 from bot.telegram.conversations import topic_of
 from bot.telegram.feedback import VOTES
 from bot.telegram.formatting import format_sources, split_html
-from bot.telegram.gaps import chat_kind, record_vote
+from bot.telegram.gaps import chat_kind, chat_scope, record_vote
 from bot.telegram.replies import FORGOTTEN, NOTIFY_BUTTON
 from bot.telegram.sending import send_html
 
@@ -52,7 +52,9 @@ async def button_press(update: Update, context: DocbotContext) -> None:
     elif kind == "v" and vote in VOTES and answer is not None:
         async with state.chat_lock(chat_id):  # votes are logged in the order they came
             await asyncio.to_thread(state.feedback.record, answer, vote, query.from_user.id)
-            await record_vote(state, answer, vote, chat_kind(update), query.from_user.id)
+            scope = chat_scope(state, update)
+            kind = chat_kind(update)
+            await record_vote(state, answer, vote, kind, query.from_user.id, scope)
         await query.answer("Thanks for the feedback!")
     elif (kind == "s" and key and not vote) or (kind == "v" and key and vote in VOTES):
         await query.answer(FORGOTTEN)

@@ -16,8 +16,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 
 from bot.answering.answers import Answer
-from bot.answering.gaps import Asked, Gap, eval_lines, group, recheck
-from bot.telegram.asked import answer_outcome, vote_outcome
+from bot.answering.gaps import Asked, Gap, eval_lines, group, recheck, wording
+from bot.telegram.asked import answer_outcome, scope_key, vote_outcome
 from bot.telegram.context import DocbotContext
 from bot.telegram.formatting import escape, split_html
 from bot.telegram.replies import (
@@ -29,11 +29,14 @@ from bot.telegram.replies import (
     GAPS_NONE,
     GAPS_NOW,
     GAPS_PRIVATE,
+    GAPS_SCOPE,
     GAPS_TITLE,
+    GAPS_USAGE,
     NOT_ADMIN,
 )
 from bot.telegram.sending import typing
 from bot.telegram.state import BotState
+from index.scope import EVERYTHING, Scope
 
 logger = logging.getLogger("docbot.telegram")
 
@@ -42,20 +45,38 @@ SHOWN = 10  # groups listed in the chat; the export has them all
 EXPORT = "gaps:export"
 
 
-async def record_answer(state: BotState, answer: Answer, chat: str, user_id: int) -> None:
-    """Record an answer's outcome; a failure is logged, never shown to the asker."""
-    await _record(state, lambda asker: answer_outcome(answer, chat, asker), user_id)
+async def record_answer(
+    state: BotState, answer: Answer, chat: str, user_id: int, scope: Scope = EVERYTHING
+) -> None:
+    """Record an answer's outcome, asked in ``scope``; a failure is logged, never shown to the
+    asker."""
+    await _record(state, lambda asker: answer_outcome(answer, chat, asker, scope=scope), user_id)
 
 
-async def record_vote(state: BotState, answer: Answer, vote: str, chat: str, user_id: int) -> None:
+async def record_vote(
+    state: BotState,
+    answer: Answer,
+    vote: str,
+    chat: str,
+    user_id: int,
+    scope: Scope = EVERYTHING,
+) -> None:
     """Record a 👎 on an answer (other votes are the feedback log's alone)."""
     if vote_outcome(answer, vote, chat, "") is not None:
-        await _record(state, lambda asker: vote_outcome(answer, vote, chat, asker), user_id)
+        await _record(
+            state, lambda asker: vote_outcome(answer, vote, chat, asker, scope=scope), user_id
+        )
 
 
 def chat_kind(update: Update) -> str:
     """The kind of the update's chat: private, group, supergroup (or channel)."""
     return str(update.effective_chat.type) if update.effective_chat else "private"
+
+
+def chat_scope(state: BotState, update: Update) -> Scope:
+    """The scope of the update's chat (``DOCBOT_SCOPES``)."""
+    chat = update.effective_chat
+    return state.scopes.of(chat.id) if chat is not None else EVERYTHING
 
 
 async def _record(state: BotState, outcome: Callable[[str], Asked | None], user_id: int) -> None:
@@ -72,14 +93,40 @@ async def _record(state: BotState, outcome: Callable[[str], Asked | None], user_
         logger.exception("could not record a question's outcome")
 
 
-def gaps_of(state: BotState, days: float = DAYS) -> list[Gap]:
-    """The gaps of the last ``days`` days, grouped with the loaded index's embedder; the
-    first :data:`SHOWN` asked again of the current documents (:func:`recheck`)."""
+def gaps_of(state: BotState, days: float = DAYS, scope: Scope | None = None) -> list[Gap]:
+    """The gaps of the last ``days`` days (only those asked in ``scope`` when given), grouped
+    with the loaded index's embedder; the first :data:`SHOWN` asked again of the current
+    documents (:func:`recheck`), each in the scopes its wordings were asked in."""
     asked: list[Asked] = state.asked.read(since=time.time() - days * 86400)
+    if scope is not None:
+        asked = [a for a in asked if a.scope == scope_key(scope)]
     if not any(a.gap for a in asked):
         return []
     gaps = group(asked, state.engine.index().embedder)
-    return recheck(gaps, lambda question: state.engine.ask(question).found, SHOWN)
+    keys: dict[str, set[str]] = {}
+    for a in asked:
+        keys.setdefault(wording(a.question), set()).add(a.scope)
+    asked_in = {g.question: {k for w in g.wordings for k in keys[wording(w)]} for g in gaps}
+    return recheck(gaps, lambda question: answered(state, question, asked_in[question]), SHOWN)
+
+
+def answered(state: BotState, question: str, keys: set[str]) -> bool:
+    """``question`` is answered now in every scope it was asked in: a question of a chat that
+    sees only hr/ is not answered by a finance document. A scope the scopes file no longer has
+    cannot be asked again: not answered."""
+    state.scopes.refresh()
+    known = {scope_key(s): s for s in (state.scopes.map.default, *state.scopes.map.chats.values())}
+    known[""] = EVERYTHING
+    scopes = [known.get(key) for key in sorted(keys)]
+    return all(s is not None and not s.nothing and found_in(state, question, s) for s in scopes)
+
+
+def found_in(state: BotState, question: str, scope: Scope) -> bool:
+    """The engine finds an answer to ``question`` in ``scope`` (an unrestricted scope is not
+    passed, as :func:`bot.telegram.questions.ask` does not)."""
+    if scope.everything:
+        return state.engine.ask(question).found
+    return state.engine.ask(question, scope=scope).found
 
 
 def when(at: float) -> str:
@@ -127,7 +174,8 @@ async def admin_only(update: Update, state: BotState, what: str) -> bool:
 
 
 async def gaps_command(update: Update, context: DocbotContext) -> None:
-    """``/gaps`` (admins): the questions the documents could not answer, grouped."""
+    """``/gaps [CHAT_ID]`` (admins): the questions the documents could not answer, grouped;
+    with a chat id, only those asked in that chat's scope."""
     message = update.effective_message
     state = context.docbot
     if message is None or not await admin_only(update, state, "/gaps"):
@@ -135,12 +183,22 @@ async def gaps_command(update: Update, context: DocbotContext) -> None:
     if message.chat.type != ChatType.PRIVATE:  # people's questions stay out of groups
         await message.reply_text(GAPS_PRIVATE)
         return
+    scope: Scope | None = None
+    heading = ""
+    if context.args:
+        try:
+            chat = int(context.args[0])
+        except ValueError:
+            await message.reply_text(GAPS_USAGE)
+            return
+        scope = state.scopes.of(chat)
+        heading = GAPS_SCOPE.format(chat=chat, scope=escape(scope.describe())) + "\n"
     async with typing(message):  # many wordings take a few seconds to encode
-        gaps = await asyncio.to_thread(gaps_of, state)
+        gaps = await asyncio.to_thread(gaps_of, state, DAYS, scope)
     if not gaps:
-        await message.reply_text(GAPS_NONE.format(days=DAYS))
+        await message.reply_html(heading + GAPS_NONE.format(days=DAYS))
         return
-    parts = split_html(gap_lines(gaps))
+    parts = split_html(heading + gap_lines(gaps))
     button = InlineKeyboardMarkup([[InlineKeyboardButton(GAPS_EXPORT, callback_data=EXPORT)]])
     for i, part in enumerate(parts):
         last = i == len(parts) - 1

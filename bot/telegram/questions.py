@@ -124,7 +124,7 @@ async def answer_question(state: BotState, update: Update, message: Message, tex
         async with typing(message):
             answer = await asyncio.to_thread(ask, state, question, key.id if key else None, scope)
         sent = await send_answer(state, message, answer)
-        await record_answer(state, answer, message.chat.type, user_id)
+        await record_answer(state, answer, message.chat.type, user_id, scope)
         if key is not None:
             await state.answered(key, message.chat_id, sent)
     logger.info(

@@ -138,3 +138,7 @@ SCOPE_FILE = (
 )
 SCOPE_USAGE = "Usage: /scope, or /scope CHAT_ID (a number) for another chat."
 SCOPE_PROBLEM = "⚠️ Its last change could not be used; the scopes before it still apply: {problem}"
+
+# /gaps CHAT_ID, and uploads in a scoped chat (issue 26 with issue 25)
+GAPS_SCOPE = "Chat {chat} sees {scope}: its gaps only."
+GAPS_USAGE = "Usage: /gaps, or /gaps CHAT_ID (a number) for the gaps of that chat's scope."

@@ -18,8 +18,8 @@ class PgAskedLog:
         kept = asked.kind != ANSWERED  # an answered question keeps no text
         self.db.run(
             lambda conn: conn.execute(
-                "INSERT INTO bot_asked (bot_id, at, kind, chat, question, asker)"
-                " VALUES (%s, to_timestamp(%s), %s, %s, %s, %s)",
+                "INSERT INTO bot_asked (bot_id, at, kind, chat, question, asker, scope)"
+                " VALUES (%s, to_timestamp(%s), %s, %s, %s, %s, %s)",
                 (
                     self.bot_id,
                     asked.at,
@@ -27,6 +27,7 @@ class PgAskedLog:
                     asked.chat,
                     asked.question if kept else None,
                     asked.asker if kept else None,
+                    asked.scope or None,  # NULL: everything, as rows written before scopes
                 ),
             )
         )
@@ -35,13 +36,14 @@ class PgAskedLog:
         def rows(conn: Any) -> list[Any]:
             return list(
                 conn.execute(
-                    "SELECT kind, extract(epoch FROM at), chat, question, asker FROM bot_asked"
+                    "SELECT kind, extract(epoch FROM at), chat, question, asker, scope"
+                    " FROM bot_asked"
                     " WHERE bot_id = %s AND at >= to_timestamp(%s) ORDER BY at, seq",
                     (self.bot_id, since),
                 ).fetchall()
             )
 
         return [
-            Asked(str(kind), float(at), str(chat), question or "", asker or "")
-            for kind, at, chat, question, asker in self.db.run(rows)
+            Asked(str(kind), float(at), str(chat), question or "", asker or "", scope or "")
+            for kind, at, chat, question, asker, scope in self.db.run(rows)
         ]

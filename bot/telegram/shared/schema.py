@@ -1,5 +1,7 @@
 """The shared state's tables, created when missing (idempotent, serialized by an advisory lock
-so that workers starting together do not race). Every table is keyed by the bot id."""
+so that workers starting together do not race). Every table is keyed by the bot id. A column
+added later is an ``ADD COLUMN IF NOT EXISTS`` after its table, nullable, so that a database
+made by an earlier version gains it at the next start and its old rows read as before."""
 
 from __future__ import annotations
 
@@ -70,6 +72,8 @@ TABLES = (
         asker text,
         PRIMARY KEY (bot_id, seq))""",
     "CREATE INDEX IF NOT EXISTS bot_asked_by_time ON bot_asked (bot_id, at)",
+    # the chat's scope key (DOCBOT_SCOPES), NULL for everything; added to tables made before
+    "ALTER TABLE bot_asked ADD COLUMN IF NOT EXISTS scope text",
     """CREATE TABLE IF NOT EXISTS bot_secrets (
         bot_id text NOT NULL,
         name text NOT NULL,
