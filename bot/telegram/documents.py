@@ -1,7 +1,8 @@
 """The documents, for admins: ``/documents`` (the collection at a glance, a page at a time),
 ``/delete NAME``, and the confirm buttons that carry out a deletion or a replacement
 (:mod:`bot.telegram.confirming`), each followed by a build and its ingestion report
-(:func:`bot.telegram.upload.ingestion_report`)."""
+(:func:`bot.telegram.upload.ingestion_report`). In a chat with a scope (``DOCBOT_SCOPES``)
+they show and act on the documents of its folders only."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ from bot.telegram.replies import (
     DELETE_BUTTON,
     DELETE_USAGE,
     DOCUMENTS_HEADER,
+    DOCUMENTS_IN_SCOPE,
+    DOCUMENTS_NO_SCOPE,
     DOCUMENTS_NONE_MATCH,
     DOCUMENTS_PAGE,
     DOCUMENTS_SKIPPED,
@@ -35,6 +38,7 @@ from bot.telegram.replies import (
 )
 from bot.telegram.upload import indexed_at, ingestion_report, passages, reindexed, replace_file
 from index.retriever import Index
+from index.scope import EVERYTHING, Scope
 
 logger = logging.getLogger("docbot.telegram")
 
@@ -54,14 +58,21 @@ def titles(index: Index) -> dict[str, str]:
     return found
 
 
-def entry_lines(index: Index, text: str = "") -> list[str]:
-    """One HTML line per document (name, title, passages, size) whose name contains ``text``,
-    then the skipped files with their reasons."""
-    manifest = index.manifest
+def in_scope(manifest: Mapping[str, Any], scope: Scope) -> tuple[dict[str, Any], list[Any]]:
+    """The manifest's files (name: info) and skipped files in ``scope``."""
+    files = {n: i for n, i in manifest.get("files", {}).items() if scope.admits(n)}
+    skipped = [s for s in manifest.get("skipped", []) if scope.admits(str(s["source"]))]
+    return files, skipped
+
+
+def entry_lines(index: Index, text: str = "", scope: Scope = EVERYTHING) -> list[str]:
+    """One HTML line per document in ``scope`` (name, title, passages, size) whose name
+    contains ``text``, then the skipped files with their reasons."""
+    files, skipped = in_scope(index.manifest, scope)
     wanted = text.casefold()
     named = titles(index)
     lines = []
-    for name, info in sorted(manifest.get("files", {}).items()):
+    for name, info in sorted(files.items()):
         if wanted not in name.casefold():
             continue
         title = named.get(name, "")
@@ -69,7 +80,7 @@ def entry_lines(index: Index, text: str = "") -> list[str]:
         size = _size(int(info.get("size", 0)))
         many = passages(int(info.get("chunks", 0)))
         lines.append(f"• <b>{_cut(name)}</b>{shown}: {many}, {size}")
-    skipped = [s for s in manifest.get("skipped", []) if wanted in str(s["source"]).casefold()]
+    skipped = [s for s in skipped if wanted in str(s["source"]).casefold()]
     if skipped:
         lines += ["", DOCUMENTS_SKIPPED]
         lines += [f"• {_cut(str(s['source']))}: {_cut(str(s['reason']))}" for s in skipped]
@@ -105,16 +116,17 @@ def paged(lines: list[str]) -> list[list[str]]:
 
 
 def documents_page(
-    index: Index, text: str = "", page: int = 0
+    index: Index, text: str = "", page: int = 0, scope: Scope = EVERYTHING
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """Page ``page`` of ``/documents`` (HTML) with its ◀ ▶ buttons."""
+    """Page ``page`` of ``/documents`` (HTML) in ``scope`` with its ◀ ▶ buttons."""
     manifest = index.manifest
-    header = DOCUMENTS_HEADER.format(
-        files=len(manifest.get("files", {})), passages=len(index), when=indexed_at(manifest)
-    )
-    skipped = len(manifest.get("skipped", []))
-    header += f", {skipped} skipped" if skipped else ""
-    lines = entry_lines(index, text)
+    files, skipped = in_scope(manifest, scope)
+    count = len(index) if scope.everything else index.scope_passages(scope)
+    header = DOCUMENTS_HEADER.format(files=len(files), passages=count, when=indexed_at(manifest))
+    header += f", {len(skipped)} skipped" if skipped else ""
+    if not scope.everything:
+        header += "\n" + DOCUMENTS_IN_SCOPE.format(scope=escape(scope.describe()))
+    lines = entry_lines(index, text, scope)
     if not lines:
         return f"{header}\n\n{DOCUMENTS_NONE_MATCH.format(text=escape(text))}", None
     pages = paged(lines)
@@ -142,8 +154,11 @@ async def documents_command(update: Update, context: DocbotContext) -> None:
     message = update.effective_message
     if message is None or not await _admin(update, context, message):
         return
+    scope = await _scope(context, message)
+    if scope is None:
+        return
     index = await asyncio.to_thread(context.docbot.engine.index)
-    text, buttons = documents_page(index, " ".join(context.args or []).strip())
+    text, buttons = documents_page(index, " ".join(context.args or []).strip(), scope=scope)
     await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=buttons)
 
 
@@ -154,6 +169,15 @@ async def _admin(update: Update, context: DocbotContext, message: Message) -> bo
     logger.warning("refused %s from non-admin %s", message.text, user.id if user else "?")
     await message.reply_text(NOT_ADMIN)
     return False
+
+
+async def _scope(context: DocbotContext, message: Message) -> Scope | None:
+    """The chat's scope; None (the admin told why) when it sees no documents."""
+    scope = context.docbot.scopes.of(message.chat_id)
+    if scope.nothing:
+        await message.reply_text(DOCUMENTS_NO_SCOPE)
+        return None
+    return scope
 
 
 # --- /delete ------------------------------------------------------------------------------------
@@ -188,9 +212,12 @@ async def delete_command(update: Update, context: DocbotContext) -> None:
         await message.reply_text(DELETE_USAGE)
         return
     state = context.docbot
+    scope = await _scope(context, message)
+    if scope is None:
+        return
     index = await asyncio.to_thread(state.engine.index)
     names = await asyncio.to_thread(on_disk, state.settings.documents_dir, index.manifest)
-    found = matching(names, wanted)
+    found = matching([n for n in names if scope.admits(n)], wanted)
     if len(found) != 1:
         listed = "\n".join(f"• {n}" for n in found[:20])
         reply = WHICH_DOCUMENT.format(name=wanted, names=listed) if found else None
@@ -216,8 +243,10 @@ async def documents_button(update: Update, context: DocbotContext) -> None:
     data = query.data or ""
     if data.startswith(PAGE_PREFIX):
         page, _, text = data.removeprefix(PAGE_PREFIX).partition(":")
+        scope = context.docbot.scopes.of(query.message.chat_id)
         index = await asyncio.to_thread(context.docbot.engine.index)
-        body, buttons = documents_page(index, text, int(page) if page.isdigit() else 0)
+        number = int(page) if page.isdigit() else 0
+        body, buttons = documents_page(index, text, number, scope)
         await query.answer()
         await query.edit_message_text(body, parse_mode=ParseMode.HTML, reply_markup=buttons)
         return

@@ -142,3 +142,14 @@ SCOPE_PROBLEM = "⚠️ Its last change could not be used; the scopes before it 
 # /gaps CHAT_ID, and uploads in a scoped chat (issue 26 with issue 25)
 GAPS_SCOPE = "Chat {chat} sees {scope}: its gaps only."
 GAPS_USAGE = "Usage: /gaps, or /gaps CHAT_ID (a number) for the gaps of that chat's scope."
+UPLOAD_NO_SCOPE = (
+    "This chat sees no documents (DOCBOT_SCOPES), so no one here could read a file added from "
+    "it. Send it in a chat that sees the folder it belongs in, or give this chat folders in "
+    "the scopes file (/scope shows what a chat sees)."
+)
+DOCUMENTS_IN_SCOPE = "This chat sees {scope}: only those documents are listed here."
+DOCUMENTS_NO_SCOPE = (
+    "This chat sees no documents (DOCBOT_SCOPES): manage them from a chat that sees them, or "
+    "give this chat folders in the scopes file (/scope shows what a chat sees)."
+)
+SCOPE_UPLOADS = "Files admins send here are saved into <b>{folder}/</b>."

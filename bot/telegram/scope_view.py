@@ -18,9 +18,11 @@ from bot.telegram.replies import (
     SCOPE_NO_FILE,
     SCOPE_NOTHING,
     SCOPE_PROBLEM,
+    SCOPE_UPLOADS,
     SCOPE_USAGE,
 )
 from bot.telegram.scopes import ChatScopes
+from bot.telegram.upload import upload_folder
 from index.retriever import Index
 from index.scope import Scope
 
@@ -31,7 +33,8 @@ def holds(index: Index, scope: Scope) -> dict[str, int]:
 
 
 def scope_lines(index: Index, scope: Scope, chat: int) -> list[str]:
-    """What a chat sees: everything, nothing, or its folders with what each holds."""
+    """What a chat sees: everything, nothing, or its folders with what each holds and the one
+    an admin's upload in the chat goes to."""
     name = escape(str(chat))
     if scope.everything:
         return [SCOPE_EVERYTHING.format(chat=name, **holds(index, scope))]
@@ -40,6 +43,7 @@ def scope_lines(index: Index, scope: Scope, chat: int) -> list[str]:
     lines = [SCOPE_FOLDERS.format(chat=name, **holds(index, scope))]
     for folder in sorted(scope.folders or ()):
         lines.append(SCOPE_FOLDER.format(folder=escape(folder), **holds(index, Scope.of([folder]))))
+    lines.append(SCOPE_UPLOADS.format(folder=escape(upload_folder(scope) or "")))
     return lines
 
 

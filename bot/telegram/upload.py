@@ -3,7 +3,8 @@ files), no silent overwrite (a file of the same name is replaced only after the 
 confirm button: :mod:`bot.telegram.confirming`), a size cap and a type check by extension and
 content. The file appears atomically, so a concurrent index never reads half.
 :func:`document_message` is the handler: it saves the file, re-indexes and says how it went
-(:func:`ingestion_report`)."""
+(:func:`ingestion_report`). In a chat with a scope (``DOCBOT_SCOPES``) the file goes into the
+chat's first folder (:func:`upload_folder`), so that the chat sees it."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ from bot.telegram.replies import (
     NOT_REPLACED,
     REPLACE_BUTTON,
     REPLACED,
+    UPLOAD_NO_SCOPE,
     UPLOAD_PAGES,
     UPLOAD_TABLES,
 )
@@ -47,6 +49,7 @@ from index.errors import DocbotError
 from index.loading import IMAGES, SUPPORTED, ZIPPED, decode_text, zipped_content_problem
 from index.report import BuildReport, FileReport
 from index.retriever import Index
+from index.scope import Scope
 
 logger = logging.getLogger("docbot.telegram")
 
@@ -116,42 +119,63 @@ def check_content(name: str, data: bytes) -> None:
         raise UploadRejectedError(name, "there is no text in it")
 
 
-def save_upload(folder: Path, name: str, data: bytes, max_bytes: int) -> Saved:
-    """Check and store ``data`` as ``folder/<safe name>``. A file of that name is never
+def upload_folder(scope: Scope) -> str | None:
+    """Where an upload in a chat of ``scope`` goes, relative to the documents folder: the root
+    for everything, the first of its folders (alphabetically) for folders, None for nothing
+    (no one in the chat could read it)."""
+    if scope.nothing:
+        return None
+    return min(scope.folders) if scope.folders else ""
+
+
+def save_upload(folder: Path, name: str, data: bytes, max_bytes: int, into: str = "") -> Saved:
+    """Check and store ``data`` as ``folder/into/<safe name>``. A file of that name is never
     overwritten here: with the same content the upload is refused, with other content nothing
     is written and ``Saved.replaces`` says the admin is to confirm (:func:`replace_file`)."""
     clean = safe_name(name)
     check_size(clean, len(data), max_bytes)
     check_content(clean, data)
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    root = folder.resolve()
-    target = root / clean
-    if target.parent != root:  # cannot happen after safe_name; belt and braces
-        raise UploadRejectedError(name, "bad file name")
+    relative = f"{into}/{clean}" if into else clean
+    target = _inside(folder, relative, create=True)
     if os.path.lexists(target) and _sha256(target) == hashlib.sha256(data).hexdigest():
-        raise UploadRejectedError(name, f"the same file is already there as {clean}")
-    fd, tmp = tempfile.mkstemp(prefix=".upload-", suffix=".tmp", dir=root)
+        raise UploadRejectedError(name, f"the same file is already there as {relative}")
+    fd, tmp = tempfile.mkstemp(prefix=".upload-", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(data)
         try:
             os.link(tmp, target)  # atomic, and fails instead of overwriting
         except FileExistsError:
-            return Saved(target, clean, replaces=True)
-        return Saved(target, clean, replaces=False)
+            return Saved(target, relative, replaces=True)
+        return Saved(target, relative, replaces=False)
     finally:
         os.unlink(tmp)
+
+
+def _inside(folder: Path, name: str, create: bool = False) -> Path:
+    """``folder/name`` (``name`` a file name, or one under a subfolder: ``hr/x.docx``) when it
+    lies inside ``folder``, its own folder made when ``create``; else the upload is refused."""
+    root = Path(folder)
+    if create:
+        root.mkdir(parents=True, exist_ok=True)
+    root = root.resolve()
+    parts = name.split("/")
+    if any(p in ("", ".", "..") for p in parts):
+        raise UploadRejectedError(name, "bad file name")
+    home = root.joinpath(*parts[:-1])
+    if create:
+        home.mkdir(parents=True, exist_ok=True)
+    home = home.resolve()
+    if not home.is_relative_to(root):  # a subfolder linked out of the documents folder
+        raise UploadRejectedError(name, "its folder is outside the documents folder")
+    return home / parts[-1]
 
 
 def replace_file(folder: Path, name: str, data: bytes) -> Path:
     """``folder/name`` now holds ``data``, swapped in by one rename (a symlink of that name is
     replaced itself, never the file it points to)."""
-    root = Path(folder).resolve()
-    target = root / name
-    if target.parent != root:
-        raise UploadRejectedError(name, "bad file name")
-    fd, tmp = tempfile.mkstemp(prefix=".upload-", suffix=".tmp", dir=root)
+    target = _inside(folder, name)
+    fd, tmp = tempfile.mkstemp(prefix=".upload-", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(data)
@@ -183,9 +207,13 @@ async def document_message(update: Update, context: DocbotContext) -> None:
         logger.warning("refused an upload from non-admin %s", user.id if user else "?")
         await message.reply_text(f"{NON_TEXT} Only the bot's admins can add documents.")
         return
+    into = upload_folder(state.scopes.of(message.chat_id))
+    if into is None:  # DOCBOT_SCOPES gives this chat no documents: a file here helps no one
+        await message.reply_text(UPLOAD_NO_SCOPE)
+        return
     async with state.chat_lock(message.chat_id):  # the next question waits for the index
         got = await _save(message, context, state.settings.documents_dir,
-                          int(state.settings.max_upload_mb * 1024 * 1024))  # fmt: skip
+                          int(state.settings.max_upload_mb * 1024 * 1024), into)  # fmt: skip
         if got is None:
             return
         saved, data = got
@@ -203,10 +231,10 @@ async def document_message(update: Update, context: DocbotContext) -> None:
 
 
 async def _save(
-    message: Message, context: DocbotContext, folder: Path, max_bytes: int
+    message: Message, context: DocbotContext, folder: Path, max_bytes: int, into: str
 ) -> tuple[Saved, bytes] | None:
-    """Download and save the message's document (with its bytes, which a replacement keeps
-    until it is confirmed); None (the user told why) when refused."""
+    """Download and save the message's document into ``folder/into`` (with its bytes, which a
+    replacement keeps until it is confirmed); None (the user told why) when refused."""
     assert message.document is not None
     doc = message.document
     name = doc.file_name or "upload"
@@ -215,7 +243,7 @@ async def _save(
         async with typing(message):
             file = await context.bot.get_file(doc.file_id)
             data = bytes(await file.download_as_bytearray())
-            saved = await asyncio.to_thread(save_upload, folder, name, data, max_bytes)
+            saved = await asyncio.to_thread(save_upload, folder, name, data, max_bytes, into)
     except UploadRejectedError as exc:
         await message.reply_text(str(exc))
         return None
