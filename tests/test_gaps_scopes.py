@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from support.bots import ADMIN, USER, RunningBot, settle, texts
+from support.bots import ADMIN, USER, RunningBot, button_data, last_with_buttons, settle, texts
 from support.fakebotapi import FakeBotAPI
 from support.scripted import ScriptedEngine, scripted
 
@@ -106,6 +106,14 @@ def test_gaps_are_asked_again_in_the_scope_they_were_asked_in(
 
         engine.words["visitors"] = "hr"  # now an hr document says where visitors park
         assert GAPS_NOW.strip() in gaps(api, f"/gaps {HR_CHAT}")
+
+        api.group_text(HR_CHAT, USER, "/ask Do visitors pay for parking?")  # answered, then 👎
+        settle(api)
+        answer = last_with_buttons(api, HR_CHAT)
+        api.callback_query(USER, answer, button_data(answer)["👎"])
+        settle(api)
+    down = [a for a in AskedLog(log).read() if a.kind == "down"]
+    assert [(a.question, a.scope) for a in down] == [("Do visitors pay for parking?", HR.key)]
 
 
 def test_a_line_keeps_the_scope_key_and_old_lines_read_as_everything(tmp_path: Path) -> None:
