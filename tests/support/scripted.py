@@ -24,6 +24,7 @@ FESTIVAL = "The festival was founded in 1987 by the beekeeper Marta Velikova."
 class ScriptedIndex:
     def __init__(self) -> None:
         self.embedder = FakeEmbedder()
+        self.folder = "scripted"  # the one build it stands for (the notifier reads it)
 
     def sources(self) -> dict[str, int]:
         return {"festival.txt": 1}
