@@ -166,10 +166,18 @@ def ends_sentence(text: str) -> bool:
 # --- names, negation, numbers ----------------------------------------------------------------
 
 
+_POSSESSIVE = re.compile(r"['’]s$")
+
+
 def names(sentence: str) -> list[str]:
     """The names a sentence uses: its capitalised words after the first ("Uzbekistan", "FBI",
-    "Akims'"), "I" aside, without the apostrophes at their edges; in order, repeats kept."""
-    return [w.strip("'’") for w in WORD.findall(sentence)[1:] if w[:1].isupper() and w != "I"]
+    "Akims'"), "I" aside, without a possessive "'s" ("Iskakova's" is "Iskakova": a table cell
+    naming her holds no "s") and the apostrophes at their edges; in order, repeats kept."""
+    return [
+        _POSSESSIVE.sub("", w).strip("'’")
+        for w in WORD.findall(sentence)[1:]
+        if w[:1].isupper() and w != "I"
+    ]
 
 
 NEGATIONS = frozenset(

@@ -1,9 +1,9 @@
 """Questions about table cells answered with their row (issue 27: >= 9 of 10): spreadsheets,
 a CSV file and Word tables made by the test, asked through the real engine. An answer counts
 when its first citation is the row (its place: 'sheet "Staff", row 4') and quotes the cell.
-Measured 2026-12-05: 11 of 12; the miss is "What is Zhanna Iskakova's role?", refused because
-the question's names read "Iskakova's" as the terms "iskakova" and "s", and a sheet holds no
-"s" (bot/answering/choosing.question_names; "the role of Zhanna Iskakova" is answered)."""
+Measured 2026-12-05: 11 of 12 at first; the miss, "What is Zhanna Iskakova's role?", was
+refused because the question's names read "Iskakova's" as the terms "iskakova" and "s" and a
+sheet holds no "s"; with the possessive out of names (index.text.names): 12 of 12."""
 
 from __future__ import annotations
 
