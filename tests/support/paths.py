@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-import pytest
+from support.missing import missing
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTS = ROOT / "documents"
@@ -20,10 +20,7 @@ def shared_path(*parts: str) -> Path:
     """A path in ../shared; skips the test where it is missing, fails instead under CI=true."""
     path = SHARED.joinpath(*parts)
     if not path.exists():
-        message = f"{path} is missing: ../shared exists only in the docbot workplace"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        missing(f"{path} is missing: ../shared exists only in the docbot workplace")
     return path
 
 

@@ -11,17 +11,13 @@ from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import pytest
-
+from support.missing import missing
 from support.paths import ROOT
 
 
 def unavailable(reason: str) -> None:
     """Skip the test; under CI=true, where PostgreSQL must be there, fail it instead."""
-    message = f"no PostgreSQL for the postgres tests: {reason}"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
+    missing(f"no PostgreSQL for the postgres tests: {reason}")
 
 
 @contextmanager

@@ -98,24 +98,20 @@ RUSSIAN = (
 
 def need_tesseract(*languages: str) -> None:
     """Skip the test when Tesseract (or one of ``languages``) is missing; under CI=true fail."""
-    import os
     import shutil
     import subprocess
 
-    import pytest
+    from support.missing import missing as skip_or_fail
 
-    missing = ""
+    lack = ""
     if shutil.which("tesseract") is None:
-        missing = "Tesseract is not installed (apt-get install tesseract-ocr tesseract-ocr-rus)"
+        lack = "Tesseract is not installed (apt-get install tesseract-ocr tesseract-ocr-rus)"
     else:
         listed = subprocess.run(
             ["tesseract", "--list-langs"], capture_output=True, text=True, check=False
         ).stdout.split()
         lacking = [code for code in languages if code not in listed]
         if lacking:
-            missing = f"Tesseract lacks {lacking} (apt-get install tesseract-ocr-{lacking[0]})"
-    if not missing:
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(missing)
-    pytest.skip(missing)
+            lack = f"Tesseract lacks {lacking} (apt-get install tesseract-ocr-{lacking[0]})"
+    if lack:
+        skip_or_fail(lack)
