@@ -121,7 +121,12 @@ def test_kill_9_in_the_middle_of_a_build_loses_no_notification(
 ) -> None:
     api = fake_bot_api
     shutil.copytree(DOCUMENTS, tmp_path / "documents")
-    env = {"PYTHONPATH": str(ROOT), "DOCBOT_ADMINS": str(ADMIN), "DOCBOT_NOTIFY_CHECK_S": "0.5"}
+    env = {
+        "PYTHONPATH": str(ROOT),
+        "DOCBOT_ADMINS": str(ADMIN),
+        "DOCBOT_NOTIFY_CHECK_S": "0.5",
+        "DOCBOT_WATCH": "false",  # the build killed is /reload's, not one the watcher starts
+    }
     state = tmp_path / "state"
     first = Serve(api.token, api.base_url, tmp_path, "first", env)
     second: Serve | None = None
