@@ -98,6 +98,10 @@ class Worker:
             "DOCBOT_WEBHOOK_PORT": str(self.port),
             "DOCBOT_WEBHOOK_SECRET": SECRET,
             "DOCBOT_CLAIM_LEASE_S": str(LEASE_S),
+            # builds here come from `docbot index` in a third process (as the tests say): a
+            # worker's own watcher building the same change first would race it for the lock
+            # (two watching workers: tests/test_watching_postgres.py)
+            "DOCBOT_WATCH": "false",
         }
         self.serve = Serve(api.token, api.base_url, root, name, env)
 
