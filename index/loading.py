@@ -75,6 +75,15 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def sha256_file(path: Path) -> str:
+    """The file's hash as the manifest records it (:func:`sha256_bytes`), "" when it cannot be
+    read (gone, or being replaced)."""
+    try:
+        return sha256_bytes(path.read_bytes())
+    except OSError:
+        return ""
+
+
 def _is_hidden(rel: Path) -> bool:
     return any(part.startswith(".") for part in rel.parts)
 

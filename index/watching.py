@@ -13,7 +13,6 @@ reason, as always, and read again at its next change; a failed build is logged, 
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 import time
@@ -24,6 +23,7 @@ from typing import Any
 import watchfiles
 
 from index.errors import DocbotError, IndexLockedError
+from index.loading import sha256_file
 from index.report import BuildReport
 
 logger = logging.getLogger("docbot.watching")
@@ -54,16 +54,9 @@ def needs_build(folder: Path, paths: Iterable[str], manifest: Mapping[str, Any])
                 return True
             continue
         info = files.get(source)
-        if not isinstance(info, Mapping) or info.get("sha256") != _sha256(path):
+        if not isinstance(info, Mapping) or info.get("sha256") != sha256_file(path):
             return True
     return False
-
-
-def _sha256(path: Path) -> str:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return ""
 
 
 def describe(report: BuildReport) -> str:

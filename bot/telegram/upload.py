@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import os
 import re
@@ -46,7 +45,15 @@ from bot.telegram.replies import (
 from bot.telegram.sending import typing
 from index.documents import SkipFile
 from index.errors import DocbotError
-from index.loading import IMAGES, SUPPORTED, ZIPPED, decode_text, zipped_content_problem
+from index.loading import (
+    IMAGES,
+    SUPPORTED,
+    ZIPPED,
+    decode_text,
+    sha256_bytes,
+    sha256_file,
+    zipped_content_problem,
+)
 from index.report import BuildReport, FileReport
 from index.retriever import Index
 from index.scope import Scope
@@ -137,7 +144,7 @@ def save_upload(folder: Path, name: str, data: bytes, max_bytes: int, into: str 
     check_content(clean, data)
     relative = f"{into}/{clean}" if into else clean
     target = _inside(folder, relative, create=True)
-    if os.path.lexists(target) and _sha256(target) == hashlib.sha256(data).hexdigest():
+    if os.path.lexists(target) and sha256_file(target) == sha256_bytes(data):
         raise UploadRejectedError(name, f"the same file is already there as {relative}")
     fd, tmp = tempfile.mkstemp(prefix=".upload-", suffix=".tmp", dir=target.parent)
     try:
@@ -185,13 +192,6 @@ def replace_file(folder: Path, name: str, data: bytes) -> Path:
             os.unlink(tmp)
         raise
     return target
-
-
-def _sha256(path: Path) -> str:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return ""
 
 
 async def document_message(update: Update, context: DocbotContext) -> None:
