@@ -6,7 +6,9 @@ middle of a build, the waiting request is answered once by the next process."""
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import shutil
 import signal
 import time
@@ -67,7 +69,7 @@ def ask_and_press(api: FakeBotAPI, user: int, question: str, timeout: float = 30
     return accepted(api, user)[-1]
 
 
-def ledgers(folder: Path, files: int = 40) -> None:
+def ledgers(folder: Path, files: int = 120) -> None:
     """Filler documents that take the model a few seconds to index on one thread."""
     folder.mkdir()
     goods = ("copper wire", "barley", "salt", "linen", "resin", "tin plates", "wax", "hemp")
@@ -78,6 +80,22 @@ def ledgers(folder: Path, files: int = 40) -> None:
             for j in range(8)
         ]
         (folder / f"ledger-{i:03}.txt").write_text(" ".join(lines) + "\n", encoding="utf-8")
+
+
+def building(root: Path) -> bool:
+    """Whether another process holds the index's build lock (from the build's first step to its
+    swap: the temporary build folder alone exists only for the last few milliseconds)."""
+    path = disk.lock_path(root)
+    if not path.exists():
+        return False
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # closing releases a lock this test took
+    return False
 
 
 def add_and_build(settings: Settings, embedder: Any, name: str, text: str) -> None:
@@ -137,11 +155,10 @@ def test_kill_9_in_the_middle_of_a_build_loses_no_notification(
         (tmp_path / "documents" / "zorblax.txt").write_text(NEW_DOC, encoding="utf-8")
         ledgers(tmp_path / "documents" / "ledgers")  # a build long enough to be killed in
         api.private_text(ADMIN, "/reload")
-        builds = disk.builds_dir(state / "index")
         started = time.monotonic()
-        while not list(builds.glob("*.tmp")) and time.monotonic() - started < 60:
-            time.sleep(0.02)
-        assert list(builds.glob("*.tmp")), first.output()  # the build has begun
+        while not building(state / "index") and time.monotonic() - started < 60:
+            time.sleep(0.01)
+        assert building(state / "index"), first.output()  # the build has begun
         first.process.kill()  # SIGKILL, mid-build
         first.process.wait(10)
         first.stop()
