@@ -20,11 +20,39 @@ ALNUM_RUN = re.compile(r"\w+", re.UNICODE)  # a run of letters and digits: what 
 _LONGEST_TERM = 40  # longer runs are not words (hashes, base64): no term
 
 
+# Function words (written for docbot, by kind), left out of the terms like English stop words.
+RUSSIAN_STOPWORDS = frozenset(
+    (
+        # conjunctions and particles
+        "и а но или либо да что чтобы если как то ли же бы ни не также тоже "
+        # prepositions
+        "в во на с со к ко по о об обо от из за у до для при без под над про через "
+        # the copula
+        "быть был была было были будет будут является являются есть "
+        # pronouns: he, she, it, they; this; that; such
+        "он она оно они его ее её их ему ей им ним ней нем него нее неё них ними "
+        "это этот эта эти этого этой этих этом эту этим этому этими "
+        "тот та те того той тех ту тем тому теми такой такая такое такие такого таких"
+    ).split()
+)
+KAZAKH_STOPWORDS = frozenset(
+    (
+        # conjunctions, postpositions and particles
+        "және мен бен пен да де та те немесе бірақ алайда әрі яғни үшін туралы бойынша "
+        "арқылы сияқты ме ма ба бе па пе ғой қой ғана не "
+        # pronouns: he/she/it, they; this; that
+        "ол олар оның олардың оған оны бұл осы сол бұның осының соның "
+        # the copula
+        "болып болады болды табылады"
+    ).split()
+)
+
+
 @lru_cache(maxsize=1)
 def _stopwords() -> frozenset[str]:
     from bm25s.stopwords import STOPWORDS_EN
 
-    return frozenset(STOPWORDS_EN)
+    return frozenset(STOPWORDS_EN) | RUSSIAN_STOPWORDS | KAZAKH_STOPWORDS
 
 
 @lru_cache(maxsize=1)
@@ -32,6 +60,85 @@ def _stemmer() -> Any:
     import Stemmer
 
     return Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=1)
+def _russian() -> Any:
+    import Stemmer
+
+    return Stemmer.Stemmer("russian")
+
+
+# Kazakh endings by slot, in the order a word takes them (stem + plural + possessive + case, or
+# a verb's stem + ending), each slot's longest first; with their vowel-harmony and assimilation
+# variants. kazakh_stem cuts them from the end: case (or verb), then possessive, then plural.
+def _longest_first(endings: str) -> tuple[str, ...]:
+    return tuple(sorted(endings.split(), key=len, reverse=True))
+
+
+_KAZAKH_SLOTS = (
+    _longest_first(
+        "ның нің дың дің тың тің "  # genitive
+        "ға ге қа ке на не "  # dative
+        "ны ні ды ді ты ті н "  # accusative
+        "да де та те нда нде дағы дегі тағы тегі ндағы ндегі "  # locative
+        "дан ден тан тен нан нен "  # ablative
+        "мен бен пен "  # instrumental
+        "ады еді йды йді ған ген қан кен ып іп у"  # verbs: present, participle, converb, noun
+    ),
+    # possessive (not "my" -ым and "your" -ың, rare in documents: "әкім" is a word)
+    _longest_first("ы і сы сі ымыз іміз мыз міз ыңыз іңіз ңыз ңіз"),
+    _longest_first("лар лер дар дер тар тер"),  # plural
+)
+_VOWELS = frozenset("аәеиоөұүуыіэюя")
+_VOICELESS = frozenset("пфкқтсшщхцч")
+_AFTER_POSSESSIVE = frozenset("ыі")
+# What the letter before an ending must be, by the ending's first letter (or the ending):
+# "-та" follows a voiceless consonant ("облыста"), "-да" does not ("қалада"); "-на", "-нда",
+# "-н" follow a possessive ("жылына", "қаласында"), "-сы" a vowel ("қаласы"), "-ы" a consonant.
+_BEFORE_LETTER = {
+    **{c: _VOICELESS for c in "тқкп"},
+    **{c: frozenset("аәеиоөұүуыіэюябвгғджзйлмнңрһ") for c in "дғгб"},
+}
+_BEFORE_ENDING = {
+    **{e: _AFTER_POSSESSIVE for e in ("на", "не", "н", "нда", "нде", "ндағы", "ндегі")},
+    **{e: _AFTER_POSSESSIVE | frozenset("мнң") for e in ("нан", "нен")},
+    **{e: _VOWELS for e in ("сы", "сі")},
+    **{e: frozenset("бвгғджзйклмнңпқрстфхцчшщһ") for e in ("ы", "і")},
+}
+_DEVOICED = {"б": "п", "г": "к", "ғ": "қ"}  # "мектебі" is "мектеп" + "і"
+# Names whose last letters read as an ending: "-стан" is not the ablative "-тан" here.
+_KAZAKH_WHOLE = frozenset(
+    "қазақстан өзбекстан қырғызстан тәжікстан түрікменстан ауғанстан пәкістан үндістан".split()
+)
+KAZAKH_MIN_STEM = 2  # letters an ending never cuts below
+
+
+@lru_cache(maxsize=200_000)
+def kazakh_stem(word: str) -> str:
+    """``word`` (lower case) without its Kazakh endings: at most one of each slot of
+    ``_KAZAKH_SLOTS``, from the end, the longest that leaves ``KAZAKH_MIN_STEM`` letters and
+    agrees with the letter before it (``_BEFORE_*``); a final б г ғ devoiced ("комиссияның" ->
+    "комиссия", "облыстардағы" -> "облыс", "мектебі" -> "мектеп")."""
+    cut = word
+    for slot in _KAZAKH_SLOTS:
+        if cut in _KAZAKH_WHOLE:
+            break
+        for ending in slot:
+            if _cuts(cut, ending):
+                cut = cut[: -len(ending)]
+                break
+    if cut != word and cut[-1] in _DEVOICED:
+        cut = cut[:-1] + _DEVOICED[cut[-1]]
+    return cut
+
+
+def _cuts(word: str, ending: str) -> bool:
+    rest = len(word) - len(ending)
+    if rest < KAZAKH_MIN_STEM or not word.endswith(ending):
+        return False
+    before = _BEFORE_ENDING.get(ending, _BEFORE_LETTER.get(ending[0]))
+    return before is None or word[rest - 1] in before
 
 
 # An identifier made of words: ffi_closure_alloc, deflateInit, Z_STREAM_END, python3.
@@ -66,31 +173,69 @@ def identifier_parts(run: str, stop: frozenset[str] = frozenset()) -> list[str]:
 
 
 def tokenize(text: str, parts: bool = True) -> list[str]:
-    """The terms of ``text``: lower-cased words, English stop words removed, Porter-stemmed;
-    an identifier (``ffi_closure_alloc``, ``deflateInit``) gives its parts as terms too, unless
-    ``parts`` is False (a name is found by its whole words: "PostgreSQL" by "postgresql")."""
-    return list(_stemmer().stemWords(_words(text, parts)))
+    """The terms of ``text``: lower-cased words, stop words removed, stemmed; an identifier
+    (``ffi_closure_alloc``, ``deflateInit``) gives its parts as terms too, unless ``parts`` is
+    False (a name is found by its whole words: "PostgreSQL" by "postgresql").
+
+    Stemming goes by script: words without Cyrillic letters by Porter (English; a text
+    without Cyrillic takes exactly that path), Cyrillic words by Snowball's Russian stemmer, or
+    by :func:`kazakh_stem` when the word holds a Kazakh letter or the text is Kazakh
+    (:func:`kazakh_text`)."""
+    words = _words(text, parts)
+    if not _CYRILLIC.search(text):
+        return list(_stemmer().stemWords(words))
+    return stems_of(words, kazakh_text(text))
 
 
+def kazakh_text(text: str) -> bool:
+    """Is ``text`` Kazakh, for its terms? By its share of words holding a Kazakh letter; a text
+    with some but not most such words is asked of ``index.languages.detect``."""
+    from index import languages
+
+    share = languages.kazakh_share(text)
+    if share >= languages.KAZAKH_SHARE:
+        return True
+    return share > 0 and languages.detect(text) == "kk"
+
+
+_CYRILLIC = re.compile(r"[а-яёА-ЯЁәғқңөұүһіӘҒҚҢӨҰҮҺІ]")
+_KAZAKH_LETTER = re.compile(r"[әғқңөұүһі]")  # in a lower-cased word
 _STEMS: dict[str, str] = {}  # word -> stem: a dict lookup is ~5x faster than the stemmer
 _STEMS_MAX = 500_000  # words; cleared when full (an English vocabulary fits many times over)
 
 
-def stems_of(words: Sequence[str]) -> list[str]:
-    """The Porter stem of each word, remembered across calls."""
+def stems_of(words: Sequence[str], kazakh: bool = False) -> list[str]:
+    """The stem of each (lower-cased) word, remembered across calls: Porter's for a word
+    without Cyrillic letters; for a Cyrillic word :func:`kazakh_stem` when it holds a Kazakh
+    letter or ``kazakh`` is True (the text is Kazakh), Snowball's Russian stem otherwise."""
     cache = _STEMS
     new = [w for w in set(words) if w not in cache]
     if new:
         if len(cache) + len(new) > _STEMS_MAX:
             cache.clear()
-        cache.update(zip(new, _stemmer().stemWords(new), strict=True))
+        cache.update(zip(new, _stem_words(new), strict=True))
+    if kazakh:
+        return [kazakh_stem(w) if _CYRILLIC.search(w) else cache[w] for w in words]
     return [cache[w] for w in words]
+
+
+def _stem_words(words: list[str]) -> list[str]:
+    cyrillic = [w for w in words if _CYRILLIC.search(w)]
+    if not cyrillic:
+        return list(_stemmer().stemWords(words))
+    russian = [w for w in cyrillic if not _KAZAKH_LETTER.search(w)]
+    stems = dict(zip(russian, _russian().stemWords(russian), strict=True))
+    stems.update((w, kazakh_stem(w)) for w in cyrillic if w not in stems)
+    other = [w for w in words if w not in stems]
+    stems.update(zip(other, _stemmer().stemWords(other), strict=True))
+    return [stems[w] for w in words]
 
 
 def terms_by_span(text: str, spans: Sequence[tuple[int, int]]) -> list[frozenset[str]]:
     """The distinct :func:`tokenize` terms of each span of ``text``."""
     per_span = [_words(text[a:b]) for a, b in spans]
-    stems = stems_of([w for words in per_span for w in words])
+    kazakh = _CYRILLIC.search(text) is not None and kazakh_text(text)
+    stems = stems_of([w for words in per_span for w in words], kazakh)
     out, at = [], 0
     for words in per_span:
         out.append(frozenset(stems[at : at + len(words)]))
@@ -109,7 +254,7 @@ _ABBREVIATIONS = frozenset(
 )
 # A sentence ends at . ! ? … (and closing quotes/brackets) followed by space and a capital,
 # a digit, a quote or an opening bracket.
-_BOUNDARY = re.compile(r"[.!?…。！？]+[\"'”’»)\]]*\s+(?=[\"'“‘«(\[]?[^\W_a-z])")
+_BOUNDARY = re.compile(r"[.!?…。！？]+[\"'”’»)\]]*\s+(?=[\"'“‘«(\[]?[^\W_a-zа-яёәғқңөұүһі])")
 _FINAL = re.compile(r"[.!?…][\"'”’»)\]]*\s*$")  # a sentence's final punctuation
 
 
@@ -139,9 +284,49 @@ def _ends_with_abbreviation(text: str, start: int, dot: int) -> bool:
     word = text[j:dot].lower().strip("\"'“‘(")
     if not word:
         return False
+    if _CYRILLIC.search(word):
+        return _cyrillic_abbreviation(text, start, j, word.lstrip("«"))
     if len(word) == 1 and word.isalpha():  # an initial: "J. Smith"
         return True
     return word in _ABBREVIATIONS
+
+
+# Russian and Kazakh abbreviations (lower case, without their final dot): never a sentence's end.
+_CYRILLIC_ABBREVIATIONS = frozenset(
+    (
+        # Russian: that is, because, so-called, acting, named after; street, avenue, square,
+        # house, flat, city, village, district, region; page, see, figure, table, chapter,
+        # section, item, article, part; professor, academician, deputy; about, compare, e.g.
+        "т.е т.к т.н и.о им ул пр-т просп пл пер д кв г пос р-н обл стр см рис табл гл разд "
+        "в вв п пп ст ч проф акад доц канд д-р зам ген ок ср напр прим англ рус каз лат букв "
+        # Kazakh: city, district, street, region, for example, page, approximately
+        "қ ауд көш мыс б ш"
+    ).split()
+)
+# Ends of an enumeration (and so on, and others): a capital after them starts a sentence.
+_CYRILLIC_ENDINGS = frozenset("т.д т.п др т.б т.с.с".split())
+# Units after a number (year, years, million, thousand, roubles, tenge): "в 1999 г." may end a
+# sentence; "г. Алматы" (city) does not. ("XX в.", century, is left inside: "В XX в. Россия".)
+_AFTER_NUMBER = frozenset("г гг ж жж млн млрд тыс руб коп долл тг".split())
+_NUMBER_WORD = re.compile(r"\d[\d–-]*")
+
+
+def _cyrillic_abbreviation(text: str, start: int, j: int, word: str) -> bool:
+    before = text[start:j].split()[-3:]  # the words before, for "т. д." and "1999 г."
+    chain = word
+    for w in reversed(before):
+        if not (w.endswith(".") and 0 < len(w) <= 3):
+            break
+        chain = w.lower() + chain
+        if chain in _CYRILLIC_ENDINGS:
+            return False
+    if word in _CYRILLIC_ENDINGS:
+        return False
+    if word in _AFTER_NUMBER and before and _NUMBER_WORD.fullmatch(before[-1]):
+        return False
+    if len(word) == 1 and word.isalpha():  # an initial ("А. С. Пушкин"), or "т. е.", "г."
+        return word != "я"  # "... и я." ends a sentence
+    return word in _CYRILLIC_ABBREVIATIONS
 
 
 def strip_span(text: str, a: int, b: int) -> tuple[int, int]:

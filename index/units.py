@@ -22,13 +22,20 @@ from __future__ import annotations
 from index.chunking import Chunk
 from index.text import WORD, sentence_spans
 
-UNITS_VERSION = 2  # bump when the rule changes: stored unit vectors are then recomputed
+UNITS_VERSION = 3  # bump when the rule changes: stored unit vectors are then recomputed
+# (3: Russian and Kazakh leaning words)
 SHORT_WORDS = 5  # a sentence of fewer words cannot stand alone
 CODE_LINES = 6  # a code line's unit reaches back this many lines of its block at most
 SIGNATURE_LINES = 3  # a block this short is what the sentence right after it describes
 LEANING = frozenset(
     "it its they them their these those this that he she his her him such there both"
     " then however but also".split()
+    # Russian: he, she, it, they, his/its, her, their, this, these, that, those, such, also,
+    # however, but, therefore
+    + "он она оно они его её ее их это этот эта эти этого тот та те такой также однако но"
+    " поэтому".split()
+    # Kazakh: he/she/it, its, they, this, that, here, however, but, therefore
+    + "ол оның оны олар бұл осы сол мұнда алайда бірақ сондықтан".split()
 )
 
 
