@@ -50,9 +50,10 @@ DEFAULT_MAX_FILE_BYTES = 20 * 1024 * 1024
 # labels, MyST directives read as their body, .rst read with docutils; 5: a table of contents
 # loses its links, not the chapters it holds; 6: texinfo 6's "¶" anchors dropped; 7: office
 # files and e-books, table rows and named places; 8: PDF pages without a text layer read by
-# OCR, each file's page and table counts kept): a build then reads every file again; vectors
-# of text that did not change are still reused.
-READERS_VERSION = 8
+# OCR, each file's page and table counts kept; 9: Russian and Kazakh sentences, abbreviations and
+# initials): a build then reads every file again; vectors of text that did not change are still
+# reused.
+READERS_VERSION = 9
 
 
 @dataclass(frozen=True)
