@@ -7,12 +7,20 @@ shipped article). A question without ``expect`` must come back "not in the docum
 
 A passage is relevant when it contains an expected string (case-insensitive) or comes from the
 expected file. Retrieval figures average over answerable questions with at least one relevant
-passage in the index.
+passage in the index. Stricter, ``located`` asks for a passage that both comes from the expected
+file (any file when the case names none) and holds an expected string, in the top k, over every
+answerable question (issue 24's figure for XQuAD: the right article, holding the answer).
+
+An answer holds an expected string when its text contains it case-insensitively or after SQuAD's
+normalisation (``bot.answering.matching``: punctuation, ё/е, so « » and ё do not hide a Russian
+answer). ``refused`` is the share of answerable questions answered "not in the documents": a
+ceiling (``--max-refused``), not a floor.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -21,12 +29,14 @@ from typing import Any
 from bot.answering.answers import Answer
 from bot.answering.engine import Engine
 from bot.answering.errors import EvalFileError
-from bot.answering.matching import exact_match
+from bot.answering.matching import contains, exact_match
 from bot.answering.matching import f1 as token_f1
 from index.chunking import Chunk
 from index.metrics import hit_at_k, mean, mrr_at_k, ndcg_at_k, recall_at_k
 
-FIGURES = ("hit", "mrr", "ndcg", "answer", "notfound", "exact", "f1", "accuracy")
+FIGURES = ("hit", "mrr", "ndcg", "answer", "notfound", "exact", "f1", "accuracy", "located")
+CEILINGS = ("refused",)  # lower is better
+_MARKER = re.compile(r"\[\d+\]")  # an answer's [n] citation markers
 DEPTH = 10  # MRR@10 and nDCG@10
 
 
@@ -53,6 +63,7 @@ class Outcome:
     mrr: float | None = None
     ndcg: float | None = None
     recall: float | None = None
+    located: float | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +82,8 @@ class Figures:
     exact: float | None = None  # short answer exact match, answerable questions
     f1: float | None = None  # short answer F1, answerable questions
     accuracy: float | None = None  # answerable answered with an expected string + others refused
+    located: float | None = None  # the expected file's passage holding the answer in the top k
+    refused: float | None = None  # answerable questions answered "not in the documents"
     no_relevant: int = 0  # answerable questions with no relevant passage in the index
     misses: list[dict[str, object]] = field(default_factory=list)
 
@@ -129,9 +142,26 @@ def is_relevant(case: Case, chunk: Chunk) -> bool:
     return False
 
 
+def holds_expected(case: Case, text: str) -> bool:
+    """Does ``text`` hold an expected string, case-insensitively or after normalisation?"""
+    lowered = text.lower()
+    return any(e.lower() in lowered for e in case.expect) or contains(text, case.expect)
+
+
+def from_source(case: Case, chunk: Chunk) -> bool:
+    """Is ``chunk`` from the case's file (any file when the case names none, or ``SEED``)?"""
+    if not case.source or case.source == "SEED":
+        return True
+    return chunk.source == case.source or chunk.source.endswith("/" + case.source)
+
+
+def located(case: Case, ranked: Sequence[Chunk], k: int) -> float:
+    """1.0 when a passage of the top ``k`` is from the case's file and holds an answer."""
+    return float(any(from_source(case, c) and holds_expected(case, c.text) for c in ranked[:k]))
+
+
 def contains_expected(case: Case, answer: Answer) -> bool:
-    text = answer.text.lower()
-    return answer.found and any(e.lower() in text for e in case.expect)
+    return answer.found and holds_expected(case, _MARKER.sub(" ", answer.text))
 
 
 def evaluate(engine: Engine, cases: Sequence[Case], k: int, file: str = "") -> Figures:
@@ -147,18 +177,20 @@ def evaluate(engine: Engine, cases: Sequence[Case], k: int, file: str = "") -> F
             outcomes.append(Outcome(case, answer, not answer.found and not answer.citations))
             continue
         relevant = {c.id for c in index.chunks if is_relevant(case, c)}
-        ranked = [h.chunk.id for h in retrieval[case.id]]
-        outcomes.append(_scored(case, answer, ranked, relevant, k))
+        chunks = [h.chunk for h in retrieval[case.id]]
+        outcomes.append(_scored(case, answer, chunks, relevant, k))
     return summarize(outcomes, k, file)
 
 
-def _scored(case: Case, answer: Answer, ranked: list[str], relevant: set[str], k: int) -> Outcome:
+def _scored(case: Case, answer: Answer, chunks: list[Chunk], relevant: set[str], k: int) -> Outcome:
     ok = contains_expected(case, answer)
     short = answer.short.text if answer.short and answer.found else ""
     exact = exact_match(short, case.expect) if short else 0.0
     f1 = token_f1(short, case.expect) if short else 0.0
+    where = located(case, chunks, k)
     if not relevant:
-        return Outcome(case, answer, ok, exact, f1)
+        return Outcome(case, answer, ok, exact, f1, located=where)
+    ranked = [c.id for c in chunks]
     return Outcome(
         case,
         answer,
@@ -169,6 +201,7 @@ def _scored(case: Case, answer: Answer, ranked: list[str], relevant: set[str], k
         mrr=mrr_at_k(ranked, relevant, DEPTH),
         ndcg=ndcg_at_k(ranked, relevant, DEPTH),
         recall=recall_at_k(ranked, relevant, k),
+        located=where,
     )
 
 
@@ -196,6 +229,8 @@ def summarize(outcomes: Sequence[Outcome], k: int, file: str = "") -> Figures:
         exact=avg("exact"),
         f1=avg("f1"),
         accuracy=_round(mean(1.0 if o.ok else 0.0 for o in outcomes)),
+        located=avg("located"),
+        refused=_round(mean(0.0 if o.answer.found else 1.0 for o in on)),
         no_relevant=sum(1 for o in on if o.hit is None),
         misses=[_miss(o) for o in outcomes if not o.ok],
     )
@@ -231,6 +266,16 @@ def under_floors(figures: Figures, floors: dict[str, float | None]) -> list[str]
     return failed
 
 
+def over_ceilings(figures: Figures, ceilings: dict[str, float | None]) -> list[str]:
+    """ "name value > ceiling" for every figure over its ceiling (``refused``)."""
+    failed: list[str] = []
+    for name, ceiling in ceilings.items():
+        value = getattr(figures, name)
+        if ceiling is not None and value is not None and value > ceiling:
+            failed.append(f"{label(name, figures.k)} {value:.3f} > {ceiling:g}")
+    return failed
+
+
 def label(name: str, k: int) -> str:
     return {
         "hit": f"hit@{k}",
@@ -242,6 +287,8 @@ def label(name: str, k: int) -> str:
         "exact": "short exact match",
         "f1": "short F1",
         "accuracy": "overall accuracy",
+        "located": f"answer in top {k}",
+        "refused": "answerable refused",
     }[name]
 
 

@@ -1,10 +1,13 @@
 """SQuAD's answer comparison: texts are lower-cased, stripped of punctuation and of the
-articles a/an/the, and compared whole (exact match) or by shared tokens (F1)."""
+articles a/an/the, and compared whole (exact match) or by shared tokens (F1). Beyond SQuAD's
+ASCII punctuation, any Unicode punctuation (« » „ “ — …) goes too, and ё reads as е, so Russian
+and Kazakh answers compare as their writers mean them."""
 
 from __future__ import annotations
 
 import re
 import string
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 
@@ -13,8 +16,12 @@ _PUNCT = frozenset(string.punctuation)
 
 
 def normalized(text: str) -> str:
-    text = "".join(c for c in text.lower() if c not in _PUNCT)
+    text = "".join(c for c in text.lower().replace("ё", "е") if not _punctuation(c))
     return " ".join(_ARTICLES.sub(" ", text).split())
+
+
+def _punctuation(c: str) -> bool:
+    return c in _PUNCT or (not c.isascii() and unicodedata.category(c).startswith("P"))
 
 
 def exact_match(prediction: str, golds: Iterable[str]) -> float:

@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.answering.engine import Engine
-from bot.answering.evaluate import FIGURES, evaluate, feedback_cases, read_cases, under_floors
+from bot.answering.evaluate import (
+    CEILINGS,
+    FIGURES,
+    evaluate,
+    feedback_cases,
+    over_ceilings,
+    read_cases,
+    under_floors,
+)
 from bot.cli.chat import chat
 from bot.cli.render import (
     answer_json,
@@ -170,11 +178,13 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print_figures(figures)
     floors = {name: getattr(args, f"min_{name}", None) for name in FIGURES}
-    failed = under_floors(figures, floors)
-    if failed:
-        print(f"docbot eval: under the floor: {', '.join(failed)}", file=sys.stderr)
-        return 1
-    return 0
+    ceilings = {name: getattr(args, f"max_{name}", None) for name in CEILINGS}
+    under, over = under_floors(figures, floors), over_ceilings(figures, ceilings)
+    if under:
+        print(f"docbot eval: under the floor: {', '.join(under)}", file=sys.stderr)
+    if over:
+        print(f"docbot eval: over the ceiling: {', '.join(over)}", file=sys.stderr)
+    return 1 if under or over else 0
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:

@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from bot.answering.evaluate import FIGURES
+from bot.answering.evaluate import CEILINGS, FIGURES
 from bot.cli import gaps
 from bot.cli.commands import (
     cmd_ask,
@@ -74,6 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     for name in FIGURES:
         p.add_argument(f"--min-{name}", type=float, default=None, metavar="X",
                        help=f"exit non-zero when {name} falls under X")  # fmt: skip
+    for name in CEILINGS:
+        p.add_argument(f"--max-{name}", type=float, default=None, metavar="X",
+                       help=f"exit non-zero when {name} rises over X")  # fmt: skip
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("serve", help="run the Telegram bot")

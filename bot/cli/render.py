@@ -158,7 +158,8 @@ def print_figures(f: Figures) -> None:
     def show(x: float | None) -> str:
         return "n/a" if x is None else f"{x:.3f}"
 
-    for name in ("hit", "mrr", "ndcg", "recall", "answer", "notfound", "exact", "f1", "accuracy"):
+    names = ("hit", "mrr", "ndcg", "recall", "located", "answer", "refused", "notfound")
+    for name in (*names, "exact", "f1", "accuracy"):
         print(f"  {label(name, f.k):<20} {show(getattr(f, name))}")
     if f.no_relevant:
         print(f"  ({f.no_relevant} answerable question(s) have no relevant passage in the index)")
