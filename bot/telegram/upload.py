@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from telegram import Message, Update
 
+from bot.telegram.catalogue import ENGLISH, text
 from bot.telegram.commands import report_line
 from bot.telegram.confirming import Pending, confirm_keyboard, confirmations
 from bot.telegram.context import DocbotContext
@@ -33,12 +34,16 @@ from bot.telegram.replies import (
     DELETED,
     DUPLICATES,
     INDEX_FAILED,
+    MANY_PASSAGES,
     NON_TEXT,
     NOT_KEPT,
     NOT_REPLACED,
+    ONE_PASSAGE,
     REPLACE_BUTTON,
     REPLACED,
+    UNKNOWN_TIME,
     UPLOAD_NO_SCOPE,
+    UPLOAD_NOT_ADMIN,
     UPLOAD_PAGES,
     UPLOAD_TABLES,
 )
@@ -205,11 +210,12 @@ async def document_message(update: Update, context: DocbotContext) -> None:
     user = update.effective_user
     if not state.is_admin(update) or user is None:
         logger.warning("refused an upload from non-admin %s", user.id if user else "?")
-        await message.reply_text(f"{NON_TEXT} Only the bot's admins can add documents.")
+        hint = f"{context.text(NON_TEXT)} {context.text(UPLOAD_NOT_ADMIN)}"
+        await message.reply_text(hint)
         return
     into = upload_folder(state.scopes.of(message.chat_id))
     if into is None:  # DOCBOT_SCOPES gives this chat no documents: a file here helps no one
-        await message.reply_text(UPLOAD_NO_SCOPE)
+        await message.reply_text(context.text(UPLOAD_NO_SCOPE))
         return
     async with state.chat_lock(message.chat_id):  # the next question waits for the index
         got = await _save(message, context, state.settings.documents_dir,
@@ -227,7 +233,8 @@ async def document_message(update: Update, context: DocbotContext) -> None:
         report, index = built
         if saved.name in {s.source for s in report.skipped}:
             await asyncio.to_thread(saved.path.unlink)
-        await message.reply_text(ingestion_report("added", saved.name, report, index))
+        said = ingestion_report("added", saved.name, report, index, context.language)
+        await message.reply_text(said)
 
 
 async def _save(
@@ -255,12 +262,15 @@ async def ask_to_replace(message: Message, context: DocbotContext, pending: Pend
     state = context.docbot
     index = await asyncio.to_thread(state.engine.index)
     token = await asyncio.to_thread(confirmations(state.settings).add, pending)
-    text = CONFIRM_REPLACE.format(
+    language = context.language
+    question = context.text(
+        CONFIRM_REPLACE,
         name=pending.name,
-        passages=passages(index.sources().get(pending.name, 0)),
-        when=indexed_at(index.manifest),
+        passages=passages(index.sources().get(pending.name, 0), language),
+        when=indexed_at(index.manifest, language),
     )
-    await message.reply_text(text, reply_markup=confirm_keyboard(token, REPLACE_BUTTON))
+    buttons = confirm_keyboard(token, REPLACE_BUTTON, language)
+    await message.reply_text(question, reply_markup=buttons)
 
 
 async def reindexed(
@@ -274,7 +284,8 @@ async def reindexed(
             return await state.reindex()
     except DocbotError as exc:
         logger.error("indexing after a change to %s failed: %s", name, exc)
-        await message.reply_text(INDEX_FAILED.format(name=name, reason=state.redact(exc)))
+        said = context.text(INDEX_FAILED, name=name, reason=state.redact(exc))
+        await message.reply_text(said)
         return None
 
 
@@ -283,6 +294,7 @@ def ingestion_report(
     name: str,
     report: BuildReport,
     index: Index,
+    language: str,
     before: int = 0,
 ) -> str:
     """What the admin reads after an upload, a replacement or a deletion: the file's passages
@@ -290,46 +302,46 @@ def ingestion_report(
     of a build (``BuildReport``) is one more line here."""
     skipped = {s.source: s.reason for s in report.skipped}
     info = index.manifest.get("files", {}).get(name, {})
-    made = upload_figures(report.file(name), int(info.get("chunks", 0)))
+    made = upload_figures(report.file(name), int(info.get("chunks", 0)), language)
     if done == "deleted":
-        lines = [DELETED.format(name=name, before=passages(before))]
+        lines = [text(language, DELETED, name=name, before=passages(before, language))]
     elif name in skipped and done == "added":
-        lines = [NOT_KEPT.format(name=name, reason=skipped[name])]
+        lines = [text(language, NOT_KEPT, name=name, reason=skipped[name])]
     elif name in skipped:
-        lines = [NOT_REPLACED.format(name=name, reason=skipped[name])]
+        lines = [text(language, NOT_REPLACED, name=name, reason=skipped[name])]
     elif done == "replaced":
-        lines = [REPLACED.format(name=name, passages=made, before=before)]
+        lines = [text(language, REPLACED, name=name, passages=made, before=before)]
     else:
-        lines = [ADDED.format(name=name, passages=made)]
+        lines = [text(language, ADDED, name=name, passages=made)]
     if int(info.get("duplicates", 0)):
-        lines.append(DUPLICATES.format(count=int(info["duplicates"])))
-    lines.append(report_line(report, index))
+        lines.append(text(language, DUPLICATES, count=int(info["duplicates"])))
+    lines.append(report_line(report, index, language))
     return "\n".join(lines)
 
 
-def indexed_at(manifest: Mapping[str, Any]) -> str:
+def indexed_at(manifest: Mapping[str, Any], language: str) -> str:
     """When the index was built, for an admin: ``2026-12-05 10:41 UTC``."""
     built = str(manifest.get("built_at") or "")
     try:
         stamp = datetime.fromisoformat(built).astimezone(UTC)
     except ValueError:
-        return built or "at an unknown time"
+        return built or text(language, UNKNOWN_TIME)
     return stamp.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def passages(count: int) -> str:
+def passages(count: int, language: str = ENGLISH) -> str:
     """``1 passage``, ``3 passages``."""
-    return f"{count} passage" if count == 1 else f"{count} passages"
+    return text(language, ONE_PASSAGE if count == 1 else MANY_PASSAGES, count=count)
 
 
-def upload_figures(read: FileReport | None, count: int) -> str:
+def upload_figures(read: FileReport | None, count: int, language: str = ENGLISH) -> str:
     """What was read of an uploaded file: its pages (with text, by OCR, empty) when it has
     pages, its tables when it has any, and its passages."""
     parts = []
     if read is not None and (read.text_pages or read.ocr_pages or read.empty_pages):
         pages = (read.text_pages, read.ocr_pages, read.empty_pages)
-        parts.append(UPLOAD_PAGES.format(text=pages[0], ocr=pages[1], empty=pages[2]))
+        parts.append(text(language, UPLOAD_PAGES, text=pages[0], ocr=pages[1], empty=pages[2]))
     if read is not None and read.tables:
-        parts.append(UPLOAD_TABLES.format(tables=read.tables))
-    parts.append(passages(count))
+        parts.append(text(language, UPLOAD_TABLES, tables=read.tables))
+    parts.append(passages(count, language))
     return ", ".join(parts)
