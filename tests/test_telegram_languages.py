@@ -2,13 +2,24 @@
 Bot API over a scripted engine (no model). A user whose Telegram app says "ru" gets Russian
 /start, /help, refusals and buttons, "kk" (or "kz") Kazakh, anything else English; a group
 keeps the language last seen there; the quotes stay as the documents have them; the command
-menu is registered in each language; ``DOCBOT_LANGUAGE`` forces one."""
+menu is registered in each language; an admin's notices follow too; ``DOCBOT_LANGUAGE`` forces
+one."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from support.bots import GROUP, RunningBot, button_data, last_with_buttons, settle, texts, visible
+from support.bots import (
+    ADMIN,
+    GROUP,
+    USER,
+    RunningBot,
+    button_data,
+    last_with_buttons,
+    settle,
+    texts,
+    visible,
+)
 from support.fakebotapi import FakeBotAPI
 from support.scripted import FESTIVAL, scripted
 
@@ -17,12 +28,16 @@ from bot.telegram.commands import COMMANDS
 from bot.telegram.replies import (
     ASK_USAGE,
     HELP,
+    NOT_ADMIN,
     NOT_FOUND,
     NOTIFY_BUTTON,
+    REINDEX_FAILED,
+    REJECT_TYPE,
     SOURCES,
     START,
     START_GROUP,
     START_PRIVATE,
+    UPLOAD_REJECTED,
 )
 
 RU, KK, KZ, DE, SILENT = 8101, 8102, 8103, 8104, 8105
@@ -108,3 +123,23 @@ def test_the_setting_forces_one_language(fake_bot_api: FakeBotAPI, tmp_path: Pat
         assert texts(api.wait_sent(RU)) == [text("kk", HELP)]
         assert texts(api.wait_sent(DE)) == [text("kk", NOT_FOUND)]
         settle(api)
+
+
+def test_an_admins_notices_are_in_their_language(fake_bot_api: FakeBotAPI, tmp_path: Path) -> None:
+    api = fake_bot_api
+    api.languages.update({ADMIN: "ru", USER: "kk"})
+    settings, engine = scripted(api, tmp_path)
+    with RunningBot(settings, engine, api):
+        api.private_document(ADMIN, "setup.exe", b"MZ")
+        refused = texts(api.wait_sent(ADMIN))[0]
+        api.private_text(USER, "/reload")
+        not_admin = texts(api.wait_sent(USER))[0]
+        api.private_text(ADMIN, "/reload")  # the scripted engine cannot build: the reason stays
+        failed = texts(api.wait_sent(ADMIN, 2))[1]
+        settle(api)
+    kinds = refused.split("только файлы ", 1)[1]
+    reason = text("ru", REJECT_TYPE, kinds=kinds)
+    assert refused == text("ru", UPLOAD_REJECTED, name="'setup.exe'", reason=reason)
+    assert ".pdf" in kinds
+    assert not_admin == text("kk", NOT_ADMIN)
+    assert failed == text("ru", REINDEX_FAILED, reason="the scripted engine builds nothing")

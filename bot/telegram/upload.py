@@ -39,12 +39,23 @@ from bot.telegram.replies import (
     NOT_KEPT,
     NOT_REPLACED,
     ONE_PASSAGE,
+    REJECT_BAD_NAME,
+    REJECT_EMPTY,
+    REJECT_NO_NAME,
+    REJECT_NO_TEXT,
+    REJECT_NOT_IMAGE,
+    REJECT_NOT_PDF,
+    REJECT_OUTSIDE,
+    REJECT_SAME,
+    REJECT_SIZE,
+    REJECT_TYPE,
     REPLACE_BUTTON,
     REPLACED,
     UNKNOWN_TIME,
     UPLOAD_NO_SCOPE,
     UPLOAD_NOT_ADMIN,
     UPLOAD_PAGES,
+    UPLOAD_REJECTED,
     UPLOAD_TABLES,
 )
 from bot.telegram.sending import typing
@@ -88,20 +99,19 @@ def safe_name(name: str) -> str:
     ext = f".{ext.lower()}" if dot else ""
     if ext not in UPLOAD_TYPES:
         kinds = " ".join(UPLOAD_TYPES)
-        raise UploadRejectedError(original, f"only {kinds} files can be added")
+        raise UploadRejectedError(original, REJECT_TYPE, kinds=kinds)
     stem = stem.strip("._- ")[: MAX_NAME - len(ext)]
     if not stem:
-        raise UploadRejectedError(original, "the file name has no usable characters; rename it")
+        raise UploadRejectedError(original, REJECT_NO_NAME)
     return stem + ext
 
 
 def check_size(name: str, size: int | None, max_bytes: int) -> None:
     if size is not None and size > max_bytes:
-        raise UploadRejectedError(
-            name, f"it is {size / 2**20:.1f} MB, over the {max_bytes / 2**20:g} MB limit"
-        )
+        size_mb, limit = f"{size / 2**20:.1f}", f"{max_bytes / 2**20:g}"
+        raise UploadRejectedError(name, REJECT_SIZE, size=size_mb, limit=limit)
     if size == 0:
-        raise UploadRejectedError(name, "the file is empty")
+        raise UploadRejectedError(name, REJECT_EMPTY)
 
 
 # What an image file of each kind starts with (PNG, JPEG, TIFF little- and big-endian)
@@ -113,22 +123,22 @@ def check_content(name: str, data: bytes) -> None:
     UTF-8 text."""
     if name.lower().endswith(ZIPPED):  # an office file or e-book: read at the next build
         if problem := zipped_content_problem(name, data):
-            raise UploadRejectedError(name, problem)
+            raise UploadRejectedError(name, "{problem}", problem=problem)
         return
     if name.lower().endswith(".pdf"):
         if not data.startswith(b"%PDF-"):
-            raise UploadRejectedError(name, "it is not a PDF file (no %PDF header)")
+            raise UploadRejectedError(name, REJECT_NOT_PDF)
         return
     if name.lower().endswith(IMAGES):
         if not data.startswith(_IMAGE_MAGIC):
-            raise UploadRejectedError(name, "it is not a PNG, JPEG or TIFF image")
+            raise UploadRejectedError(name, REJECT_NOT_IMAGE)
         return
     try:
         text = decode_text(data)
     except SkipFile as exc:
-        raise UploadRejectedError(name, str(exc)) from exc
+        raise UploadRejectedError(name, "{problem}", problem=str(exc)) from exc
     if not text.strip():
-        raise UploadRejectedError(name, "there is no text in it")
+        raise UploadRejectedError(name, REJECT_NO_TEXT)
 
 
 def upload_folder(scope: Scope) -> str | None:
@@ -150,7 +160,7 @@ def save_upload(folder: Path, name: str, data: bytes, max_bytes: int, into: str 
     relative = f"{into}/{clean}" if into else clean
     target = _inside(folder, relative, create=True)
     if os.path.lexists(target) and sha256_file(target) == sha256_bytes(data):
-        raise UploadRejectedError(name, f"the same file is already there as {relative}")
+        raise UploadRejectedError(name, REJECT_SAME, path=relative)
     fd, tmp = tempfile.mkstemp(prefix=".upload-", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as out:
@@ -173,13 +183,13 @@ def _inside(folder: Path, name: str, create: bool = False) -> Path:
     root = root.resolve()
     parts = name.split("/")
     if any(p in ("", ".", "..") for p in parts):
-        raise UploadRejectedError(name, "bad file name")
+        raise UploadRejectedError(name, REJECT_BAD_NAME)
     home = root.joinpath(*parts[:-1])
     if create:
         home.mkdir(parents=True, exist_ok=True)
     home = home.resolve()
     if not home.is_relative_to(root):  # a subfolder linked out of the documents folder
-        raise UploadRejectedError(name, "its folder is outside the documents folder")
+        raise UploadRejectedError(name, REJECT_OUTSIDE)
     return home / parts[-1]
 
 
@@ -252,7 +262,8 @@ async def _save(
             data = bytes(await file.download_as_bytearray())
             saved = await asyncio.to_thread(save_upload, folder, name, data, max_bytes, into)
     except UploadRejectedError as exc:
-        await message.reply_text(str(exc))
+        reason = context.text(exc.reason, **exc.fields)
+        await message.reply_text(context.text(UPLOAD_REJECTED, name=repr(exc.name), reason=reason))
         return None
     return saved, data
 
