@@ -1,7 +1,7 @@
 """The bot's own words in English, Russian and Kazakh (bot/telegram/catalogue.py): every string
 of bot/telegram/replies.py and every command description has a translation in each catalogue,
 with the same placeholders and HTML tags; the language chosen for an update
-(bot/telegram/languages.py); a citation's place in the reader's language."""
+(bot/telegram/languages.py); a citation's place and a chat's scope in the reader's language."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from bot.telegram.catalogue import ENGLISH, LANGUAGES, catalogue_file, text, tra
 from bot.telegram.commands import COMMANDS
 from bot.telegram.formatting import place_in
 from bot.telegram.languages import ChatLanguages, spoken
+from bot.telegram.scopes import described
+from index.scope import EVERYTHING, NOTHING, Scope
 
 TRANSLATED = [lang for lang in LANGUAGES if lang != ENGLISH]
 _TAG = re.compile(r"</?[a-zA-Z][^>]*>")
@@ -132,3 +134,14 @@ def test_a_citations_place_in_the_readers_language(
     assert place_in("en", location) == location
     assert place_in("ru", location) == russian
     assert place_in("kk", location) == kazakh
+
+
+def test_a_scope_in_the_readers_language() -> None:
+    assert [described(s, "en") for s in (EVERYTHING, NOTHING, Scope.of(["hr", "a"]))] == [
+        "all documents",
+        "no documents",
+        "a/, hr/",
+    ]
+    assert described(EVERYTHING, "ru") == "все документы"
+    assert described(NOTHING, "kk") == "ешбір құжат жоқ"
+    assert described(Scope.of(["hr"]), "kk") == "hr/"

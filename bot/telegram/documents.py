@@ -39,6 +39,7 @@ from bot.telegram.replies import (
     SKIPPED_COUNT,
     WHICH_DOCUMENT,
 )
+from bot.telegram.scopes import described
 from bot.telegram.upload import indexed_at, ingestion_report, passages, reindexed, replace_file
 from index.retriever import Index
 from index.scope import EVERYTHING, Scope
@@ -135,7 +136,8 @@ def documents_page(
     header = said(language, DOCUMENTS_HEADER, files=len(files), passages=count, when=when)
     header += said(language, SKIPPED_COUNT, skipped=len(skipped)) if skipped else ""
     if not scope.everything:
-        header += "\n" + said(language, DOCUMENTS_IN_SCOPE, scope=escape(scope.describe()))
+        seen = escape(described(scope, language))
+        header += "\n" + said(language, DOCUMENTS_IN_SCOPE, scope=seen)
     lines = entry_lines(index, text, scope, language)
     if not lines:
         return f"{header}\n\n{said(language, DOCUMENTS_NONE_MATCH, text=escape(text))}", None

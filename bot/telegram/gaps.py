@@ -38,6 +38,7 @@ from bot.telegram.replies import (
     GAPS_USAGE,
     NOT_ADMIN,
 )
+from bot.telegram.scopes import described
 from bot.telegram.sending import typing
 from bot.telegram.state import BotState
 from index.scope import EVERYTHING, Scope
@@ -202,7 +203,8 @@ async def gaps_command(update: Update, context: DocbotContext) -> None:
             await message.reply_text(context.text(GAPS_USAGE))
             return
         scope = state.scopes.of(chat)
-        heading = context.text(GAPS_SCOPE, chat=chat, scope=escape(scope.describe())) + "\n"
+        seen = escape(described(scope, context.language))
+        heading = context.text(GAPS_SCOPE, chat=chat, scope=seen) + "\n"
     async with typing(message):  # many wordings take a few seconds to encode
         gaps = await asyncio.to_thread(gaps_of, state, DAYS, scope)
     if not gaps:

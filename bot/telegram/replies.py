@@ -216,3 +216,6 @@ REJECT_NO_TEXT = "there is no text in it"
 REJECT_SAME = "the same file is already there as {path}"
 REJECT_BAD_NAME = "bad file name"
 REJECT_OUTSIDE = "its folder is outside the documents folder"
+# a chat's scope in a few words (bot/telegram/scopes.py's described; folders are listed as named)
+SCOPE_ALL = "all documents"
+SCOPE_NONE = "no documents"

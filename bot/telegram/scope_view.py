@@ -24,7 +24,7 @@ from bot.telegram.replies import (
     SCOPE_UPLOADS,
     SCOPE_USAGE,
 )
-from bot.telegram.scopes import ChatScopes
+from bot.telegram.scopes import ChatScopes, described
 from bot.telegram.upload import upload_folder
 from index.retriever import Index
 from index.scope import Scope
@@ -56,7 +56,7 @@ def file_lines(scopes: ChatScopes, chat: int, language: str = ENGLISH) -> list[s
     if scopes.path is None:
         return [text(language, SCOPE_NO_FILE)]
     listed = text(language, SCOPE_LISTED if chat in scopes.map.chats else SCOPE_NOT_LISTED)
-    default = scopes.map.default.describe()
+    default = described(scopes.map.default, language)
     lines = [
         text(
             language,
