@@ -13,9 +13,10 @@ import pytest
 from telegram import Update
 
 import bot.telegram.replies as replies
+from bot.answering.answers import Answer
 from bot.telegram.catalogue import ENGLISH, LANGUAGES, catalogue_file, text, translations
 from bot.telegram.commands import COMMANDS
-from bot.telegram.formatting import place_in
+from bot.telegram.formatting import format_not_found, place_in
 from bot.telegram.languages import ChatLanguages, spoken
 from bot.telegram.scopes import described
 from index.scope import EVERYTHING, NOTHING, Scope
@@ -145,3 +146,13 @@ def test_a_scope_in_the_readers_language() -> None:
     assert described(EVERYTHING, "ru") == "все документы"
     assert described(NOTHING, "kk") == "ешбір құжат жоқ"
     assert described(Scope.of(["hr"]), "kk") == "hr/"
+
+
+def test_a_refusals_related_places_in_the_readers_language() -> None:
+    related = ("seed.pdf, page 2", 'b.xlsx, sheet "Budget", row 12', "page 3.txt, paragraph 1")
+    refusal = Answer("q", "q", "That is not in the documents.", False, related=related)
+    assert format_not_found(refusal, "kk") == (
+        f"{text('kk', replies.NOT_FOUND)}\n\nТақырыпқа жақын: seed.pdf (бет 2); "
+        'b.xlsx, парақ "Budget" (жол 12); page 3.txt (абзац 1)'
+    )
+    assert format_not_found(refusal, "en").startswith("That is not in the documents.\n\nRelated:")

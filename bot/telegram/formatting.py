@@ -120,11 +120,11 @@ def format_not_found(answer: Answer, language: str = ENGLISH) -> str:
     said = escape(english if language == ENGLISH else text(language, NOT_FOUND))
     grouped: dict[str, list[str]] = {}
     for item in answer.related[:MAX_RELATED]:
-        source, sep, location = " ".join(item.split()).rpartition(", ")
+        file, comma, place = " ".join(item.split()).partition(", ")  # "file, its place"
+        source, sep, location = (file + comma + place_in(language, place)).rpartition(", ")
         if not sep:
             source, location = location, ""
         places = grouped.setdefault(source, [])
-        location = place_in(language, location)
         if location and location not in places:
             places.append(location)
     shown = [
