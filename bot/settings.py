@@ -119,6 +119,9 @@ class Settings(BaseSettings):
     # the bot looks for a new index to ask the waiting questions again (bot/telegram/notify.py)
     notify_days: float = Field(30.0, gt=0)
     notify_check_s: float = Field(10.0, gt=0)
+    # the language of the bot's own words (bot/telegram/languages.py): auto (the asker's
+    # Telegram language, else the chat's last known, else English), or always en, ru or kk
+    language: Literal["auto", "en", "ru", "kk"] = "auto"
 
     @field_validator("allowed_users", "admins", mode="before")
     @classmethod

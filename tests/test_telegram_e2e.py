@@ -41,6 +41,8 @@ from support.processes import SERVE, serve_env
 from bot.answering.answers import Answer, Citation
 from bot.answering.engine import Engine
 from bot.settings import Settings
+from bot.telegram.catalogue import text
+from bot.telegram.commands import COMMANDS
 from bot.telegram.replies import FAILED, FORGOTTEN, NOT_ADMIN, REFUSED
 
 pytestmark = pytest.mark.model
@@ -83,6 +85,15 @@ def test_seed_questions_get_cited_answers(
         "delete",
         "scope",
     ]
+    # the same menu described in Russian and Kazakh (issue 24), for apps in those languages
+    menus = {c.params.get("language_code"): c.params["commands"] for c in api.calls_to(
+        "setMyCommands")}  # fmt: skip
+    assert set(menus) == {None, "ru", "kk"}
+    for language in ("ru", "kk"):
+        assert [c["command"] for c in menus[language]] == [c["command"] for c in commands]
+        described = [text(language, d) for _, d in COMMANDS]
+        assert [c["description"] for c in menus[language]] == described
+    assert menus["ru"][1]["description"] == "как спрашивать и что я отвечаю"
 
 
 def test_follow_up_is_answered_in_its_chat_context(

@@ -33,6 +33,7 @@ from telegram.ext import (
 
 from bot.settings import Settings
 from bot.telegram.buttons import button_press
+from bot.telegram.catalogue import LANGUAGES, text
 from bot.telegram.commands import (
     COMMANDS,
     help_command,
@@ -135,10 +136,11 @@ async def error_handler(update: object, context: DocbotContext) -> None:
     else:
         logger.error("while handling an update", exc_info=error)
     if isinstance(update, Update) and update.effective_chat is not None:
+        language = docbot_of(context.bot_data).languages.choose(update)  # as the gate chose
         try:
             await context.bot.send_message(
                 update.effective_chat.id,
-                FAILED,
+                text(language, FAILED),
                 message_thread_id=topic_of(update.effective_message),
             )
         except TelegramError as exc:
@@ -170,6 +172,9 @@ def build_application(settings: Settings, engine: BotEngine) -> AnyApplication:
         if shared is not None:
             await shared.ready()
         await app.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
+        for language in LANGUAGES[1:]:  # the same commands described in ru and kk
+            described = [BotCommand(c, text(language, d)) for c, d in COMMANDS]
+            await app.bot.set_my_commands(described, language_code=language)
         pending = journal.pending() if journal else []
         if pending:
             logger.info("answering %d update(s) left pending by the last run", len(pending))

@@ -9,9 +9,20 @@ import logging
 from telegram import Update
 from telegram.constants import ChatType, ParseMode
 
+from bot.telegram.catalogue import text
 from bot.telegram.context import DocbotContext
 from bot.telegram.formatting import escape, split_html
-from bot.telegram.replies import HELP, NOT_ADMIN, START, START_GROUP, START_PRIVATE
+from bot.telegram.replies import (
+    HELP,
+    INDEX_UPDATED,
+    NOT_ADMIN,
+    REINDEX_FAILED,
+    SKIPPED_COUNT,
+    SOURCES_HEAD,
+    START,
+    START_GROUP,
+    START_PRIVATE,
+)
 from bot.telegram.sending import typing
 from index.errors import DocbotError
 from index.report import BuildReport
@@ -34,15 +45,19 @@ COMMANDS = (
 )
 
 
-def report_line(report: BuildReport, index: Index) -> str:
+def report_line(report: BuildReport, index: Index, language: str) -> str:
     """One line on a finished build, for a chat."""
-    changes = (
-        f"{len(report.added)} added, {len(report.changed)} changed, {len(report.removed)} removed"
-    )
-    skipped = f", {len(report.skipped)} skipped" if report.skipped else ""
-    return (
-        f"Index updated ({changes}{skipped}): {len(index.sources())} document(s), "
-        f"{len(index)} passages, in {report.seconds:.1f} s."
+    skipped = text(language, SKIPPED_COUNT, skipped=len(report.skipped)) if report.skipped else ""
+    return text(
+        language,
+        INDEX_UPDATED,
+        added=len(report.added),
+        changed=len(report.changed),
+        removed=len(report.removed),
+        skipped=skipped,
+        documents=len(index.sources()),
+        passages=len(index),
+        seconds=f"{report.seconds:.1f}",
     )
 
 
@@ -56,11 +71,13 @@ async def start_command(update: Update, context: DocbotContext) -> None:
     index = await asyncio.to_thread(state.engine.index)
     name = escape(context.bot.username or "bot")
     scope = state.scopes.of(message.chat_id)  # only the chat's documents (DOCBOT_SCOPES)
-    hello = START.format(
-        documents=len(index.scope_sources(scope)), passages=index.scope_passages(scope)
+    hello = context.text(
+        START, documents=len(index.scope_sources(scope)), passages=index.scope_passages(scope)
     )
     how = START_PRIVATE if message.chat.type == ChatType.PRIVATE else START_GROUP
-    await message.reply_text(f"{hello}\n\n{how.format(name=name)}", parse_mode=ParseMode.HTML)
+    await message.reply_text(
+        f"{hello}\n\n{context.text(how, name=name)}", parse_mode=ParseMode.HTML
+    )
 
 
 async def help_command(update: Update, context: DocbotContext) -> None:
@@ -68,7 +85,7 @@ async def help_command(update: Update, context: DocbotContext) -> None:
     message = update.effective_message
     if message is None:
         return
-    await message.reply_text(HELP)
+    await message.reply_text(context.text(HELP))
 
 
 async def sources_command(update: Update, context: DocbotContext) -> None:
@@ -80,7 +97,9 @@ async def sources_command(update: Update, context: DocbotContext) -> None:
     index = await asyncio.to_thread(state.engine.index)
     scope = state.scopes.of(message.chat_id)  # only the chat's documents (DOCBOT_SCOPES)
     listed = index.scope_sources(scope)
-    lines = [f"<b>{len(listed)} document(s)</b>, {index.scope_passages(scope)} passages:"]
+    lines = [
+        context.text(SOURCES_HEAD, documents=len(listed), passages=index.scope_passages(scope))
+    ]
     lines += [f"• {escape(name)} ({n})" for name, n in listed.items()]
     for part in split_html("\n".join(lines)):
         await message.reply_text(part, parse_mode=ParseMode.HTML)
@@ -95,13 +114,13 @@ async def reload_command(update: Update, context: DocbotContext) -> None:
     if not state.is_admin(update):
         user = update.effective_user
         logger.warning("refused /reload from non-admin %s", user.id if user else "?")
-        await message.reply_text(NOT_ADMIN)
+        await message.reply_text(context.text(NOT_ADMIN))
         return
     try:
         async with typing(message):
             report, index = await state.reindex()
     except DocbotError as exc:  # e.g. another build holds the lock: the message says why
         logger.error("/reload failed: %s", exc)
-        await message.reply_text(f"Re-indexing failed: {state.redact(exc)}")
+        await message.reply_text(context.text(REINDEX_FAILED, reason=state.redact(exc)))
         return
-    await message.reply_text(report_line(report, index))
+    await message.reply_text(report_line(report, index, context.language))

@@ -18,6 +18,7 @@ from typing import Literal
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.settings import Settings
+from bot.telegram.catalogue import text
 from bot.telegram.replies import CANCEL_BUTTON
 
 Action = Literal["replace", "delete"]
@@ -30,13 +31,15 @@ def confirmations(settings: Settings) -> Confirmations:
     return Confirmations(Path(settings.feedback_file).parent / "confirmations")
 
 
-def confirm_keyboard(token: str, label: str) -> InlineKeyboardMarkup:
-    """The two buttons under a question: ``label`` (carry it out) and Cancel."""
+def confirm_keyboard(token: str, label: str, language: str) -> InlineKeyboardMarkup:
+    """The two buttons under a question: ``label`` (carry it out) and Cancel, in ``language``."""
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(label, callback_data=f"{PREFIX}{token}:y"),
-                InlineKeyboardButton(CANCEL_BUTTON, callback_data=f"{PREFIX}{token}:n"),
+                InlineKeyboardButton(text(language, label), callback_data=f"{PREFIX}{token}:y"),
+                InlineKeyboardButton(
+                    text(language, CANCEL_BUTTON), callback_data=f"{PREFIX}{token}:n"
+                ),
             ]
         ]
     )

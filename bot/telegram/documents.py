@@ -17,6 +17,8 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 
+from bot.telegram.catalogue import ENGLISH
+from bot.telegram.catalogue import text as said
 from bot.telegram.confirming import PREFIX, Pending, confirm_keyboard, confirmations
 from bot.telegram.context import DocbotContext
 from bot.telegram.formatting import escape
@@ -34,8 +36,10 @@ from bot.telegram.replies import (
     DOCUMENTS_SKIPPED,
     NO_SUCH_DOCUMENT,
     NOT_ADMIN,
+    SKIPPED_COUNT,
     WHICH_DOCUMENT,
 )
+from bot.telegram.scopes import described
 from bot.telegram.upload import indexed_at, ingestion_report, passages, reindexed, replace_file
 from index.retriever import Index
 from index.scope import EVERYTHING, Scope
@@ -65,7 +69,9 @@ def in_scope(manifest: Mapping[str, Any], scope: Scope) -> tuple[dict[str, Any],
     return files, skipped
 
 
-def entry_lines(index: Index, text: str = "", scope: Scope = EVERYTHING) -> list[str]:
+def entry_lines(
+    index: Index, text: str = "", scope: Scope = EVERYTHING, language: str = ENGLISH
+) -> list[str]:
     """One HTML line per document in ``scope`` (name, title, passages, size) whose name
     contains ``text``, then the skipped files with their reasons."""
     files, skipped = in_scope(index.manifest, scope)
@@ -78,11 +84,11 @@ def entry_lines(index: Index, text: str = "", scope: Scope = EVERYTHING) -> list
         title = named.get(name, "")
         shown = f" · {_cut(title)}" if title and _plain(title) != _plain(Path(name).stem) else ""
         size = _size(int(info.get("size", 0)))
-        many = passages(int(info.get("chunks", 0)))
+        many = passages(int(info.get("chunks", 0)), language)
         lines.append(f"• <b>{_cut(name)}</b>{shown}: {many}, {size}")
     skipped = [s for s in skipped if wanted in str(s["source"]).casefold()]
     if skipped:
-        lines += ["", DOCUMENTS_SKIPPED]
+        lines += ["", said(language, DOCUMENTS_SKIPPED)]
         lines += [f"• {_cut(str(s['source']))}: {_cut(str(s['reason']))}" for s in skipped]
     return lines
 
@@ -116,25 +122,31 @@ def paged(lines: list[str]) -> list[list[str]]:
 
 
 def documents_page(
-    index: Index, text: str = "", page: int = 0, scope: Scope = EVERYTHING
+    index: Index,
+    text: str = "",
+    page: int = 0,
+    scope: Scope = EVERYTHING,
+    language: str = ENGLISH,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """Page ``page`` of ``/documents`` (HTML) in ``scope`` with its ◀ ▶ buttons."""
     manifest = index.manifest
     files, skipped = in_scope(manifest, scope)
     count = len(index) if scope.everything else index.scope_passages(scope)
-    header = DOCUMENTS_HEADER.format(files=len(files), passages=count, when=indexed_at(manifest))
-    header += f", {len(skipped)} skipped" if skipped else ""
+    when = indexed_at(manifest, language)
+    header = said(language, DOCUMENTS_HEADER, files=len(files), passages=count, when=when)
+    header += said(language, SKIPPED_COUNT, skipped=len(skipped)) if skipped else ""
     if not scope.everything:
-        header += "\n" + DOCUMENTS_IN_SCOPE.format(scope=escape(scope.describe()))
-    lines = entry_lines(index, text, scope)
+        seen = escape(described(scope, language))
+        header += "\n" + said(language, DOCUMENTS_IN_SCOPE, scope=seen)
+    lines = entry_lines(index, text, scope, language)
     if not lines:
-        return f"{header}\n\n{DOCUMENTS_NONE_MATCH.format(text=escape(text))}", None
+        return f"{header}\n\n{said(language, DOCUMENTS_NONE_MATCH, text=escape(text))}", None
     pages = paged(lines)
     page = min(max(page, 0), len(pages) - 1)
     body = "\n".join([header, "", *pages[page]])
     if len(pages) == 1:
         return body, None
-    footer = DOCUMENTS_PAGE.format(page=page + 1, pages=len(pages))
+    footer = said(language, DOCUMENTS_PAGE, page=page + 1, pages=len(pages))
     return f"{body}\n\n{footer}", _page_buttons(page, len(pages), text)
 
 
@@ -158,8 +170,9 @@ async def documents_command(update: Update, context: DocbotContext) -> None:
     if scope is None:
         return
     index = await asyncio.to_thread(context.docbot.engine.index)
-    text, buttons = documents_page(index, " ".join(context.args or []).strip(), scope=scope)
-    await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=buttons)
+    wanted = " ".join(context.args or []).strip()
+    listed, buttons = documents_page(index, wanted, scope=scope, language=context.language)
+    await message.reply_text(listed, parse_mode=ParseMode.HTML, reply_markup=buttons)
 
 
 async def _admin(update: Update, context: DocbotContext, message: Message) -> bool:
@@ -167,7 +180,7 @@ async def _admin(update: Update, context: DocbotContext, message: Message) -> bo
         return True
     user = update.effective_user
     logger.warning("refused %s from non-admin %s", message.text, user.id if user else "?")
-    await message.reply_text(NOT_ADMIN)
+    await message.reply_text(context.text(NOT_ADMIN))
     return False
 
 
@@ -175,7 +188,7 @@ async def _scope(context: DocbotContext, message: Message) -> Scope | None:
     """The chat's scope; None (the admin told why) when it sees no documents."""
     scope = context.docbot.scopes.of(message.chat_id)
     if scope.nothing:
-        await message.reply_text(DOCUMENTS_NO_SCOPE)
+        await message.reply_text(context.text(DOCUMENTS_NO_SCOPE))
         return None
     return scope
 
@@ -209,7 +222,7 @@ async def delete_command(update: Update, context: DocbotContext) -> None:
         return
     wanted = " ".join(context.args or []).strip()
     if not wanted:
-        await message.reply_text(DELETE_USAGE)
+        await message.reply_text(context.text(DELETE_USAGE))
         return
     state = context.docbot
     scope = await _scope(context, message)
@@ -220,15 +233,17 @@ async def delete_command(update: Update, context: DocbotContext) -> None:
     found = matching([n for n in names if scope.admits(n)], wanted)
     if len(found) != 1:
         listed = "\n".join(f"• {n}" for n in found[:20])
-        reply = WHICH_DOCUMENT.format(name=wanted, names=listed) if found else None
-        await message.reply_text(reply or NO_SUCH_DOCUMENT.format(name=wanted))
+        reply = context.text(WHICH_DOCUMENT, name=wanted, names=listed) if found else None
+        await message.reply_text(reply or context.text(NO_SUCH_DOCUMENT, name=wanted))
         return
     name = found[0]
     token = await asyncio.to_thread(
         confirmations(state.settings).add, Pending("delete", name, user.id)
     )
-    text = CONFIRM_DELETE.format(name=name, passages=passages(index.sources().get(name, 0)))
-    await message.reply_text(text, reply_markup=confirm_keyboard(token, DELETE_BUTTON))
+    count = passages(index.sources().get(name, 0), context.language)
+    question = context.text(CONFIRM_DELETE, name=name, passages=count)
+    buttons = confirm_keyboard(token, DELETE_BUTTON, context.language)
+    await message.reply_text(question, reply_markup=buttons)
 
 
 # --- the buttons --------------------------------------------------------------------------------
@@ -238,7 +253,7 @@ async def documents_button(update: Update, context: DocbotContext) -> None:
     if query is None or not isinstance(query.message, Message):
         return
     if not context.docbot.is_admin(update):
-        await query.answer(NOT_ADMIN)
+        await query.answer(context.text(NOT_ADMIN))
         return
     data = query.data or ""
     if data.startswith(PAGE_PREFIX):
@@ -246,7 +261,7 @@ async def documents_button(update: Update, context: DocbotContext) -> None:
         scope = context.docbot.scopes.of(query.message.chat_id)
         index = await asyncio.to_thread(context.docbot.engine.index)
         number = int(page) if page.isdigit() else 0
-        body, buttons = documents_page(index, text, number, scope)
+        body, buttons = documents_page(index, text, number, scope, context.language)
         await query.answer()
         await query.edit_message_text(body, parse_mode=ParseMode.HTML, reply_markup=buttons)
         return
@@ -255,9 +270,9 @@ async def documents_button(update: Update, context: DocbotContext) -> None:
     await query.answer()
     await query.edit_message_reply_markup(None)  # pressed once: the buttons go
     if pending is None:
-        await query.message.reply_text(CONFIRM_EXPIRED)
+        await query.message.reply_text(context.text(CONFIRM_EXPIRED))
     elif choice != "y":
-        await query.message.reply_text(CANCELLED.format(name=pending.name))
+        await query.message.reply_text(context.text(CANCELLED, name=pending.name))
     else:
         await carry_out(query.message, context, pending)
 
@@ -285,12 +300,12 @@ async def carry_out(message: Message, context: DocbotContext, pending: Pending) 
         if pending.action == "replace" and old is not None and skipped:
             await asyncio.to_thread(replace_file, folder, name, old)
             built = await reindexed(message, context, name) or built
-        text = (
-            ingestion_report("deleted", name, report, built[1], before)
+        language = context.language
+        await message.reply_text(
+            ingestion_report("deleted", name, report, built[1], language, before)
             if pending.action == "delete"
-            else ingestion_report("replaced", name, report, built[1], before)
+            else ingestion_report("replaced", name, report, built[1], language, before)
         )
-        await message.reply_text(text)
 
 
 def _read(path: Path) -> bytes | None:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from bot.telegram.replies import UPLOAD_REJECTED
 from index.errors import DocbotError
 
 
 class UploadRejectedError(DocbotError):
-    """An uploaded document was refused; the message says why and what to send instead."""
+    """An uploaded document was refused; the message says why and what to send instead.
+    ``reason`` is a string of :mod:`bot.telegram.replies` (or a reader's own words) and
+    ``fields`` fill it, so that a chat gets it in the admin's language (:meth:`said`)."""
 
     exit_code = 2
 
-    def __init__(self, name: str, reason: str) -> None:
-        super().__init__(f"Cannot add {name!r}: {reason}")
+    def __init__(self, name: str, reason: str, **fields: object) -> None:
+        self.name, self.reason, self.fields = name, reason, fields
+        super().__init__(UPLOAD_REJECTED.format(name=repr(name), reason=reason.format(**fields)))
 
 
 class TokenMissingError(DocbotError):

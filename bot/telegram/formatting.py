@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from bot.answering.answers import Answer, Citation, ShortAnswer
 from bot.answering.titles import distinct_title
+from bot.telegram.catalogue import ENGLISH, text
+from bot.telegram.replies import NO_CITATIONS, NOT_FOUND, RELATED, SOURCES
 
 MAX_MESSAGE = 4096
 MAX_RELATED = 3
@@ -21,6 +23,12 @@ MAX_RELATED_CHARS = 60
 
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[a-zA-Z-]+(?:=\"[^\"<>]*\")?)*)\s*>")
 _ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});")
+# the words of a citation's place (index/chunking.py, index/layout.py...) said in the reader's
+# language: before a number or a quoted name, "notes" after a slide, "(OCR)"; a quoted name
+# (a section, a sheet, a chapter) is matched first and kept as it is
+_PLACE = re.compile(
+    r'"[^"]*"|\b(?:pages?|paragraphs?|slide|sheet|rows?|chapter)(?= ["\d])|(?<=, )notes$|\(OCR\)'
+)
 
 
 def escape(text: str) -> str:
@@ -51,14 +59,22 @@ def _quote_html(citation: Citation, short: ShortAnswer | None = None) -> str:
     return f"{before}<u>{cited}</u>{after}".strip()
 
 
-def _where(citation: Citation) -> str:
+def place_in(language: str, location: str) -> str:
+    """A citation's place in ``language``: "page 7" is "страница 7" in Russian (the words are
+    :mod:`bot.telegram.replies`' ``PLACE_*``); names in quotes stay as the document has them."""
+    if language == ENGLISH:
+        return location
+    return _PLACE.sub(lambda m: m[0] if m[0].startswith('"') else text(language, m[0]), location)
+
+
+def _where(citation: Citation, language: str = ENGLISH) -> str:
     """Where a citation is from: "Title — file.txt, paragraph 4", or just the file and place
     when the title says nothing more than the file name."""
     title = distinct_title(citation)
     where = f"{escape(title)} — " if title else ""
     where += escape(citation.source)
     if citation.location:
-        where += f", {escape(citation.location)}"
+        where += f", {escape(place_in(language, citation.location))}"
     return where
 
 
@@ -72,16 +88,18 @@ def _short_of(answer: Answer) -> ShortAnswer | None:
     return short
 
 
-def format_answer(answer: Answer) -> str:
-    """The reply to a question; a plain short line when not found.
+def format_answer(answer: Answer, language: str = ENGLISH) -> str:
+    """The reply to a question, its own words in ``language`` (quotes stay as the documents
+    have them); a plain short line when not found.
 
     With a short answer: the phrase in bold with its [n] marker, then the quoted passages with
     the answering sentence underlined (the phrase in bold inside it), each said once, then the
     numbered sources. Without: the answer sentence(s) with their [n] markers, the numbered
     sources and the quoted passages in an expandable blockquote."""
     if not answer.found or not answer.citations:
-        return format_not_found(answer)
-    sources = "\n".join(["<b>Sources</b>"] + [f"[{c.n}] {_where(c)}" for c in answer.citations])
+        return format_not_found(answer, language)
+    heading = f"<b>{escape(text(language, SOURCES))}</b>"
+    sources = "\n".join([heading] + [f"[{c.n}] {_where(c, language)}" for c in answer.citations])
     short = _short_of(answer)
     if short is not None:
         quotes = "\n\n".join(f"[{c.n}] {_quote_html(c, short)}" for c in answer.citations)
@@ -93,13 +111,17 @@ def format_answer(answer: Answer) -> str:
     return "\n\n".join(parts)
 
 
-def format_not_found(answer: Answer) -> str:
+def format_not_found(answer: Answer, language: str = ENGLISH) -> str:
     """Plain and short: the "not in the documents" sentence and at most a few related places,
-    grouped by file ("file.txt (paragraph 1; paragraphs 5-6)")."""
-    text = escape(answer.text.strip() or "That is not in the documents.")
+    grouped by file ("file.txt (paragraph 1; paragraphs 5-6)"). In English the sentence is the
+    answer's own (the one the CLI and the evals show); in another language it is the
+    catalogue's :data:`~bot.telegram.replies.NOT_FOUND`, whatever the answering layer wrote."""
+    english = answer.text.strip() or NOT_FOUND
+    said = escape(english if language == ENGLISH else text(language, NOT_FOUND))
     grouped: dict[str, list[str]] = {}
     for item in answer.related[:MAX_RELATED]:
-        source, sep, location = " ".join(item.split()).rpartition(", ")
+        file, comma, place = " ".join(item.split()).partition(", ")  # "file, its place"
+        source, sep, location = (file + comma + place_in(language, place)).rpartition(", ")
         if not sep:
             source, location = location, ""
         places = grouped.setdefault(source, [])
@@ -111,8 +133,8 @@ def format_not_found(answer: Answer) -> str:
         if source
     ]
     if shown:
-        text += "\n\nRelated: " + escape("; ".join(shown))
-    return text
+        said += "\n\n" + escape(text(language, RELATED, places="; ".join(shown)))
+    return said
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -123,13 +145,13 @@ def _shorten(text: str, limit: int) -> str:
     return text[:head] + "…" + text[len(text) - (limit - 1 - head) :]
 
 
-def format_sources(answer: Answer) -> str:
+def format_sources(answer: Answer, language: str = ENGLISH) -> str:
     """The quoted passages in full, one blockquote each (the "Sources" button)."""
     if not answer.citations:
-        return escape("This answer cites no passages.")
+        return escape(text(language, NO_CITATIONS))
     short = _short_of(answer)
     blocks = [
-        f"<b>[{c.n}]</b> {_where(c)}\n<blockquote>{_quote_html(c, short)}</blockquote>"
+        f"<b>[{c.n}]</b> {_where(c, language)}\n<blockquote>{_quote_html(c, short)}</blockquote>"
         for c in answer.citations
     ]
     return "\n".join(blocks)

@@ -18,10 +18,13 @@ from telegram.constants import ChatType
 from bot.answering.answers import Answer
 from bot.answering.gaps import Asked, Gap, eval_lines, group, recheck, wording
 from bot.telegram.asked import answer_outcome, scope_key, vote_outcome
+from bot.telegram.catalogue import ENGLISH, text
 from bot.telegram.context import DocbotContext
 from bot.telegram.formatting import escape, split_html
 from bot.telegram.replies import (
     GAPS_ALSO,
+    GAPS_BY_MANY,
+    GAPS_BY_ONE,
     GAPS_EXPORT,
     GAPS_EXPORTED,
     GAPS_LINE,
@@ -29,11 +32,13 @@ from bot.telegram.replies import (
     GAPS_NONE,
     GAPS_NOW,
     GAPS_PRIVATE,
+    GAPS_REFUSED,
     GAPS_SCOPE,
     GAPS_TITLE,
     GAPS_USAGE,
     NOT_ADMIN,
 )
+from bot.telegram.scopes import described
 from bot.telegram.sending import typing
 from bot.telegram.state import BotState
 from index.scope import EVERYTHING, Scope
@@ -133,16 +138,22 @@ def when(at: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(at))
 
 
-def gap_lines(gaps: list[Gap], days: float = DAYS, shown: int = SHOWN) -> str:
+def gap_lines(
+    gaps: list[Gap], days: float = DAYS, shown: int = SHOWN, language: str = ENGLISH
+) -> str:
     """The groups as Telegram HTML."""
-    lines = [GAPS_TITLE.format(days=days, gaps=len(gaps), count=sum(g.count for g in gaps))]
+    total = sum(g.count for g in gaps)
+    lines = [text(language, GAPS_TITLE, days=days, gaps=len(gaps), count=total)]
     for n, gap in enumerate(gaps[:shown], start=1):
-        kinds = ", ".join(
-            [f"refused {gap.refused}"] * bool(gap.refused) + [f"👎 {gap.down}"] * bool(gap.down)
+        refused = [text(language, GAPS_REFUSED, count=gap.refused)] * bool(gap.refused)
+        kinds = ", ".join(refused + [f"👎 {gap.down}"] * bool(gap.down))
+        askers = {0: "", 1: text(language, GAPS_BY_ONE)}.get(
+            gap.askers, text(language, GAPS_BY_MANY, count=gap.askers)
         )
-        askers = {0: "", 1: " by 1 person"}.get(gap.askers, f" by {gap.askers} people")
         lines.append(
-            GAPS_LINE.format(
+            text(
+                language,
+                GAPS_LINE,
                 n=n,
                 question=escape(gap.question),
                 count=gap.count,
@@ -153,23 +164,23 @@ def gap_lines(gaps: list[Gap], days: float = DAYS, shown: int = SHOWN) -> str:
         )
         if len(gap.wordings) > 1:
             others = "; ".join(f"“{escape(w)}”" for w in gap.wordings[1:4])
-            lines.append(GAPS_ALSO.format(wordings=others))
+            lines.append(text(language, GAPS_ALSO, wordings=others))
         if gap.answered_now:
-            lines.append(GAPS_NOW)
+            lines.append(text(language, GAPS_NOW))
     if len(gaps) > shown:
-        lines.append(GAPS_MORE.format(more=len(gaps) - shown))
+        lines.append(text(language, GAPS_MORE, more=len(gaps) - shown))
     return "\n".join(lines)
 
 
-async def admin_only(update: Update, state: BotState, what: str) -> bool:
-    if state.is_admin(update):
+async def admin_only(update: Update, context: DocbotContext, what: str) -> bool:
+    if context.docbot.is_admin(update):
         return True
     user = update.effective_user
     logger.warning("refused %s from non-admin %s", what, user.id if user else "?")
     if update.callback_query is not None:
-        await update.callback_query.answer(NOT_ADMIN, show_alert=True)
+        await update.callback_query.answer(context.text(NOT_ADMIN), show_alert=True)
     elif update.effective_message is not None:
-        await update.effective_message.reply_text(NOT_ADMIN)
+        await update.effective_message.reply_text(context.text(NOT_ADMIN))
     return False
 
 
@@ -178,10 +189,10 @@ async def gaps_command(update: Update, context: DocbotContext) -> None:
     with a chat id, only those asked in that chat's scope."""
     message = update.effective_message
     state = context.docbot
-    if message is None or not await admin_only(update, state, "/gaps"):
+    if message is None or not await admin_only(update, context, "/gaps"):
         return
     if message.chat.type != ChatType.PRIVATE:  # people's questions stay out of groups
-        await message.reply_text(GAPS_PRIVATE)
+        await message.reply_text(context.text(GAPS_PRIVATE))
         return
     scope: Scope | None = None
     heading = ""
@@ -189,17 +200,19 @@ async def gaps_command(update: Update, context: DocbotContext) -> None:
         try:
             chat = int(context.args[0])
         except ValueError:
-            await message.reply_text(GAPS_USAGE)
+            await message.reply_text(context.text(GAPS_USAGE))
             return
         scope = state.scopes.of(chat)
-        heading = GAPS_SCOPE.format(chat=chat, scope=escape(scope.describe())) + "\n"
+        seen = escape(described(scope, context.language))
+        heading = context.text(GAPS_SCOPE, chat=chat, scope=seen) + "\n"
     async with typing(message):  # many wordings take a few seconds to encode
         gaps = await asyncio.to_thread(gaps_of, state, DAYS, scope)
     if not gaps:
-        await message.reply_html(heading + GAPS_NONE.format(days=DAYS))
+        await message.reply_html(heading + context.text(GAPS_NONE, days=DAYS))
         return
-    parts = split_html(heading + gap_lines(gaps))
-    button = InlineKeyboardMarkup([[InlineKeyboardButton(GAPS_EXPORT, callback_data=EXPORT)]])
+    parts = split_html(heading + gap_lines(gaps, language=context.language))
+    export = InlineKeyboardButton(context.text(GAPS_EXPORT), callback_data=EXPORT)
+    button = InlineKeyboardMarkup([[export]])
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
         await message.reply_html(part, reply_markup=button if last else None)
@@ -215,18 +228,18 @@ async def export_button(update: Update, context: DocbotContext) -> None:
     """The export button under ``/gaps`` (admins): the gaps as a JSONL document."""
     query = update.callback_query
     state = context.docbot
-    if query is None or not await admin_only(update, state, "the gaps export"):
+    if query is None or not await admin_only(update, context, "the gaps export"):
         return
     await query.answer()
     gaps = await asyncio.to_thread(gaps_of, state)
     chat_id = update.effective_chat.id if update.effective_chat else query.from_user.id
     if not gaps:
-        await context.bot.send_message(chat_id, GAPS_NONE.format(days=DAYS))
+        await context.bot.send_message(chat_id, context.text(GAPS_NONE, days=DAYS))
         return
     name = time.strftime("gaps-%Y-%m-%d.jsonl", time.gmtime())
     await context.bot.send_document(
         chat_id,
         io.BytesIO(export_file(gaps)),
         filename=name,
-        caption=GAPS_EXPORTED.format(gaps=len(gaps)),
+        caption=context.text(GAPS_EXPORTED, gaps=len(gaps)),
     )

@@ -1,6 +1,8 @@
 """The access gate: one handler ahead of all the others (group :data:`GATE_GROUP`), as
 python-telegram-bot's own examples restrict a bot. An update from a user who may not use the
-bot reaches no other handler (``ApplicationHandlerStop``). Where a handler would have taken the
+bot reaches no other handler (``ApplicationHandlerStop``). The gate also decides the language of
+the replies (:mod:`bot.telegram.languages`), for the refusal and every handler behind it
+(``context.language``). Where a handler would have taken the
 update, the refusal is logged and the user told (:data:`~bot.telegram.replies.REFUSED`, as an
 alert for a button); updates no handler takes (a group chat not addressed to the bot) stay
 silent."""
@@ -12,6 +14,7 @@ import logging
 from telegram import Update, User
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
+from bot.telegram.catalogue import text
 from bot.telegram.context import DocbotContext
 from bot.telegram.delivery import AnyApplication
 from bot.telegram.replies import REFUSED
@@ -24,11 +27,12 @@ GATE_GROUP = -1  # PTB tries handler groups in ascending order: the gate comes f
 async def access_gate(update: Update, context: DocbotContext) -> None:
     """Let allowed users through; stop everyone else's update here."""
     user = update.effective_user
+    context.language = context.docbot.languages.choose(update)
     if context.docbot.access.is_allowed(user.id if user else None):
         return
     if handled(context.application, update):
         try:
-            await refuse(update, user)
+            await refuse(update, user, context.language)
         except Exception as exc:  # reported as any handler's error; the update still stops
             await context.application.process_error(update, exc)
     raise ApplicationHandlerStop
@@ -45,15 +49,16 @@ def handled(app: AnyApplication, update: Update) -> bool:
     return any(check is not None and check is not False for check in checks)
 
 
-async def refuse(update: Update, user: User | None) -> None:
+async def refuse(update: Update, user: User | None, language: str) -> None:
     """Log the refusal and tell the user: a reply, or an alert on a pressed button."""
     logger.warning("refused user %s", user.id if user else "(unknown)")
     query = update.callback_query
     message = update.effective_message
     if query is not None:
-        await query.answer(REFUSED.format(user_id=query.from_user.id), show_alert=True)
+        refused = text(language, REFUSED, user_id=query.from_user.id)
+        await query.answer(refused, show_alert=True)
     elif message is not None and user is not None:
-        await message.reply_text(REFUSED.format(user_id=user.id))
+        await message.reply_text(text(language, REFUSED, user_id=user.id))
 
 
 def gate_handler() -> TypeHandler[Update, DocbotContext, None]:

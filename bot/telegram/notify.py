@@ -29,6 +29,7 @@ from bot.answering.answers import Answer
 from bot.answering.conversation import Turn
 from bot.settings import Settings
 from bot.telegram.buttons import CANCEL_PREFIX, NOTIFY_PREFIX, keyboard
+from bot.telegram.catalogue import ENGLISH, text
 from bot.telegram.context import DocbotContext, docbot_of
 from bot.telegram.conversations import ConversationKey, topic_of
 from bot.telegram.formatting import format_answer, split_html
@@ -96,10 +97,10 @@ async def notify_press(update: Update, context: DocbotContext) -> None:
     chat_id = update.effective_chat.id if update.effective_chat else query.from_user.id
     answer = await state.recall(key, chat_id, query.from_user.id)
     if answer is None:
-        await query.answer(FORGOTTEN)
+        await query.answer(context.text(FORGOTTEN))
         return
     if answer.found:
-        await query.answer(NOTIFY_ANSWERED_ALREADY)
+        await query.answer(context.text(NOTIFY_ANSWERED_ALREADY))
         return
     refusal = query.message if isinstance(query.message, Message) else None
     asked = refusal.reply_to_message if refusal is not None else None
@@ -115,24 +116,28 @@ async def notify_press(update: Update, context: DocbotContext) -> None:
     if added == "added":
         logger.info("chat %s: a refused question waits for the documents", chat_id)
     notice = {
-        "added": NOTIFY_ADDED.format(days=f"{state.settings.notify_days:g}"),
-        "already": NOTIFY_ALREADY,
-        "full": NOTIFY_FULL.format(count=MAX_PER_USER),
+        "added": context.text(NOTIFY_ADDED, days=f"{state.settings.notify_days:g}"),
+        "already": context.text(NOTIFY_ALREADY),
+        "full": context.text(NOTIFY_FULL, count=MAX_PER_USER),
     }[added]
     await query.answer(notice)
 
 
-def requests_view(requests: list[Request], days: float) -> tuple[str, InlineKeyboardMarkup | None]:
+def requests_view(
+    requests: list[Request], days: float, language: str = ENGLISH
+) -> tuple[str, InlineKeyboardMarkup | None]:
     """The ``/requests`` message (HTML) and its cancel buttons."""
     if not requests:
-        return html.escape(REQUESTS_NONE, quote=False), None
-    lines = [REQUESTS_HEAD.format(count=len(requests), days=f"{days:g}")]
+        return html.escape(text(language, REQUESTS_NONE), quote=False), None
+    lines = [text(language, REQUESTS_HEAD, count=len(requests), days=f"{days:g}")]
     for n, request in enumerate(requests, 1):
         asked = time.strftime("%Y-%m-%d", time.gmtime(request.asked_at))
         question = html.escape(shown(request.question, LISTED_QUESTION), quote=False)
         lines.append(f"{n}. {question} ({asked})")
     buttons = [
-        InlineKeyboardButton(REQUESTS_CANCEL.format(n=n), callback_data=CANCEL_PREFIX + r.id)
+        InlineKeyboardButton(
+            text(language, REQUESTS_CANCEL, n=n), callback_data=CANCEL_PREFIX + r.id
+        )
         for n, r in enumerate(requests, 1)
     ]
     rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
@@ -148,8 +153,9 @@ async def requests_command(update: Update, context: DocbotContext) -> None:
     waiting = await asyncio.to_thread(
         requests_of(context.bot_data).of_user, message.chat_id, user.id
     )
-    text, buttons = requests_view(waiting, context.docbot.settings.notify_days)
-    await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=buttons)
+    days = context.docbot.settings.notify_days
+    listed, buttons = requests_view(waiting, days, context.language)
+    await message.reply_text(listed, parse_mode=ParseMode.HTML, reply_markup=buttons)
 
 
 async def cancel_press(update: Update, context: DocbotContext) -> None:
@@ -160,13 +166,14 @@ async def cancel_press(update: Update, context: DocbotContext) -> None:
     store = requests_of(context.bot_data)
     request_id = (query.data or "").removeprefix(CANCEL_PREFIX)
     cancelled = await asyncio.to_thread(store.cancel, request_id, query.from_user.id)
-    await query.answer(REQUESTS_CANCELLED if cancelled else REQUESTS_GONE)
+    await query.answer(context.text(REQUESTS_CANCELLED if cancelled else REQUESTS_GONE))
     if cancelled is None or not isinstance(query.message, Message):
         return
     waiting = await asyncio.to_thread(store.of_user, cancelled.chat_id, query.from_user.id)
-    text, buttons = requests_view(waiting, context.docbot.settings.notify_days)
+    days = context.docbot.settings.notify_days
+    listed, buttons = requests_view(waiting, days, context.language)
     try:
-        await query.message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=buttons)
+        await query.message.edit_text(listed, parse_mode=ParseMode.HTML, reply_markup=buttons)
     except BadRequest as exc:  # e.g. "message is not modified", or too old to edit
         logger.info("/requests list not updated: %s", exc)
 
@@ -175,10 +182,13 @@ async def cancel_press(update: Update, context: DocbotContext) -> None:
 async def send_notification(bot: Bot, state: BotState, request: Request, answer: Answer) -> None:
     """The answer, as any answer looks, under a line that says what it answers; in the chat
     and topic of the question, replying to it (or to its refusal) while that message exists.
-    It becomes the asker's last turn there, so a follow-up ("and when?") continues it."""
+    It becomes the asker's last turn there, so a follow-up ("and when?") continues it. In the
+    chat's last known language (:meth:`ChatLanguages.of_chat`): no one is asking now."""
     key = await state.remember(answer, request.chat_id)
-    head = NOTIFY_NOW_ANSWERED.format(question=html.escape(shown(request.question), quote=False))
-    parts = split_html(f"{head}\n\n{format_answer(answer)}")
+    language = state.languages.of_chat(request.chat_id)
+    question = html.escape(shown(request.question), quote=False)
+    head = text(language, NOTIFY_NOW_ANSWERED, question=question)
+    parts = split_html(f"{head}\n\n{format_answer(answer, language)}")
     sent: list[int] = []
     async with state.chat_lock(request.chat_id):
         for i, part in enumerate(parts):
@@ -186,7 +196,7 @@ async def send_notification(bot: Bot, state: BotState, request: Request, answer:
                 bot,
                 request.chat_id,
                 part,
-                reply_markup=keyboard(key, True) if i == len(parts) - 1 else None,
+                reply_markup=keyboard(key, True, language) if i == len(parts) - 1 else None,
                 reply_to=request.reply_to if i == 0 else None,
                 topic=request.topic,
             )

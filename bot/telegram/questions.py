@@ -14,11 +14,12 @@ from telegram.ext import filters
 
 from bot.answering.answers import Answer
 from bot.telegram.buttons import keyboard
+from bot.telegram.catalogue import text
 from bot.telegram.context import DocbotContext
 from bot.telegram.conversations import topic_of
 from bot.telegram.formatting import format_answer, split_html
 from bot.telegram.gaps import record_answer
-from bot.telegram.replies import EMPTY_QUESTION, NO_DOCUMENTS_HERE, NON_TEXT
+from bot.telegram.replies import ASK_USAGE, EMPTY_QUESTION, NO_DOCUMENTS_HERE, NON_TEXT, TOO_FAST
 from bot.telegram.sending import send_html, typing
 from bot.telegram.state import BotState
 from index.scope import Scope
@@ -78,7 +79,7 @@ async def text_message(update: Update, context: DocbotContext) -> None:
     if message.chat.type != ChatType.PRIVATE:
         question = addressed_question(message, context.bot.id, context.bot.username or "")
     if question is not None:
-        await answer_question(context.docbot, update, message, question)
+        await answer_question(context.docbot, update, message, question, context.language)
 
 
 async def ask_command(update: Update, context: DocbotContext) -> None:
@@ -88,42 +89,42 @@ async def ask_command(update: Update, context: DocbotContext) -> None:
         return
     question = " ".join(context.args or [])
     if not question.strip():
-        await message.reply_text("Usage: /ask followed by your question.")
+        await message.reply_text(context.text(ASK_USAGE))
         return
-    await answer_question(context.docbot, update, message, question)
+    await answer_question(context.docbot, update, message, question, context.language)
 
 
 async def non_text_message(update: Update, context: DocbotContext) -> None:
     """Stickers, photos, voice...: a short hint (private chats only)."""
     message = update.effective_message
     if message is not None:
-        await message.reply_text(NON_TEXT)
+        await message.reply_text(context.text(NON_TEXT))
 
 
-async def answer_question(state: BotState, update: Update, message: Message, text: str) -> None:
+async def answer_question(
+    state: BotState, update: Update, message: Message, asked: str, language: str
+) -> None:
     """Gatekeeping (empty, rate; access is the gate's: :mod:`bot.telegram.gate`), then the
-    answer, in the chat's turn."""
+    answer, in the chat's turn; the bot's own words in ``language``."""
     user_id = update.effective_user.id if update.effective_user else 0
-    question = clean_question(text)
+    question = clean_question(asked)
     if not question:
-        await message.reply_text(EMPTY_QUESTION)
+        await message.reply_text(text(language, EMPTY_QUESTION))
         return
     scope = state.scopes.of(message.chat_id)
     if scope.nothing:  # DOCBOT_SCOPES gives this chat no documents: say so, not "not found"
-        await message.reply_text(NO_DOCUMENTS_HERE)
+        await message.reply_text(text(language, NO_DOCUMENTS_HERE))
         return
     wait = await state.wait_time(user_id)
     if wait:
-        await message.reply_text(
-            f"You are asking faster than I can keep up with. Please wait {wait:.0f} s."
-        )
+        await message.reply_text(text(language, TOO_FAST, seconds=f"{wait:.0f}"))
         return
     async with state.chat_lock(message.chat_id):
         started = time.perf_counter()
         key = await state.conversation(update)
         async with typing(message):
             answer = await asyncio.to_thread(ask, state, question, key.id if key else None, scope)
-        sent = await send_answer(state, message, answer)
+        sent = await send_answer(state, message, answer, language)
         await record_answer(state, answer, message.chat.type, user_id, scope)
         if key is not None:
             await state.answered(key, message.chat_id, sent)
@@ -149,11 +150,13 @@ def ask(state: BotState, question: str, conversation: str | None, scope: Scope) 
     return state.engine.ask(question, conversation, scope=scope)
 
 
-async def send_answer(state: BotState, message: Message, answer: Answer) -> list[int]:
+async def send_answer(
+    state: BotState, message: Message, answer: Answer, language: str
+) -> list[int]:
     """The answer in as many messages as it takes, in the question's topic; the buttons under
     the last one. Returns the ids of the messages sent."""
     key = await state.remember(answer, message.chat_id)
-    parts = split_html(format_answer(answer))
+    parts = split_html(format_answer(answer, language))
     quote = message.chat.type != ChatType.PRIVATE
     sent: list[int] = []
     for i, part in enumerate(parts):
@@ -162,7 +165,7 @@ async def send_answer(state: BotState, message: Message, answer: Answer) -> list
             message.get_bot(),
             message.chat_id,
             part,
-            reply_markup=keyboard(key, answer.found) if last else None,
+            reply_markup=keyboard(key, answer.found, language) if last else None,
             reply_to=message.message_id if quote and i == 0 else None,
             topic=topic_of(message),
         )

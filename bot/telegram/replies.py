@@ -153,3 +153,69 @@ DOCUMENTS_NO_SCOPE = (
     "give this chat folders in the scopes file (/scope shows what a chat sees)."
 )
 SCOPE_UPLOADS = "Files admins send here are saved into <b>{folder}/</b>."
+
+# --- strings the handlers used to write themselves (issue 24: all in the catalogues) ----------
+# the answer (bot/telegram/formatting.py, buttons.py); NOT_FOUND is the Telegram face of
+# bot.answering.answers.NOT_FOUND_TEXT, said in the asker's language
+NOT_FOUND = "The documents do not cover this question."
+RELATED = "Related: {places}"
+SOURCES = "Sources"  # the button, and the heading of an answer's sources
+NO_CITATIONS = "This answer cites no passages."
+THANKS = "Thanks for the feedback!"
+DEAD_BUTTON = "This button does nothing."
+ASK_USAGE = "Usage: /ask followed by your question."
+TOO_FAST = "You are asking faster than I can keep up with. Please wait {seconds} s."
+UPLOAD_NOT_ADMIN = "Only the bot's admins can add documents."
+# /sources (HTML)
+SOURCES_HEAD = "<b>{documents} document(s)</b>, {passages} passages:"
+# /reload and every change to the documents: the build in one line
+REINDEX_FAILED = "Re-indexing failed: {reason}"
+INDEX_UPDATED = (
+    "Index updated ({added} added, {changed} changed, {removed} removed{skipped}): "
+    "{documents} document(s), {passages} passages, in {seconds} s."
+)
+SKIPPED_COUNT = ", {skipped} skipped"  # after the build line, and /documents' header
+ONE_PASSAGE = "{count} passage"
+MANY_PASSAGES = "{count} passages"
+UNKNOWN_TIME = "at an unknown time"
+# /gaps: a group's kinds and askers
+GAPS_REFUSED = "refused {count}"
+GAPS_BY_ONE = " by 1 person"
+GAPS_BY_MANY = " by {count} people"
+# /scope: whether the scopes file lists the chat
+SCOPE_LISTED = "this chat is one"
+SCOPE_NOT_LISTED = "not this chat"
+# /stats: the chart's legend and axis
+CHART_ANSWERED = "answered"
+CHART_REFUSED = "not in the documents"
+CHART_DOWN = "voted down"
+CHART_QUESTIONS = "questions"
+# where a citation is from (index/chunking.py's places, said in the reader's language): the
+# words before a number or a quoted name ("page 7", 'sheet "Budget", row 12'), and "(OCR)"
+PLACE_PAGE = "page"
+PLACE_PAGES = "pages"
+PLACE_PARAGRAPH = "paragraph"
+PLACE_PARAGRAPHS = "paragraphs"
+PLACE_SLIDE = "slide"
+PLACE_SHEET = "sheet"
+PLACE_ROW = "row"
+PLACE_ROWS = "rows"
+PLACE_CHAPTER = "chapter"
+PLACE_NOTES = "notes"  # a slide's speaker notes: "slide 4, notes"
+PLACE_OCR = "(OCR)"
+# an upload refused (bot/telegram/errors.py's UploadRejectedError; the reasons of upload.py; a
+# reason found while reading the file, e.g. a damaged archive, stays as index/ words it)
+UPLOAD_REJECTED = "Cannot add {name}: {reason}"
+REJECT_TYPE = "only {kinds} files can be added"
+REJECT_NO_NAME = "the file name has no usable characters; rename it"
+REJECT_SIZE = "it is {size} MB, over the {limit} MB limit"
+REJECT_EMPTY = "the file is empty"
+REJECT_NOT_PDF = "it is not a PDF file (no %PDF header)"
+REJECT_NOT_IMAGE = "it is not a PNG, JPEG or TIFF image"
+REJECT_NO_TEXT = "there is no text in it"
+REJECT_SAME = "the same file is already there as {path}"
+REJECT_BAD_NAME = "bad file name"
+REJECT_OUTSIDE = "its folder is outside the documents folder"
+# a chat's scope in a few words (bot/telegram/scopes.py's described; folders are listed as named)
+SCOPE_ALL = "all documents"
+SCOPE_NONE = "no documents"

@@ -22,12 +22,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.telegram.catalogue import text
 from bot.telegram.errors import ScopesFileError
+from bot.telegram.replies import SCOPE_ALL, SCOPE_NONE
 from index.scope import EVERYTHING, NOTHING, Scope
 
 logger = logging.getLogger("docbot.telegram")
 
 DEFAULTS = {"all": EVERYTHING, "none": NOTHING}
+
+
+def described(scope: Scope, language: str) -> str:
+    """:meth:`Scope.describe` in ``language``: "all documents", "no documents", or its folders
+    ("hr/, public/")."""
+    if scope.everything:
+        return text(language, SCOPE_ALL)
+    return scope.describe() if scope.folders else text(language, SCOPE_NONE)
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,10 @@ from bot.answering.conversation import ConversationStore
 from bot.settings import Settings
 from bot.telegram.access import Access, RateLimit
 from bot.telegram.asked import AskedLog, AskedStore, asked_file
+from bot.telegram.catalogue import text
 from bot.telegram.conversations import AnswerMessages, AnswerStore, ConversationKey
 from bot.telegram.feedback import FeedbackLog, RecentAnswers
+from bot.telegram.languages import ChatLanguages
 from bot.telegram.replies import NOT_ADMIN
 from bot.telegram.scopes import ChatScopes
 from index.report import BuildReport
@@ -87,6 +89,7 @@ class BotState:
         # each chat's documents (DOCBOT_SCOPES; a bad file stops the bot here, saying the fix)
         self.scopes = ChatScopes.of_setting(settings.scopes, settings.documents_dir)
         self._reindex_lock: asyncio.Lock | None = None
+        self.languages = ChatLanguages(settings.language)  # each reply's (the gate chooses)
 
     async def wait_time(self, user_id: int) -> float:
         """The rate limit (:meth:`RateLimit.wait_time`); in PostgreSQL, off the event loop."""
@@ -98,14 +101,14 @@ class BotState:
         user = update.effective_user
         return self.access.is_admin(user.id if user else None)
 
-    async def refused_unless_admin(self, update: Update, command: str) -> bool:
+    async def refused_unless_admin(self, update: Update, command: str, language: str) -> bool:
         """True (the user told, the refusal logged) when ``command`` comes from a non-admin."""
         if self.is_admin(update):
             return False
         user, message = update.effective_user, update.effective_message
         logger.warning("refused /%s from non-admin %s", command, user.id if user else "?")
         if message is not None:
-            await message.reply_text(NOT_ADMIN)
+            await message.reply_text(text(language, NOT_ADMIN))
         return True
 
     def redact(self, error: BaseException) -> str:

@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from telegram import Message, Update
 
+from bot.telegram.catalogue import ENGLISH, text
 from bot.telegram.commands import report_line
 from bot.telegram.confirming import Pending, confirm_keyboard, confirmations
 from bot.telegram.context import DocbotContext
@@ -33,13 +34,28 @@ from bot.telegram.replies import (
     DELETED,
     DUPLICATES,
     INDEX_FAILED,
+    MANY_PASSAGES,
     NON_TEXT,
     NOT_KEPT,
     NOT_REPLACED,
+    ONE_PASSAGE,
+    REJECT_BAD_NAME,
+    REJECT_EMPTY,
+    REJECT_NO_NAME,
+    REJECT_NO_TEXT,
+    REJECT_NOT_IMAGE,
+    REJECT_NOT_PDF,
+    REJECT_OUTSIDE,
+    REJECT_SAME,
+    REJECT_SIZE,
+    REJECT_TYPE,
     REPLACE_BUTTON,
     REPLACED,
+    UNKNOWN_TIME,
     UPLOAD_NO_SCOPE,
+    UPLOAD_NOT_ADMIN,
     UPLOAD_PAGES,
+    UPLOAD_REJECTED,
     UPLOAD_TABLES,
 )
 from bot.telegram.sending import typing
@@ -83,20 +99,19 @@ def safe_name(name: str) -> str:
     ext = f".{ext.lower()}" if dot else ""
     if ext not in UPLOAD_TYPES:
         kinds = " ".join(UPLOAD_TYPES)
-        raise UploadRejectedError(original, f"only {kinds} files can be added")
+        raise UploadRejectedError(original, REJECT_TYPE, kinds=kinds)
     stem = stem.strip("._- ")[: MAX_NAME - len(ext)]
     if not stem:
-        raise UploadRejectedError(original, "the file name has no usable characters; rename it")
+        raise UploadRejectedError(original, REJECT_NO_NAME)
     return stem + ext
 
 
 def check_size(name: str, size: int | None, max_bytes: int) -> None:
     if size is not None and size > max_bytes:
-        raise UploadRejectedError(
-            name, f"it is {size / 2**20:.1f} MB, over the {max_bytes / 2**20:g} MB limit"
-        )
+        size_mb, limit = f"{size / 2**20:.1f}", f"{max_bytes / 2**20:g}"
+        raise UploadRejectedError(name, REJECT_SIZE, size=size_mb, limit=limit)
     if size == 0:
-        raise UploadRejectedError(name, "the file is empty")
+        raise UploadRejectedError(name, REJECT_EMPTY)
 
 
 # What an image file of each kind starts with (PNG, JPEG, TIFF little- and big-endian)
@@ -108,22 +123,22 @@ def check_content(name: str, data: bytes) -> None:
     UTF-8 text."""
     if name.lower().endswith(ZIPPED):  # an office file or e-book: read at the next build
         if problem := zipped_content_problem(name, data):
-            raise UploadRejectedError(name, problem)
+            raise UploadRejectedError(name, "{problem}", problem=problem)
         return
     if name.lower().endswith(".pdf"):
         if not data.startswith(b"%PDF-"):
-            raise UploadRejectedError(name, "it is not a PDF file (no %PDF header)")
+            raise UploadRejectedError(name, REJECT_NOT_PDF)
         return
     if name.lower().endswith(IMAGES):
         if not data.startswith(_IMAGE_MAGIC):
-            raise UploadRejectedError(name, "it is not a PNG, JPEG or TIFF image")
+            raise UploadRejectedError(name, REJECT_NOT_IMAGE)
         return
     try:
         text = decode_text(data)
     except SkipFile as exc:
-        raise UploadRejectedError(name, str(exc)) from exc
+        raise UploadRejectedError(name, "{problem}", problem=str(exc)) from exc
     if not text.strip():
-        raise UploadRejectedError(name, "there is no text in it")
+        raise UploadRejectedError(name, REJECT_NO_TEXT)
 
 
 def upload_folder(scope: Scope) -> str | None:
@@ -145,7 +160,7 @@ def save_upload(folder: Path, name: str, data: bytes, max_bytes: int, into: str 
     relative = f"{into}/{clean}" if into else clean
     target = _inside(folder, relative, create=True)
     if os.path.lexists(target) and sha256_file(target) == sha256_bytes(data):
-        raise UploadRejectedError(name, f"the same file is already there as {relative}")
+        raise UploadRejectedError(name, REJECT_SAME, path=relative)
     fd, tmp = tempfile.mkstemp(prefix=".upload-", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as out:
@@ -168,13 +183,13 @@ def _inside(folder: Path, name: str, create: bool = False) -> Path:
     root = root.resolve()
     parts = name.split("/")
     if any(p in ("", ".", "..") for p in parts):
-        raise UploadRejectedError(name, "bad file name")
+        raise UploadRejectedError(name, REJECT_BAD_NAME)
     home = root.joinpath(*parts[:-1])
     if create:
         home.mkdir(parents=True, exist_ok=True)
     home = home.resolve()
     if not home.is_relative_to(root):  # a subfolder linked out of the documents folder
-        raise UploadRejectedError(name, "its folder is outside the documents folder")
+        raise UploadRejectedError(name, REJECT_OUTSIDE)
     return home / parts[-1]
 
 
@@ -205,11 +220,12 @@ async def document_message(update: Update, context: DocbotContext) -> None:
     user = update.effective_user
     if not state.is_admin(update) or user is None:
         logger.warning("refused an upload from non-admin %s", user.id if user else "?")
-        await message.reply_text(f"{NON_TEXT} Only the bot's admins can add documents.")
+        hint = f"{context.text(NON_TEXT)} {context.text(UPLOAD_NOT_ADMIN)}"
+        await message.reply_text(hint)
         return
     into = upload_folder(state.scopes.of(message.chat_id))
     if into is None:  # DOCBOT_SCOPES gives this chat no documents: a file here helps no one
-        await message.reply_text(UPLOAD_NO_SCOPE)
+        await message.reply_text(context.text(UPLOAD_NO_SCOPE))
         return
     async with state.chat_lock(message.chat_id):  # the next question waits for the index
         got = await _save(message, context, state.settings.documents_dir,
@@ -227,7 +243,8 @@ async def document_message(update: Update, context: DocbotContext) -> None:
         report, index = built
         if saved.name in {s.source for s in report.skipped}:
             await asyncio.to_thread(saved.path.unlink)
-        await message.reply_text(ingestion_report("added", saved.name, report, index))
+        said = ingestion_report("added", saved.name, report, index, context.language)
+        await message.reply_text(said)
 
 
 async def _save(
@@ -245,7 +262,8 @@ async def _save(
             data = bytes(await file.download_as_bytearray())
             saved = await asyncio.to_thread(save_upload, folder, name, data, max_bytes, into)
     except UploadRejectedError as exc:
-        await message.reply_text(str(exc))
+        reason = context.text(exc.reason, **exc.fields)
+        await message.reply_text(context.text(UPLOAD_REJECTED, name=repr(exc.name), reason=reason))
         return None
     return saved, data
 
@@ -255,12 +273,15 @@ async def ask_to_replace(message: Message, context: DocbotContext, pending: Pend
     state = context.docbot
     index = await asyncio.to_thread(state.engine.index)
     token = await asyncio.to_thread(confirmations(state.settings).add, pending)
-    text = CONFIRM_REPLACE.format(
+    language = context.language
+    question = context.text(
+        CONFIRM_REPLACE,
         name=pending.name,
-        passages=passages(index.sources().get(pending.name, 0)),
-        when=indexed_at(index.manifest),
+        passages=passages(index.sources().get(pending.name, 0), language),
+        when=indexed_at(index.manifest, language),
     )
-    await message.reply_text(text, reply_markup=confirm_keyboard(token, REPLACE_BUTTON))
+    buttons = confirm_keyboard(token, REPLACE_BUTTON, language)
+    await message.reply_text(question, reply_markup=buttons)
 
 
 async def reindexed(
@@ -274,7 +295,8 @@ async def reindexed(
             return await state.reindex()
     except DocbotError as exc:
         logger.error("indexing after a change to %s failed: %s", name, exc)
-        await message.reply_text(INDEX_FAILED.format(name=name, reason=state.redact(exc)))
+        said = context.text(INDEX_FAILED, name=name, reason=state.redact(exc))
+        await message.reply_text(said)
         return None
 
 
@@ -283,6 +305,7 @@ def ingestion_report(
     name: str,
     report: BuildReport,
     index: Index,
+    language: str,
     before: int = 0,
 ) -> str:
     """What the admin reads after an upload, a replacement or a deletion: the file's passages
@@ -290,46 +313,46 @@ def ingestion_report(
     of a build (``BuildReport``) is one more line here."""
     skipped = {s.source: s.reason for s in report.skipped}
     info = index.manifest.get("files", {}).get(name, {})
-    made = upload_figures(report.file(name), int(info.get("chunks", 0)))
+    made = upload_figures(report.file(name), int(info.get("chunks", 0)), language)
     if done == "deleted":
-        lines = [DELETED.format(name=name, before=passages(before))]
+        lines = [text(language, DELETED, name=name, before=passages(before, language))]
     elif name in skipped and done == "added":
-        lines = [NOT_KEPT.format(name=name, reason=skipped[name])]
+        lines = [text(language, NOT_KEPT, name=name, reason=skipped[name])]
     elif name in skipped:
-        lines = [NOT_REPLACED.format(name=name, reason=skipped[name])]
+        lines = [text(language, NOT_REPLACED, name=name, reason=skipped[name])]
     elif done == "replaced":
-        lines = [REPLACED.format(name=name, passages=made, before=before)]
+        lines = [text(language, REPLACED, name=name, passages=made, before=before)]
     else:
-        lines = [ADDED.format(name=name, passages=made)]
+        lines = [text(language, ADDED, name=name, passages=made)]
     if int(info.get("duplicates", 0)):
-        lines.append(DUPLICATES.format(count=int(info["duplicates"])))
-    lines.append(report_line(report, index))
+        lines.append(text(language, DUPLICATES, count=int(info["duplicates"])))
+    lines.append(report_line(report, index, language))
     return "\n".join(lines)
 
 
-def indexed_at(manifest: Mapping[str, Any]) -> str:
+def indexed_at(manifest: Mapping[str, Any], language: str) -> str:
     """When the index was built, for an admin: ``2026-12-05 10:41 UTC``."""
     built = str(manifest.get("built_at") or "")
     try:
         stamp = datetime.fromisoformat(built).astimezone(UTC)
     except ValueError:
-        return built or "at an unknown time"
+        return built or text(language, UNKNOWN_TIME)
     return stamp.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def passages(count: int) -> str:
+def passages(count: int, language: str = ENGLISH) -> str:
     """``1 passage``, ``3 passages``."""
-    return f"{count} passage" if count == 1 else f"{count} passages"
+    return text(language, ONE_PASSAGE if count == 1 else MANY_PASSAGES, count=count)
 
 
-def upload_figures(read: FileReport | None, count: int) -> str:
+def upload_figures(read: FileReport | None, count: int, language: str = ENGLISH) -> str:
     """What was read of an uploaded file: its pages (with text, by OCR, empty) when it has
     pages, its tables when it has any, and its passages."""
     parts = []
     if read is not None and (read.text_pages or read.ocr_pages or read.empty_pages):
         pages = (read.text_pages, read.ocr_pages, read.empty_pages)
-        parts.append(UPLOAD_PAGES.format(text=pages[0], ocr=pages[1], empty=pages[2]))
+        parts.append(text(language, UPLOAD_PAGES, text=pages[0], ocr=pages[1], empty=pages[2]))
     if read is not None and read.tables:
-        parts.append(UPLOAD_TABLES.format(tables=read.tables))
-    parts.append(passages(count))
+        parts.append(text(language, UPLOAD_TABLES, tables=read.tables))
+    parts.append(passages(count, language))
     return ", ".join(parts)

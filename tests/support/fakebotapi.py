@@ -118,6 +118,8 @@ class FakeBotAPI:
     faults: list[Fault] = field(default_factory=list)
     calls: list[Call] = field(default_factory=list)
     messages: list[dict[str, Any]] = field(default_factory=list)  # every Message it returned
+    # the language_code each user's Telegram app sends in its "from" (none when not set here)
+    languages: dict[int, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._cond = threading.Condition()
@@ -191,6 +193,8 @@ class FakeBotAPI:
         out: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
         if username:
             out["username"] = username
+        if user_id in self.languages:
+            out["language_code"] = self.languages[user_id]
         return out
 
     def _message(self, chat: dict[str, Any], user_id: int, **fields: Any) -> dict[str, Any]:

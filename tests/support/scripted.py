@@ -32,6 +32,12 @@ class ScriptedIndex:
     def __len__(self) -> int:
         return 1
 
+    def scope_sources(self, scope: Scope) -> dict[str, int]:  # /start and /sources
+        return self.sources()
+
+    def scope_passages(self, scope: Scope) -> int:
+        return len(self)
+
 
 class ScriptedEngine:
     def __init__(self, settings: Settings, known: tuple[str, ...] = ("festival",)) -> None:
