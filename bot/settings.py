@@ -17,6 +17,7 @@ from index.settings import ChunkerSettings, IndexSettings, OcrSettings, is_postg
 # maximum and the lowest must-answer score on the seed; how it was measured, and why big general
 # collections want 0.4-0.5: benchmarks/RESULTS.md, "Answer threshold".
 DEFAULT_MIN_SCORE = 0.2
+DEFAULT_MULTILINGUAL_MIN_SCORE = 0.86  # calibrated on XQuAD: benchmarks/RESULTS.md, "Languages"
 # How many of the top passages the cross-encoder reads again (index/cross_encoder.py); when on,
 # it also reads the best candidate sentences (bot/answering/choosing.py) and the refusal model
 # reads its scores. Off by default: 12-15x the answer time, and with it the refusal model refuses
@@ -63,6 +64,9 @@ class Settings(BaseSettings):
     rerank_depth: int = Field(IndexSettings.rerank_depth, ge=0, le=100)
     # then the top passages read again by a cross-encoder (index/cross_encoder.py); 0: off
     cross_encoder_depth: int = Field(DEFAULT_CROSS_ENCODER_DEPTH, ge=0, le=50)
+    # questions and documents in Russian and Kazakh: every passage also embedded by a
+    # multilingual model (index/multilingual.py); false: English only, faster builds
+    multilingual: bool = True
     # full: check every index file's checksum on load; size: only sizes (benchmarks/RESULTS.md)
     verify_index: Literal["full", "size"] = "full"
     # serve and chat re-index when the documents folder changes (index/watching.py)
@@ -82,6 +86,8 @@ class Settings(BaseSettings):
     # --- answers ---------------------------------------------------------------------------
     top_k: int = Field(5, ge=1, le=50)
     min_answer_score: float = DEFAULT_MIN_SCORE  # calibrated: benchmarks/RESULTS.md
+    # the same floor in the multilingual space (its model's cosines run higher)
+    multilingual_min_answer_score: float = DEFAULT_MULTILINGUAL_MIN_SCORE
     # the answerability probability an answer needs; unset: the learned model's own threshold
     answer_threshold: float | None = Field(None, ge=0, le=1)
     conversation_turns: int = Field(6, ge=1)
@@ -157,6 +163,8 @@ class Settings(BaseSettings):
             rerank_depth=self.rerank_depth,
             cross_encoder_depth=self.cross_encoder_depth,
             cross_encoder_threads=self.torch_threads,
+            multilingual=self.multilingual,
+            multilingual_threads=self.torch_threads,
             ocr=OcrSettings(
                 enabled=self.ocr,
                 languages=self.ocr_languages,

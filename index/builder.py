@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from index import disk, integrity
+from index import disk, integrity, multilingual
 from index.chunking import Chunk, chunk_document, deduplicate
 from index.dense import DenseIndex
 from index.documents import Document, SkipFile
@@ -27,10 +27,11 @@ from index.errors import (
     IndexWriteError,
     NoDocumentsError,
 )
+from index.languages import detect
 from index.loading import READERS_VERSION, Skipped, SourceFile, load, scan
 from index.ocr import Ocr
 from index.report import BuildReport, FileReport, Progress, no_progress
-from index.reuse import Previous, read_previous
+from index.reuse import Previous, read_previous, read_previous_space
 from index.settings import IndexSettings
 from index.sparse import SparseIndex
 from index.units import UNITS_VERSION, unit_spans
@@ -58,8 +59,9 @@ def build(
     with disk.build_lock(root, wait=lock_wait):
         notes: list[str] = []
         prev = Previous() if full else read_previous(root, embedder, settings, notes)
-        made = assemble(documents, prev, embedder, settings, progress, log)
-        folder = _write_build(root, made.kept, made.dropped, made.embedded, made.manifest, settings)
+        since = None if full else root
+        made = assemble(documents, prev, embedder, settings, progress, log, since)
+        folder = _write_build(root, made, settings)
         final = disk.publish(root, folder)
     return made.report(final, full, prev, notes, started)
 
@@ -73,6 +75,7 @@ class Assembled:
     dropped: list[tuple[Chunk, str]]
     embedded: Embedded
     manifest: dict[str, Any]
+    multilingual: Embedded | None = None  # the second space (index.multilingual), when on
 
     def report(
         self, where: Path | str, full: bool, prev: Previous, notes: list[str], started: float
@@ -90,6 +93,9 @@ class Assembled:
             chunks=len(self.kept),
             duplicates=len(self.dropped),
             embedded=self.embedded.chunks_embedded,
+            multilingual_embedded=(
+                self.multilingual.chunks_embedded if self.multilingual is not None else 0
+            ),
             reused=len(self.kept) - self.embedded.chunks_embedded,
             seconds=time.monotonic() - started,
             notes=notes + read.notes,
@@ -108,9 +114,11 @@ def assemble(
     settings: IndexSettings,
     progress: Progress = no_progress,
     log: Callable[[str], None] = lambda line: None,
+    root: Path | None = None,
 ) -> Assembled:
-    """Read, chunk, deduplicate and embed ``documents``, reusing what ``prev`` has; the
-    store-independent part of a build (the file store and ``index.postgres`` write it)."""
+    """Read, chunk, deduplicate and embed ``documents``, reusing what ``prev`` has (and the
+    multilingual vectors of the build at ``root``); the store-independent part of a build (the
+    file store and ``index.postgres`` write it)."""
     read = _read_documents(documents, prev, settings, progress)
     for s in read.skipped:
         log(f"skipped {s.source}: {s.reason}")
@@ -121,7 +129,17 @@ def assemble(
     _count_chunks(read.files, kept, dropped)
     embedded = _embed(kept, prev, embedder, progress, settings.titles)
     manifest = _manifest(documents, embedder, settings, read, kept, dropped, embedded)
-    return Assembled(read, kept, dropped, embedded, manifest)
+    if not settings.multilingual:
+        return Assembled(read, kept, dropped, embedded, manifest)
+    second = multilingual.model(settings.multilingual_threads)
+    again = read_previous_space(root, second, multilingual.SPACE) if root else Previous()
+    spoken = _embed(kept, again, second, progress, settings.titles)
+    languages: dict[str, int] = {}
+    for chunk in kept:
+        language = detect(chunk.text)
+        languages[language] = languages.get(language, 0) + 1
+    manifest[multilingual.SPACE] = multilingual.manifest_entry(second, languages)
+    return Assembled(read, kept, dropped, embedded, manifest, spoken)
 
 
 @dataclass
@@ -233,22 +251,18 @@ def _manifest(
     }
 
 
-def _write_build(
-    root: Path,
-    kept: list[Chunk],
-    dropped: list[tuple[Chunk, str]],
-    embedded: Embedded,
-    manifest: dict[str, Any],
-    settings: IndexSettings,
-) -> Path:
+def _write_build(root: Path, made: Assembled, settings: IndexSettings) -> Path:
     """A new build folder with every file, the manifest (with checksums) last; removed again
     when anything fails."""
     folder = disk.new_build_folder(root)
     try:
-        _write(folder, kept, dropped, embedded.vectors, settings)
-        np.save(folder / disk.UNITS, embedded.units)
-        np.save(folder / disk.UNIT_OFFSETS, embedded.unit_offsets)
-        disk.write_json(folder / disk.MANIFEST, integrity.record(folder, manifest))
+        _write(folder, made.kept, made.dropped, made.embedded.vectors, settings)
+        _write_space(folder, made.embedded, settings)
+        if made.multilingual is not None:
+            space = folder / multilingual.SPACE
+            space.mkdir()
+            _write_space(space, made.multilingual, settings)
+        disk.write_json(folder / disk.MANIFEST, integrity.record(folder, made.manifest))
     except OSError as exc:
         shutil.rmtree(folder, ignore_errors=True)
         raise IndexWriteError(root, exc.strerror or str(exc)) from exc
@@ -256,6 +270,15 @@ def _write_build(
         shutil.rmtree(folder, ignore_errors=True)
         raise
     return folder
+
+
+def _write_space(folder: Path, embedded: Embedded, settings: IndexSettings) -> None:
+    """Unit vectors and offsets; in a second space's folder also its chunk vectors and FAISS."""
+    if folder.name == multilingual.SPACE:
+        np.save(folder / disk.VECTORS, embedded.vectors)
+        DenseIndex.build(embedded.vectors, settings.dense_kind).save(folder / disk.DENSE)
+    np.save(folder / disk.UNITS, embedded.units)
+    np.save(folder / disk.UNIT_OFFSETS, embedded.unit_offsets)
 
 
 def _shifted(spans: list[tuple[int, int]], by: int) -> list[tuple[int, int]]:

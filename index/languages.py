@@ -97,3 +97,13 @@ def _loaded() -> Any:
     from py3langid.langid import LanguageIdentifier
 
     return LanguageIdentifier.from_model_file(path["model.npz.xz"], norm_probs=False)
+
+
+def scripts(text: str) -> frozenset[str]:
+    """The alphabets ``text`` is written in: "latin" and / or "cyrillic" (others ignored)."""
+    found = set()
+    if _LATIN_WORD.search(text):
+        found.add("latin")
+    if _CYRILLIC_WORD.search(text):
+        found.add("cyrillic")
+    return frozenset(found)

@@ -75,6 +75,7 @@ class BuildReport:
     notes: list[str] = field(default_factory=list)
     units_embedded: int = 0  # answer units (sentences) embedded; the rest were reused
     files: tuple[FileReport, ...] = ()  # every indexed file, by name
+    multilingual_embedded: int = 0  # chunks embedded into the multilingual space (or 0)
 
     def file(self, source: str) -> FileReport | None:
         return next((f for f in self.files if f.source == source), None)
@@ -93,6 +94,7 @@ class BuildReport:
             "embedded": self.embedded,
             "reused": self.reused,
             "units_embedded": self.units_embedded,
+            "multilingual_embedded": self.multilingual_embedded,
             "seconds": round(self.seconds, 3),
             "notes": self.notes,
             "files": [f.to_json() for f in self.files],

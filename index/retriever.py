@@ -5,18 +5,19 @@ cross-encoder (``index.cross_encoder``) when the settings ask for it."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
-from index import cross_encoder, disk, integrity
+from index import cross_encoder, disk, integrity, multilingual
 from index.chunking import Chunk
 from index.dense import DenseIndex
 from index.embedding import Embedder
 from index.errors import IndexCorruptError, IndexIncompatibleError
 from index.fusion import fuse, minmax
+from index.languages import detect
 from index.rerank import Candidate, Question, UnitTerms, rerank
 from index.scope import Scope, ScopeRows
 from index.settings import IndexSettings
@@ -49,6 +50,24 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class Space:
+    """A second vector space of a build (``index.multilingual``): its chunk vectors, their
+    dense search and its answer-unit vectors (the units' offsets are the build's)."""
+
+    vectors: np.ndarray
+    dense: DenseSearch
+    units: np.ndarray
+
+    @classmethod
+    def load(cls, folder: Path, kind: str) -> Space:
+        return cls(
+            np.load(folder / disk.VECTORS, mmap_mode="r"),
+            DenseIndex.load(folder / disk.DENSE, kind),
+            np.load(folder / disk.UNITS, mmap_mode="r"),
+        )
+
+
+@dataclass(frozen=True)
 class Parts:
     """What a store loads of one build: its chunks in row order and what searches them."""
 
@@ -61,6 +80,7 @@ class Parts:
     units: np.ndarray | None = None  # answer-unit vectors, chunk after chunk (index.units)
     unit_offsets: np.ndarray | None = None  # where each chunk's units start (one more: the end)
     notes: tuple[str, ...] = ()  # for the operator, e.g. an index written before checksums
+    spaces: dict[str, Space] = field(default_factory=dict)  # by name (index.multilingual)
 
 
 class Index:
@@ -76,6 +96,8 @@ class Index:
         self.units = parts.units
         self.unit_offsets = parts.unit_offsets
         self.notes = parts.notes
+        self.parts = parts
+        self.space = ""  # the vector space searched ("": the index's own; index.multilingual)
         self.embedder = embedder
         self.settings = settings
         self._sources: Sources | None = None
@@ -83,6 +105,7 @@ class Index:
         self.unit_terms = UnitTerms()
         self._cross_encoder: cross_encoder.CrossEncoder | None = None
         self._scopes: dict[Scope, ScopeRows] = {}
+        self._views: dict[str, Index] = {}
 
     @classmethod
     def load(cls, root: Path, embedder: Embedder, settings: IndexSettings | None = None) -> Index:
@@ -100,17 +123,49 @@ class Index:
             sparse = SparseIndex.load(folder / disk.SPARSE)
             units = np.load(folder / disk.UNITS, mmap_mode="r")
             unit_offsets = np.load(folder / disk.UNIT_OFFSETS)
+            spaces = {
+                name: Space.load(folder / name, manifest.get("dense_kind", "flat"))
+                for name in (multilingual.SPACE,)
+                if name in manifest
+            }
         except (OSError, ValueError, KeyError, RuntimeError) as exc:
             raise IndexCorruptError(folder, f"{type(exc).__name__}: {exc}") from exc
         if not (len(chunks) == len(vectors) == len(dense)):
             raise IndexCorruptError(folder, "chunk, vector and FAISS row counts differ")
         if len(unit_offsets) != len(chunks) + 1 or unit_offsets[-1] != len(units):
             raise IndexCorruptError(folder, "unit vectors do not match the chunks")
-        parts = Parts(folder, manifest, chunks, vectors, dense, sparse, units, unit_offsets, notes)
+        if any(len(space.vectors) != len(chunks) for space in spaces.values()):
+            raise IndexCorruptError(folder, "the multilingual vectors do not match the chunks")
+        parts = Parts(
+            folder, manifest, chunks, vectors, dense, sparse, units, unit_offsets, notes, spaces
+        )
         return cls(parts, embedder, settings)
 
     def __len__(self) -> int:
         return len(self.chunks)
+
+    def for_question(self, text: str) -> Index:
+        """The index as the question ``text`` is searched: itself, or its multilingual view
+        when the question is not English or the passages are not all English
+        (``index.multilingual.space_for``)."""
+        name = multilingual.space_for(detect(text), self.manifest)
+        return self.view(name) if name in self.parts.spaces else self
+
+    def view(self, name: str) -> Index:
+        """The same passages searched in the vector space ``name`` (made once)."""
+        built = self._views.get(name)
+        if built is None:
+            space = self.parts.spaces[name]
+            parts = replace(
+                self.parts, vectors=space.vectors, dense=space.dense, units=space.units, spaces={}
+            )
+            model = multilingual.model(self.settings.multilingual_threads)
+            built = Index(parts, multilingual.Questions(model), self.settings)
+            built.space = name
+            built._sources, built._stats = self.sources_of_rows, self.stats
+            built.unit_terms, built._scopes = self.unit_terms, self._scopes
+            self._views[name] = built
+        return built
 
     def sources(self) -> dict[str, int]:
         """Indexed files and their chunk counts."""

@@ -145,3 +145,33 @@ def _previous_is_sound(folder: Path, manifest: dict[str, Any], notes: list[str])
         )
         return False
     return True
+
+
+def read_previous_space(root: Path, embedder: Embedder, space: str) -> Previous:
+    """The vectors of a second space (``index.multilingual``) the current build at ``root``
+    made with ``embedder``; nothing when there is none or it was made otherwise. Chunks come
+    from :func:`read_previous`; a damaged build was refused there, so none is checked here."""
+    prev = Previous()
+    try:
+        folder = disk.current(root)
+        manifest = disk.read_manifest(folder)
+    except DocbotError:
+        return prev
+    entry = manifest.get(space) or {}
+    same = (
+        entry.get("model") == embedder.model_id
+        and entry.get("dimension") == embedder.dimension
+        and entry.get("unit_pooling") == unit_pooling(embedder)
+        and manifest.get("units_version") == UNITS_VERSION
+    )
+    if not same:
+        return prev
+    try:
+        rows = disk.read_jsonl(folder / disk.CHUNKS)
+        vectors = np.load(folder / space / disk.VECTORS, mmap_mode="r")
+    except (DocbotError, OSError, ValueError):
+        return prev
+    blocks = _unit_blocks(folder / space, len(rows))
+    if len(vectors) == len(rows) and blocks is not None:
+        prev.add_vectors(manifest, rows, vectors, blocks)
+    return prev

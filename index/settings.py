@@ -72,6 +72,10 @@ class IndexSettings:
     max_file_bytes: int = 20 * 1024 * 1024
     verify: str = "full"  # on load: "full" checks every file's checksum, "size" only sizes
     ocr: OcrSettings = field(default_factory=OcrSettings)
+    # a second vector space for questions and passages in Russian and Kazakh, and questions
+    # across languages (index.multilingual); False: English only
+    multilingual: bool = False
+    multilingual_threads: int = 1  # torch threads of its model when it answers questions
 
 
 def is_postgres_url(value: str) -> bool:

@@ -16,6 +16,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# English only unless a test asks for the multilingual space (tests of languages turn it on)
+os.environ.setdefault("DOCBOT_MULTILINGUAL", "false")
 
 from support.engines import built_index, engine_over_documents, mixed_collection
 from support.fakebotapi import FakeBotAPI, running_fake_api

@@ -16,6 +16,7 @@ from bot.answering.answers import normalize
 from bot.answering.asking import asks_for_name, asks_for_number
 from bot.answering.technical import technical_phrases
 from bot.settings import DEFAULT_MIN_SCORE
+from index.languages import scripts
 from index.text import WORD, ends_sentence, names, sentence_spans, tokenize
 from index.units import leans_on_previous, unit_bounds
 from index.vector_cache import VectorCache
@@ -35,6 +36,11 @@ CROSS_UNITS = 8  # the eligible units the cross-encoder reads, when the index ha
 # its logit's weight in ranking them: over squad2_dev6 (every 2nd question) the reply holds a
 # gold answer 0.8125 -> 0.861 at 0.04 (0.02: 0.851, 0.06: 0.858, 0.08: 0.843; 6 units: 0.852)
 CROSS_WEIGHT = 0.04
+# The multilingual model (index.multilingual) scores a question and a passage in another language
+# lower than two texts in one: over XQuAD (Russian questions; half the articles indexed), the
+# answering units scored ~0.08 lower over the English articles than over the Russian ones at
+# the same share refused. Added to a unit in another alphabet than the question, in that space.
+ACROSS_LANGUAGES = 0.08
 
 _QUOTED = re.compile(r"[\"“‘«]([^\"”’»]{2,80})[\"”’»]")
 _NOT_NAMES = frozenset("the a an in on at for of to by as and but".split())
@@ -153,6 +159,7 @@ class Chooser:
     cache: VectorCache | None = None
     min_score: float = DEFAULT_MIN_SCORE
     cross: CrossScores | None = None  # reads the best eligible units again (``read_again``)
+    across: float = 0.0  # added to a unit in another alphabet than the question's
 
     def choose(
         self,
@@ -173,7 +180,7 @@ class Chooser:
             return Choice((), ())
         vectors = self.vectors(units)
         scored = sorted(
-            score_units(units, resolved, query_vector, vectors, self.stats.idf),
+            score_units(units, resolved, query_vector, vectors, self.stats.idf, self.across),
             key=lambda u: -u.score,
         )
         avoided = {normalize(t) for t in avoid}
@@ -187,9 +194,15 @@ class Chooser:
         return Choice(tuple(pool), tuple(quoted(eligible, resolved)))
 
     def units_naming(self, question: str, hits: Sequence[Hit]) -> list[Unit]:
-        """The candidate units of ``hits`` from files that use every name of ``question``."""
-        names = question_names(question)
-        missing = {h.chunk.source: self.stats.names_missing(names, h.chunk.source) for h in hits}
+        """The candidate units of ``hits`` from files that use every name of ``question``
+        (each name written in the passage's alphabet)."""
+        named = question_names(question)
+        missing = {
+            h.chunk.source: self.stats.names_missing(
+                spelled_in(named, h.chunk.text), h.chunk.source
+            )
+            for h in hits
+        }
         return [u for u in candidate_units(hits) if not missing[u.hit.chunk.source]]
 
     def vectors(self, units: Sequence[Unit]) -> np.ndarray:
@@ -210,6 +223,13 @@ class Chooser:
             for i, vector in zip(missing, encoded, strict=True):
                 rows[i] = vector
         return np.stack([np.asarray(r, dtype=np.float32) for r in rows if r is not None])
+
+
+def spelled_in(named: list[list[str]], text: str) -> list[list[str]]:
+    """The names that could be spelled as they are in ``text``: a Russian question's
+    "Варшава" is "Warsaw" in an English passage, which cannot be checked by its letters."""
+    written = scripts(text)
+    return [n for n in named if scripts(" ".join(n)) <= written]
 
 
 def candidate_units(hits: Iterable[Hit]) -> list[Unit]:
@@ -261,13 +281,31 @@ def score_units(
     query_vector: np.ndarray,
     unit_vectors: np.ndarray,
     idf: Callable[[str], float],
+    across: float = 0.0,
 ) -> list[Unit]:
+    """Each unit with its cosine (plus ``across`` when it is written in another alphabet than
+    the question) and its share of the question's terms."""
     weights = term_weights(tokenize(question), idf)
     cosines = unit_vectors @ query_vector if len(units) else np.zeros(0)
+    asked = scripts(question)
     return [
-        Unit(u.hit, u.first, u.last, u.text, float(c), overlap(weights, u.text))
+        Unit(
+            u.hit,
+            u.first,
+            u.last,
+            u.text,
+            float(c) + _across(asked, u.text, across),
+            overlap(weights, u.text),
+        )
         for u, c in zip(units, cosines, strict=True)
     ]
+
+
+def _across(asked: frozenset[str], text: str, across: float) -> float:
+    if not across or not asked:
+        return 0.0
+    written = scripts(text)
+    return across if written and not written & asked else 0.0
 
 
 def quoted(eligible: Sequence[Unit], question: str) -> list[Unit]:

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.answering.answers import Answer
-from bot.answering.choosing import Chooser, Read
+from bot.answering.choosing import ACROSS_LANGUAGES, Chooser, Read
 from bot.answering.citing import cite, not_found
 from bot.settings import DEFAULT_MIN_SCORE
 
@@ -66,7 +66,10 @@ class Composer:
         """The composer of ``index``: its embedder, statistics, stored unit vectors and, when
         its settings turn it on, its cross-encoder."""
         cross = index.cross_scores if index.reads_again else None
-        chooser = Chooser(index.embedder, index.stats, index.unit_vectors, cache, min_score, cross)
+        across = ACROSS_LANGUAGES if index.space else 0.0
+        chooser = Chooser(
+            index.embedder, index.stats, index.unit_vectors, cache, min_score, cross, across
+        )
         return cls(chooser, read)
 
     def compose(

@@ -43,7 +43,8 @@ class Engine:
             turns=settings.conversation_turns, max_age=settings.conversation_minutes * 60
         )
         self._vectors = VectorCache()
-        self._composer: tuple[Index, Composer] | None = None  # the loaded index's
+        # the loaded index's, one per vector space it is searched in (index.multilingual)
+        self._composers: dict[str, tuple[Index, Composer]] = {}
         self.reader = Reader(settings.answer_threshold)
         self._questions: QuestionBatcher | None = None
         self._embedder = embedder
@@ -161,17 +162,21 @@ class Engine:
     def search(
         self, queries: Sequence[str], k: int | None = None, scope: Scope | None = None
     ) -> list[list[Hit]]:
-        """Top hits per query, only passages in ``scope`` when it is given."""
-        return self.index().search(queries, k or self.settings.top_k, scope)
+        """Top hits per query, only passages in ``scope`` when it is given; each query in the
+        vector space that reads it (``Index.for_question``)."""
+        index, k = self.index(), k or self.settings.top_k
+        if not index.parts.spaces:
+            return index.search(queries, k, scope)
+        return [index.for_question(q).search([q], k, scope)[0] for q in queries]
 
     def composer(self, index: Index) -> Composer:
         """What composes answers from ``index``, built once per loaded index."""
-        built = self._composer
+        built = self._composers.get(index.space)
         if built is None or built[0] is not index:
-            composer = Composer.for_index(
-                index, self._vectors, self.settings.min_answer_score, self.reader
-            )
-            built = self._composer = (index, composer)
+            s = self.settings
+            floor = s.multilingual_min_answer_score if index.space else s.min_answer_score
+            composer = Composer.for_index(index, self._vectors, floor, self.reader)
+            built = self._composers[index.space] = (index, composer)
         return built[1]
 
     def ask(
@@ -188,9 +193,9 @@ class Engine:
         its passages are searched, so the answer, its related places and a generated answer
         quote nothing else (``index.scope``). Thread-safe.
         """
-        index = self.index()
         history = self.conversations.recent(conversation_id) if conversation_id else []
         resolution = resolve(question, history)
+        index = self.index().for_question(resolution.text)
         query = self.question_batcher(index.embedder).encode(resolution.text)[None, :]
         hits = index.search_encoded([resolution.text], query, k or self.settings.top_k, scope)[0]
         composer = self.composer(index)

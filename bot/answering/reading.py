@@ -10,6 +10,8 @@ from bot.answering import answerable, phrase
 from bot.answering.asking import asked
 from bot.answering.choosing import Choice, Reading
 from bot.answering.language import pipeline
+from index.languages import detect
+from index.multilingual import ENGLISH
 
 
 class Reader:
@@ -27,6 +29,10 @@ class Reader:
         answerable.model(cross=False)
 
     def __call__(self, question: str, choice: Choice) -> Reading:
+        if detect(question) != ENGLISH:
+            # both models read English questions (spaCy's English pipeline): another language
+            # is answered with the chosen sentence when it reaches the floor of its space
+            return Reading(None, choice.score, True)
         q = asked(question)
         unit = choice.chosen[0]
         best = phrase.best_phrase(q, unit.cited_text)
