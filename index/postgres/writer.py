@@ -11,6 +11,7 @@ waits ``lock_wait`` seconds and is then refused (:class:`IndexLockedError`).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import secrets
 import time
@@ -34,6 +35,10 @@ from index.reuse import Previous
 from index.settings import IndexSettings
 from index.sparse import SparseIndex
 
+POSTGRES_ENGLISH_ONLY = (
+    "the multilingual space (DOCBOT_MULTILINGUAL) is not kept in PostgreSQL yet: questions in "
+    "Russian and Kazakh are searched with the English model"
+)
 KEEP = 2  # versions kept: the current one and the one before (questions in flight use it)
 
 
@@ -72,6 +77,10 @@ def build_into(
         removed = remove_unfinished(conn)
         if removed:
             notes.append(f"removed {removed} unfinished build(s) left by a killed `docbot index`")
+        if settings.multilingual:
+            # not kept in PostgreSQL yet: its questions are searched in the English space
+            settings = dataclasses.replace(settings, multilingual=False)
+            notes.append(POSTGRES_ENGLISH_ONLY)
         prev = Previous() if full else read_previous(conn, embedder, settings, notes)
         version = register(conn)
         try:

@@ -1,0 +1,86 @@
+"""The multilingual space (index.multilingual): Russian and Kazakh questions over the shipped
+English article and over a Russian document, with the real models."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support.engines import settings_for
+from support.paths import DOCUMENTS
+
+from bot.answering.engine import Engine
+from index import multilingual
+
+pytestmark = pytest.mark.model
+
+# A Russian document written for this test (its facts are made up).
+RUSSIAN = (
+    "Научный совет города Кызылжар был основан в 1987 году. Его первым председателем стала "
+    "профессор Айгерим Сатпаева. Совет ежегодно присуждает премию молодым исследователям.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def engine(real_embedder: Any, tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    root = tmp_path_factory.mktemp("multilingual")
+    shutil.copytree(DOCUMENTS, root / "documents")
+    (root / "documents" / "sovet.txt").write_text(RUSSIAN, encoding="utf-8")
+    settings = settings_for(root / "documents", root / "index", multilingual=True)
+    built = Engine(settings, embedder=real_embedder)
+    built.reindex()
+    return built
+
+
+def test_the_build_keeps_a_multilingual_space_with_its_languages(engine: Engine) -> None:
+    index = engine.index()
+    entry = index.manifest[multilingual.SPACE]
+    assert entry["languages"]["ru"] == 1 and entry["languages"]["en"] >= 3
+    assert len(index.parts.spaces[multilingual.SPACE].vectors) == len(index)
+    assert index.for_question("Кто основал совет?").space == multilingual.SPACE
+
+
+def test_a_russian_question_finds_the_english_answer(engine: Engine) -> None:
+    answer = engine.ask("Кто руководит региональными комиссиями?")
+    assert answer.found
+    assert "Akims" in answer.text
+    assert answer.citations[0].source.startswith("kazakhstan")
+
+
+def test_a_kazakh_question_finds_the_english_answer(engine: Engine) -> None:
+    answer = engine.ask("Облыстық комиссияларды кім басқарады?")
+    assert answer.found and "Akims" in answer.text
+
+
+def test_a_russian_question_is_answered_by_the_russian_sentence(engine: Engine) -> None:
+    answer = engine.ask("В каком году был основан научный совет?")
+    assert answer.found and "1987" in answer.text
+    assert answer.citations[0].source == "sovet.txt"
+
+
+def test_an_english_question_finds_the_russian_document(engine: Engine) -> None:
+    answer = engine.ask("Who was the first chair of the science council?")
+    assert answer.found and "Сатпаева" in answer.text
+
+
+def test_a_russian_question_the_documents_do_not_answer_is_refused(engine: Engine) -> None:
+    assert not engine.ask("Кто выиграл чемпионат мира по футболу в 2018 году?").found
+
+
+def test_an_unchanged_folder_embeds_nothing_again(engine: Engine) -> None:
+    report = engine.reindex()
+    assert report.embedded == 0 and report.multilingual_embedded == 0
+
+
+def test_english_only_collections_keep_the_english_space(
+    real_embedder: Any, tmp_path: Path
+) -> None:
+    shutil.copytree(DOCUMENTS, tmp_path / "documents")
+    settings = settings_for(tmp_path / "documents", tmp_path / "index", multilingual=True)
+    built = Engine(settings, embedder=real_embedder)
+    built.reindex()
+    index = built.index()
+    assert index.for_question("Who manages regional commissions?") is index
+    assert index.for_question("Кто руководит региональными комиссиями?").space
