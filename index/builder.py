@@ -59,8 +59,11 @@ def build(
     with disk.build_lock(root, wait=lock_wait):
         notes: list[str] = []
         prev = Previous() if full else read_previous(root, embedder, settings, notes)
-        since = None if full else root
-        made = assemble(documents, prev, embedder, settings, progress, log, since)
+        again = Previous()
+        if settings.multilingual and not full:
+            model = multilingual.model(settings.multilingual_threads)
+            again = read_previous_space(root, model, multilingual.SPACE)
+        made = assemble(documents, prev, embedder, settings, progress, log, again)
         folder = _write_build(root, made, settings)
         final = disk.publish(root, folder)
     return made.report(final, full, prev, notes, started)
@@ -114,11 +117,11 @@ def assemble(
     settings: IndexSettings,
     progress: Progress = no_progress,
     log: Callable[[str], None] = lambda line: None,
-    root: Path | None = None,
+    again: Previous | None = None,
 ) -> Assembled:
-    """Read, chunk, deduplicate and embed ``documents``, reusing what ``prev`` has (and the
-    multilingual vectors of the build at ``root``); the store-independent part of a build (the
-    file store and ``index.postgres`` write it)."""
+    """Read, chunk, deduplicate and embed ``documents``, reusing what ``prev`` has (and
+    ``again`` in the multilingual space); the store-independent part of a build (the file store
+    and ``index.postgres`` write it)."""
     read = _read_documents(documents, prev, settings, progress)
     for s in read.skipped:
         log(f"skipped {s.source}: {s.reason}")
@@ -132,8 +135,7 @@ def assemble(
     if not settings.multilingual:
         return Assembled(read, kept, dropped, embedded, manifest)
     second = multilingual.model(settings.multilingual_threads)
-    again = read_previous_space(root, second, multilingual.SPACE) if root else Previous()
-    spoken = _embed(kept, again, second, progress, settings.titles)
+    spoken = _embed(kept, again or Previous(), second, progress, settings.titles)
     languages: dict[str, int] = {}
     for chunk in kept:
         language = detect(chunk.text)

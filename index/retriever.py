@@ -155,12 +155,8 @@ class Index:
         """The same passages searched in the vector space ``name`` (made once)."""
         built = self._views.get(name)
         if built is None:
-            space = self.parts.spaces[name]
-            parts = replace(
-                self.parts, vectors=space.vectors, dense=space.dense, units=space.units, spaces={}
-            )
             model = multilingual.model(self.settings.multilingual_threads)
-            built = Index(parts, multilingual.Questions(model), self.settings)
+            built = self._made_view(name, multilingual.Questions(model))
             built.space = name
             built._sources, built._stats = self.sources_of_rows, self.stats
             built.unit_terms, built._scopes = self.unit_terms, self._scopes
@@ -178,6 +174,13 @@ class Index:
             return None
         a, b = int(self.unit_offsets[row]), int(self.unit_offsets[row + 1])
         return np.asarray(self.units[a:b], dtype=np.float32)
+
+    def _made_view(self, name: str, embedder: Embedder) -> Index:
+        space = self.parts.spaces[name]
+        parts = replace(
+            self.parts, vectors=space.vectors, dense=space.dense, units=space.units, spaces={}
+        )
+        return Index(parts, embedder, self.settings)
 
     def row_vectors(self, rows: np.ndarray) -> np.ndarray:
         """The chunk vectors of ``rows``, in that order."""

@@ -157,14 +157,7 @@ def read_previous_space(root: Path, embedder: Embedder, space: str) -> Previous:
         manifest = disk.read_manifest(folder)
     except DocbotError:
         return prev
-    entry = manifest.get(space) or {}
-    same = (
-        entry.get("model") == embedder.model_id
-        and entry.get("dimension") == embedder.dimension
-        and entry.get("unit_pooling") == unit_pooling(embedder)
-        and manifest.get("units_version") == UNITS_VERSION
-    )
-    if not same:
+    if not same_space(manifest, embedder, space):
         return prev
     try:
         rows = disk.read_jsonl(folder / disk.CHUNKS)
@@ -175,3 +168,14 @@ def read_previous_space(root: Path, embedder: Embedder, space: str) -> Previous:
     if len(vectors) == len(rows) and blocks is not None:
         prev.add_vectors(manifest, rows, vectors, blocks)
     return prev
+
+
+def same_space(manifest: dict[str, Any], embedder: Embedder, space: str) -> bool:
+    """Whether the build's vectors in ``space`` were made by ``embedder`` with today's units."""
+    entry = manifest.get(space) or {}
+    return bool(
+        entry.get("model") == embedder.model_id
+        and entry.get("dimension") == embedder.dimension
+        and entry.get("unit_pooling") == unit_pooling(embedder)
+        and manifest.get("units_version") == UNITS_VERSION
+    )

@@ -84,3 +84,23 @@ def test_english_only_collections_keep_the_english_space(
     index = built.index()
     assert index.for_question("Who manages regional commissions?") is index
     assert index.for_question("Кто руководит региональными комиссиями?").space
+
+
+@pytest.mark.postgres
+def test_postgresql_keeps_the_multilingual_space(
+    pg_url: str, real_embedder: Any, tmp_path: Path
+) -> None:
+    shutil.copytree(DOCUMENTS, tmp_path / "documents")
+    (tmp_path / "documents" / "sovet.txt").write_text(RUSSIAN, encoding="utf-8")
+    settings = settings_for(
+        tmp_path / "documents", tmp_path / "unused", store=pg_url, multilingual=True
+    )
+    worker = Engine(settings, embedder=real_embedder)
+    first = worker.reindex()
+    assert first.multilingual_embedded == len(worker.index())
+    answer = worker.ask("Кто руководит региональными комиссиями?")
+    assert answer.found and "Akims" in answer.text
+    answer = worker.ask("В каком году был основан научный совет?")
+    assert answer.found and "1987" in answer.text
+    again = worker.reindex()
+    assert again.embedded == 0 and again.multilingual_embedded == 0

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from index import disk
+from index import disk, multilingual
 from index.embedding import Embedder
 from index.postgres import schema
 from index.postgres.blobs import units_from_blob
-from index.reuse import Previous, reuse_plan
+from index.reuse import Previous, reuse_plan, same_space
 from index.settings import IndexSettings
 
 
@@ -50,6 +50,29 @@ def read_previous(
     return prev
 
 
+def read_previous_space(conn: Any, embedder: Embedder) -> Previous:
+    """The current version's vectors in the multilingual space, when ``embedder`` made them."""
+    prev = Previous()
+    found = current_manifest(conn)
+    if found is None:
+        return prev
+    version, manifest = found
+    if not same_space(manifest, embedder, multilingual.SPACE):
+        return prev
+    rows = [r[0] for r in conn.execute(_CHUNKS, (version,)).fetchall()]
+    with conn.cursor(binary=True) as cur:
+        found_rows = cur.execute(_SPACE_VECTORS, (version,)).fetchall()
+    if len(found_rows) != len(rows) or any(r[0] is None for r in found_rows):
+        return prev
+    units = [units_from_blob(r[1], embedder.dimension) for r in found_rows]
+    prev.add_vectors(manifest, rows, [r[0] for r in found_rows], units)
+    return prev
+
+
 _CHUNKS = "SELECT chunk FROM docbot_index_chunks WHERE version = %s ORDER BY row_id"
 _DROPPED = "SELECT chunk FROM docbot_index_dropped WHERE version = %s ORDER BY row_id"
 _VECTORS = "SELECT embedding, units FROM docbot_index_chunks WHERE version = %s ORDER BY row_id"
+_SPACE_VECTORS = (
+    "SELECT multi_embedding, multi_units FROM docbot_index_chunks WHERE version = %s "
+    "ORDER BY row_id"
+)

@@ -6,19 +6,21 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import psycopg
 from psycopg import sql
 
+from index import multilingual
 from index.chunking import Chunk
 from index.embedding import Embedder
 from index.errors import IndexCorruptError, NoIndexError
 from index.postgres import schema
 from index.postgres.blobs import sparse_from_blob, units_from_blob
 from index.postgres.connection import translated
-from index.retriever import Index, Parts, check_compatible
+from index.retriever import Index, Parts, Space, check_compatible
 from index.scope import ScopeRows
 from index.settings import IndexSettings
 
@@ -29,10 +31,20 @@ class PgDense:
     """Top rows of one version by inner product, searched in PostgreSQL; a scope is a WHERE
     on the chunk's source (``^@``: starts with one of the scope's folders)."""
 
-    def __init__(self, conn: Any, url: str, version: int, rows: int, dim: int, hnsw: bool) -> None:
+    def __init__(
+        self,
+        conn: Any,
+        url: str,
+        version: int,
+        rows: int,
+        dim: int,
+        hnsw: bool,
+        columns: schema.Columns = schema.INDEX_SPACE,
+    ) -> None:
         self.conn, self.url, self.rows, self.hnsw = conn, url, rows, hnsw
         # Exact: the bare column, which no index covers. HNSW: the indexed expression.
-        vector = schema.vector_expr(dim) if hnsw else sql.SQL("embedding")
+        bare = sql.Identifier(columns.vectors)
+        vector = schema.vector_expr(dim, columns) if hnsw else bare
         cast = sql.SQL("::vector({})").format(sql.Literal(dim)) if hnsw else sql.SQL("")
         query = (
             "SELECT row_id, -({vector} <#> %b{cast}) FROM docbot_index_chunks "
@@ -93,9 +105,13 @@ class PgIndex(Index):
         parts: Parts,
         embedder: Embedder,
         settings: IndexSettings,
+        columns: schema.Columns = schema.INDEX_SPACE,
     ) -> None:
         super().__init__(parts, embedder, settings)
         self.conn, self.url, self.version = conn, url, version
+        self.columns = columns
+        self._vectors_sql = sql.SQL(_OF_ROWS).format(sql.Identifier(columns.vectors))
+        self._units_sql = sql.SQL(_OF_ROWS).format(sql.Identifier(columns.units))
         self._units: OrderedDict[int, np.ndarray] = OrderedDict()
         self._units_lock = threading.Lock()
 
@@ -125,12 +141,22 @@ class PgIndex(Index):
         empty = np.zeros((0, embedder.dimension), dtype=np.float32)
         sparse = sparse_from_blob(bytes(blob))
         parts = Parts(where, manifest, chunks, empty, dense, sparse)
+        entry = manifest.get(multilingual.SPACE)
+        if entry:
+            hnsw, columns = settings.dense_kind == "hnsw", schema.MULTILINGUAL_SPACE
+            spoken = PgDense(conn, url, version, len(chunks), entry["dimension"], hnsw, columns)
+            parts = replace(parts, spaces={multilingual.SPACE: Space(empty, spoken, empty)})
         return cls(conn, url, version, parts, embedder, settings)
+
+    def _made_view(self, name: str, embedder: Embedder) -> Index:
+        parts = replace(self.parts, dense=self.parts.spaces[name].dense, spaces={})
+        columns = schema.MULTILINGUAL_SPACE
+        return PgIndex(self.conn, self.url, self.version, parts, embedder, self.settings, columns)
 
     def row_vectors(self, rows: np.ndarray) -> np.ndarray:
         ids = [int(r) for r in rows]
         with translated(self.url), self.conn.cursor(binary=True) as cur:
-            found = dict(cur.execute(_VECTORS, (self.version, ids)).fetchall())
+            found = dict(cur.execute(self._vectors_sql, (self.version, ids)).fetchall())
         out = np.zeros((len(ids), self.embedder.dimension), dtype=np.float32)
         for i, row in enumerate(ids):
             out[i] = found[row]
@@ -149,7 +175,7 @@ class PgIndex(Index):
 
     def _fetch_units(self, rows: list[int]) -> None:
         with translated(self.url), self.conn.cursor(binary=True) as cur:
-            found = cur.execute(_UNITS, (self.version, rows)).fetchall()
+            found = cur.execute(self._units_sql, (self.version, rows)).fetchall()
         with self._units_lock:
             for row, blob in found:
                 self._units[int(row)] = units_from_blob(blob, self.embedder.dimension)
@@ -172,7 +198,5 @@ class PgIndex(Index):
 _IN_SCOPE = " AND (chunk->>'source') ^@ ANY(%s::text[])"
 _VERSION = "SELECT manifest, sparse FROM docbot_index_versions WHERE id = %s"
 _CHUNKS = "SELECT chunk FROM docbot_index_chunks WHERE version = %s ORDER BY row_id"
-_VECTORS = (
-    "SELECT row_id, embedding FROM docbot_index_chunks WHERE version = %s AND row_id = ANY(%s)"
-)
-_UNITS = "SELECT row_id, units FROM docbot_index_chunks WHERE version = %s AND row_id = ANY(%s)"
+# a column of some rows: their vectors or their units in the space the index searches
+_OF_ROWS = "SELECT row_id, {} FROM docbot_index_chunks WHERE version = %s AND row_id = ANY(%s)"

@@ -8,12 +8,16 @@
   vector (pgvector) and its answer units' float16 vectors (``units``, row after row);
 - ``docbot_index_dropped``: chunks dropped as duplicates (a later build reuses them).
 
+With the multilingual space (``index.multilingual``) a chunk also has ``multi_embedding`` and
+``multi_units``: the same for the multilingual model (NULL in a version built without it).
+
 A version's vectors have an HNSW index of their own (:func:`hnsw_name`), partial on the
 version, over the vectors cast to their dimension; dropping the version drops it too.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from psycopg import sql
@@ -43,6 +47,8 @@ CREATE TABLE IF NOT EXISTS docbot_index_chunks (
     units bytea NOT NULL,
     PRIMARY KEY (version, row_id)
 );
+ALTER TABLE docbot_index_chunks ADD COLUMN IF NOT EXISTS multi_embedding vector;
+ALTER TABLE docbot_index_chunks ADD COLUMN IF NOT EXISTS multi_units bytea;
 CREATE TABLE IF NOT EXISTS docbot_index_dropped (
     version bigint NOT NULL REFERENCES docbot_index_versions (id) ON DELETE CASCADE,
     row_id integer NOT NULL,
@@ -60,6 +66,11 @@ DO $$ BEGIN
     IF (SELECT attstorage FROM pg_attribute
         WHERE attrelid = 'docbot_index_chunks'::regclass AND attname = 'embedding') <> 'p' THEN
         ALTER TABLE docbot_index_chunks ALTER COLUMN embedding SET STORAGE PLAIN;
+    END IF;
+    IF (SELECT attstorage FROM pg_attribute
+        WHERE attrelid = 'docbot_index_chunks'::regclass AND attname = 'multi_embedding')
+        <> 'p' THEN
+        ALTER TABLE docbot_index_chunks ALTER COLUMN multi_embedding SET STORAGE PLAIN;
     END IF;
 END $$;
 """
@@ -87,10 +98,25 @@ def current_version(conn: Any) -> int | None:
     return int(row[0]) if row else None
 
 
-def hnsw_name(version: int) -> sql.Identifier:
-    return sql.Identifier(f"docbot_index_hnsw_{int(version)}")
+@dataclass(frozen=True)
+class Columns:
+    """Where a vector space's chunk vectors and unit vectors are kept."""
+
+    vectors: str = "embedding"
+    units: str = "units"
+    suffix: str = ""  # of its HNSW index's name
 
 
-def vector_expr(dimension: int) -> sql.Composed:
+INDEX_SPACE = Columns()
+MULTILINGUAL_SPACE = Columns("multi_embedding", "multi_units", "_multi")
+
+
+def hnsw_name(version: int, columns: Columns = INDEX_SPACE) -> sql.Identifier:
+    return sql.Identifier(f"docbot_index_hnsw_{int(version)}{columns.suffix}")
+
+
+def vector_expr(dimension: int, columns: Columns = INDEX_SPACE) -> sql.Composed:
     """The indexed expression: the vector cast to its dimension (HNSW needs one)."""
-    return sql.SQL("(embedding::vector({}))").format(sql.Literal(int(dimension)))
+    return sql.SQL("({}::vector({}))").format(
+        sql.Identifier(columns.vectors), sql.Literal(int(dimension))
+    )

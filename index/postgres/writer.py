@@ -11,7 +11,6 @@ waits ``lock_wait`` seconds and is then refused (:class:`IndexLockedError`).
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
 import secrets
 import time
@@ -23,22 +22,19 @@ import numpy as np
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from index.builder import Assembled, assemble
+from index import multilingual
+from index.builder import Assembled, Embedded, assemble
 from index.embedding import Embedder
 from index.errors import IndexLockedError
 from index.postgres import schema
 from index.postgres.blobs import sparse_blob, units_blob
 from index.postgres.connection import BUILD_LOCK
-from index.postgres.previous import read_previous
+from index.postgres.previous import read_previous, read_previous_space
 from index.report import BuildReport, Progress, no_progress
 from index.reuse import Previous
 from index.settings import IndexSettings
 from index.sparse import SparseIndex
 
-POSTGRES_ENGLISH_ONLY = (
-    "the multilingual space (DOCBOT_MULTILINGUAL) is not kept in PostgreSQL yet: questions in "
-    "Russian and Kazakh are searched with the English model"
-)
 KEEP = 2  # versions kept: the current one and the one before (questions in flight use it)
 
 
@@ -77,14 +73,14 @@ def build_into(
         removed = remove_unfinished(conn)
         if removed:
             notes.append(f"removed {removed} unfinished build(s) left by a killed `docbot index`")
-        if settings.multilingual:
-            # not kept in PostgreSQL yet: its questions are searched in the English space
-            settings = dataclasses.replace(settings, multilingual=False)
-            notes.append(POSTGRES_ENGLISH_ONLY)
         prev = Previous() if full else read_previous(conn, embedder, settings, notes)
+        again = Previous()
+        if settings.multilingual and not full:
+            model = multilingual.model(settings.multilingual_threads)
+            again = read_previous_space(conn, model)
         version = register(conn)
         try:
-            made = assemble(Path(documents), prev, embedder, settings, progress, log)
+            made = assemble(Path(documents), prev, embedder, settings, progress, log, again)
             write_version(conn, version, made, settings, embedder.dimension)
             publish(conn, version, made.manifest)
         except BaseException:
@@ -107,19 +103,20 @@ def write_version(
     conn: Any, version: int, made: Assembled, settings: IndexSettings, dimension: int
 ) -> None:
     """The version's rows, BM25 blob and HNSW index (the version is not current yet)."""
-    embedded = made.embedded
+    embedded, spoken = made.embedded, made.multilingual
     offsets = embedded.unit_offsets
     with conn.cursor() as cur:
         copy_sql = (
-            "COPY docbot_index_chunks (version, row_id, chunk, embedding, units) "
-            "FROM STDIN (FORMAT BINARY)"
+            "COPY docbot_index_chunks (version, row_id, chunk, embedding, units, "
+            "multi_embedding, multi_units) FROM STDIN (FORMAT BINARY)"
         )
         with cur.copy(copy_sql) as copy:
-            copy.set_types(["int8", "int4", "jsonb", "vector", "bytea"])
+            copy.set_types(["int8", "int4", "jsonb", "vector", "bytea", "vector", "bytea"])
             for i, chunk in enumerate(made.kept):
-                block = embedded.units[offsets[i] : offsets[i + 1]]
-                vector = np.asarray(embedded.vectors[i])
-                copy.write_row((version, i, Jsonb(chunk.to_json()), vector, units_blob(block)))
+                a, b = offsets[i], offsets[i + 1]
+                own = (version, i, Jsonb(chunk.to_json()))
+                vectors = _space_row(embedded, i, a, b)
+                copy.write_row(own + vectors + _space_row(spoken, i, a, b))
         with cur.copy("COPY docbot_index_dropped (version, row_id, chunk) FROM STDIN") as copy:
             for i, (chunk, duplicate_of) in enumerate(made.dropped):
                 row = {**chunk.to_json(), "duplicate_of": duplicate_of}
@@ -127,12 +124,27 @@ def write_version(
     texts = [c.search_text(settings.titles) for c in made.kept]
     blob = sparse_blob(SparseIndex.build(texts))
     conn.execute("UPDATE docbot_index_versions SET sparse = %s WHERE id = %s", (blob, version))
-    conn.execute(
-        sql.SQL(
-            "CREATE INDEX {} ON docbot_index_chunks USING hnsw ({} vector_ip_ops) "
-            "WHERE version = {}"
-        ).format(schema.hnsw_name(version), schema.vector_expr(dimension), sql.Literal(version))
-    )
+    spaces = [(schema.INDEX_SPACE, dimension)]
+    if spoken is not None:
+        spaces.append((schema.MULTILINGUAL_SPACE, int(spoken.vectors.shape[1])))
+    for columns, size in spaces:
+        conn.execute(
+            sql.SQL(
+                "CREATE INDEX {} ON docbot_index_chunks USING hnsw ({} vector_ip_ops) "
+                "WHERE version = {}"
+            ).format(
+                schema.hnsw_name(version, columns),
+                schema.vector_expr(size, columns),
+                sql.Literal(version),
+            )
+        )
+
+
+def _space_row(embedded: Embedded | None, i: int, a: int, b: int) -> tuple[Any, Any]:
+    """Chunk ``i``'s vector and unit vectors (rows ``a:b``) in a space, or NULLs without it."""
+    if embedded is None:
+        return None, None
+    return np.asarray(embedded.vectors[i]), units_blob(embedded.units[a:b])
 
 
 def publish(conn: Any, version: int, manifest: dict[str, Any]) -> None:
