@@ -17,7 +17,7 @@ from index.settings import ChunkerSettings, IndexSettings, OcrSettings, is_postg
 # maximum and the lowest must-answer score on the seed; how it was measured, and why big general
 # collections want 0.4-0.5: benchmarks/RESULTS.md, "Answer threshold".
 DEFAULT_MIN_SCORE = 0.2
-DEFAULT_MULTILINGUAL_MIN_SCORE = 0.86  # calibrated on XQuAD: benchmarks/RESULTS.md, "Languages"
+DEFAULT_MULTILINGUAL_MIN_SCORE = 0.88  # calibrated on XQuAD: benchmarks/RESULTS.md, "Languages"
 # How many of the top passages the cross-encoder reads again (index/cross_encoder.py); when on,
 # it also reads the best candidate sentences (bot/answering/choosing.py) and the refusal model
 # reads its scores. Off by default: 12-15x the answer time, and with it the refusal model refuses
