@@ -142,13 +142,18 @@ def fill(collection: str, folder: Path, subset: Subset) -> None:
 
 
 def engine_over(
-    collection: str, root: Path, subset: Subset, embedder: Embedder | None = None
+    collection: str,
+    root: Path,
+    subset: Subset,
+    embedder: Embedder | None = None,
+    **overrides: Any,
 ) -> Engine:
     """The product's engine over ``collection``, built in ``root`` (settings from DOCBOT_*,
-    one build thread unless DOCBOT_INDEX_THREADS says otherwise; ``embedder``: another
-    engine's model, not loaded again)."""
+    then ``overrides``; one build thread unless DOCBOT_INDEX_THREADS says otherwise;
+    ``embedder``: another engine's model, not loaded again)."""
     fill(collection, root / "documents", subset)
     extra: dict[str, Any] = {} if "DOCBOT_INDEX_THREADS" in os.environ else {"index_threads": 1}
+    extra |= overrides
     settings = Settings(
         _env_file=None, documents_dir=root / "documents", index_dir=root / "index", **extra
     )
