@@ -8,10 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.bots import USER, RunningBot, bot_settings, settle, texts
 from support.engines import settings_for
+from support.fakebotapi import FakeBotAPI
 from support.paths import DOCUMENTS
 
 from bot.answering.engine import Engine
+from bot.telegram.catalogue import text
+from bot.telegram.replies import HELP, NOT_FOUND, SOURCES
 from index import multilingual
 
 pytestmark = pytest.mark.model
@@ -104,3 +108,30 @@ def test_postgresql_keeps_the_multilingual_space(
     assert answer.found and "1987" in answer.text
     again = worker.reindex()
     assert again.embedded == 0 and again.multilingual_embedded == 0
+
+
+def test_a_russian_speaking_user_gets_russian_help_and_a_russian_quote(
+    fake_bot_api: FakeBotAPI, engine: Engine, tmp_path: Path
+) -> None:
+    api = fake_bot_api
+    api.languages[USER] = "ru"
+    settings = bot_settings(api, engine, tmp_path, multilingual=True, watch=False)
+    with RunningBot(settings, engine, api):
+        for n, said in enumerate(
+            (
+                "/help",
+                "В каком году был основан научный совет?",
+                "Кто руководит региональными комиссиями?",
+                "Кто выиграл чемпионат мира по футболу в 2018 году?",
+            ),
+            1,
+        ):
+            api.private_text(USER, said)
+            api.wait_sent(USER, n, 60)
+        help_, council, commissions, refusal = texts(api.wait_sent(USER, 4))
+        settle(api)
+    assert help_ == text("ru", HELP)
+    assert "основан в 1987 году" in council and "sovet.txt" in council  # quoted as written
+    assert "Akims" in commissions  # the English article, quoted as it is
+    assert text("ru", SOURCES) in council
+    assert refusal.startswith(text("ru", NOT_FOUND))
