@@ -60,7 +60,7 @@ def build(
         notes: list[str] = []
         prev = Previous() if full else read_previous(root, embedder, settings, notes)
         again = Previous()
-        if settings.multilingual and not full:
+        if settings.multilingual and prev.sound:
             model = multilingual.model(settings.multilingual_threads)
             again = read_previous_space(root, model, multilingual.SPACE)
         made = assemble(documents, prev, embedder, settings, progress, log, again)
