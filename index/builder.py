@@ -60,7 +60,7 @@ def build(
         notes: list[str] = []
         prev = Previous() if full else read_previous(root, embedder, settings, notes)
         again = Previous()
-        if settings.multilingual and not full:
+        if settings.multilingual and prev.sound:
             model = multilingual.model(settings.multilingual_threads)
             again = read_previous_space(root, model, multilingual.SPACE)
         made = assemble(documents, prev, embedder, settings, progress, log, again)
@@ -135,7 +135,7 @@ def assemble(
     if not settings.multilingual:
         return Assembled(read, kept, dropped, embedded, manifest)
     second = multilingual.model(settings.multilingual_threads)
-    spoken = _embed(kept, again or Previous(), second, progress, settings.titles)
+    spoken = _embed(kept, again or Previous(), second, progress, settings.titles, "multilingual")
     languages: dict[str, int] = {}
     for chunk in kept:
         language = detect(chunk.text)
@@ -298,7 +298,12 @@ class Embedded:
 
 
 def _embed(
-    kept: list[Chunk], prev: Previous, embedder: Embedder, progress: Progress, titles: bool
+    kept: list[Chunk],
+    prev: Previous,
+    embedder: Embedder,
+    progress: Progress,
+    titles: bool,
+    space: str = "",
 ) -> Embedded:
     """Chunk vectors, float16 answer-unit vectors (chunk after chunk) with each chunk's first
     unit row, and how many chunks and units were embedded.
@@ -329,7 +334,7 @@ def _embed(
     rows = [positions[0] for positions in todo.values()]
     texts = [searched[i] for i in rows]
     row_spans = [spans[i] for i in rows]
-    with progress("embedding", len(rows)) as advance:
+    with progress(f"embedding ({space})" if space else "embedding", len(rows)) as advance:
         new, pooled = encode_with_spans(embedder, texts, row_spans, advance)
     alone = missing_spans(texts, row_spans, pooled)
     if alone:

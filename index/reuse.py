@@ -25,6 +25,7 @@ class Previous:
     chunks_by_source: dict[str, list[Chunk]] = field(default_factory=dict)
     vectors: dict[str, np.ndarray] = field(default_factory=dict)  # content hash -> vector
     units: dict[str, np.ndarray] = field(default_factory=dict)  # content hash -> unit vectors
+    sound: bool = False  # the build passed its check (its other spaces may be reused too)
 
     def add_chunks(self, manifest: dict[str, Any], rows: list[dict[str, Any]]) -> None:
         """Files and chunks (kept and dropped rows) of a build with the same chunker."""
@@ -95,6 +96,7 @@ def read_previous(
         return prev
     if not _previous_is_sound(folder, manifest, notes):
         return prev
+    prev.sound = True
     same_chunker, same_model, same_units = reuse_plan(manifest, embedder, settings, notes)
     try:
         rows = disk.read_jsonl(folder / disk.CHUNKS)
@@ -150,7 +152,8 @@ def _previous_is_sound(folder: Path, manifest: dict[str, Any], notes: list[str])
 def read_previous_space(root: Path, embedder: Embedder, space: str) -> Previous:
     """The vectors of a second space (``index.multilingual``) the current build at ``root``
     made with ``embedder``; nothing when there is none or it was made otherwise. Chunks come
-    from :func:`read_previous`; a damaged build was refused there, so none is checked here."""
+    from :func:`read_previous`, which checked the whole build: call this only when it found the
+    build sound (``Previous.sound``)."""
     prev = Previous()
     try:
         folder = disk.current(root)

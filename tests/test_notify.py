@@ -329,3 +329,15 @@ def test_in_a_forum_topic_the_answer_comes_to_the_topic(
     assert int(told["message_thread_id"]) == 5
     assert told["reply_parameters"]["message_id"] == refusal["message_id"]
     assert len(notifications(api, GROUP)) == 1
+
+
+def test_the_asker_s_language_is_kept_with_the_request(tmp_path: Path) -> None:
+    path = tmp_path / "requests.json"
+    russian = replace(request(), language="ru")
+    FileRequests(path).add(russian)
+    assert FileRequests(path).of_user(USER, USER)[0].language == "ru"  # after a restart
+    rows = json.loads(path.read_text())
+    for row in rows["requests"]:
+        del row["language"]  # a file written before requests kept it
+    path.write_text(json.dumps(rows))
+    assert FileRequests(path).of_user(USER, USER)[0].language == ""

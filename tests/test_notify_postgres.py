@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from support.bots import USER
@@ -106,3 +107,9 @@ def test_two_workers_seeing_the_same_build_send_each_answer_once(
     assert sorted(told) == chats  # each once, by one worker or the other
     assert [r.question for r in a.of_user(chats[0], chats[0])] == ["what is the capital of Peru?"]
     assert a.next_due("build-2") is None  # the refused one was asked against build 2 once
+
+
+def test_the_asker_s_language_is_kept_with_the_request(pg_url: str) -> None:
+    a, b = stores(pg_url)
+    assert a.add(replace(ask(USER), language="kk")) == "added"
+    assert b.of_user(USER, USER)[0].language == "kk"

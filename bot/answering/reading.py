@@ -6,7 +6,7 @@ each ``Composer`` as its ``read``."""
 
 from __future__ import annotations
 
-from bot.answering import answerable, phrase
+from bot.answering import answerable, phrase, unread
 from bot.answering.asking import asked
 from bot.answering.choosing import Choice, Reading
 from bot.answering.language import pipeline
@@ -31,8 +31,8 @@ class Reader:
     def __call__(self, question: str, choice: Choice) -> Reading:
         if detect(question) != ENGLISH:
             # both models read English questions (spaCy's English pipeline): another language
-            # is answered with the chosen sentence when it reaches the floor of its space
-            return Reading(None, choice.score, True)
+            # is answered with the chosen sentence (``bot.answering.unread``)
+            return Reading(None, choice.score, unread.answers(question, choice))
         q = asked(question)
         unit = choice.chosen[0]
         best = phrase.best_phrase(q, unit.cited_text)

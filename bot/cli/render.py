@@ -50,7 +50,8 @@ def print_report(report: BuildReport, out: TextIO | None = None) -> None:
         f" {len(report.added)} added, {len(report.changed)} changed,"
         f" {len(report.removed)} removed, {len(report.skipped)} skipped;"
         f" {report.embedded} chunk(s) embedded, {report.reused} reused"
-        f" ({report.units_embedded} answer sentence(s) embedded),"
+        f" ({report.units_embedded} answer sentence(s) embedded"
+        f"{multilingual_part(report)}),"
         f" {report.duplicates} duplicate(s) dropped.",
         file=out,
     )
@@ -61,6 +62,12 @@ def print_report(report: BuildReport, out: TextIO | None = None) -> None:
             print(f"  read {f.source}: {file_figures(f)}", file=out)
     for s in report.skipped:
         print(f"  skipped {s.source}: {s.reason}", file=out)
+
+
+def multilingual_part(report: BuildReport) -> str:
+    """How many chunks the multilingual model embedded, when it did (index.multilingual)."""
+    n = report.multilingual_embedded
+    return f"; {n} chunk(s) embedded by the multilingual model" if n else ""
 
 
 def file_figures(f: FileReport) -> str:

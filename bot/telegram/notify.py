@@ -111,6 +111,7 @@ async def notify_press(update: Update, context: DocbotContext) -> None:
         answer.resolved or answer.question,
         replied.message_id if replied is not None else None,
         topic_of(refusal),
+        language=context.language,
     )
     added = await asyncio.to_thread(requests_of(context.bot_data).add, request)
     if added == "added":
@@ -183,9 +184,10 @@ async def send_notification(bot: Bot, state: BotState, request: Request, answer:
     """The answer, as any answer looks, under a line that says what it answers; in the chat
     and topic of the question, replying to it (or to its refusal) while that message exists.
     It becomes the asker's last turn there, so a follow-up ("and when?") continues it. In the
-    chat's last known language (:meth:`ChatLanguages.of_chat`): no one is asking now."""
+    asker's language when they asked, else the chat's last known one
+    (:meth:`ChatLanguages.of_chat`)."""
     key = await state.remember(answer, request.chat_id)
-    language = state.languages.of_chat(request.chat_id)
+    language = request.language or state.languages.of_chat(request.chat_id)
     question = html.escape(shown(request.question), quote=False)
     head = text(language, NOTIFY_NOW_ANSWERED, question=question)
     parts = split_html(f"{head}\n\n{format_answer(answer, language)}")

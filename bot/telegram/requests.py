@@ -42,6 +42,7 @@ class Request:
     topic: int | None  # the forum topic, if any
     asked_at: float  # seconds since the epoch
     checked: str = ""  # the index version it was last asked against ("": none yet)
+    language: str = ""  # the asker's, for the notification ("": the chat's last known)
 
     @classmethod
     def new(
@@ -52,9 +53,12 @@ class Request:
         reply_to: int | None,
         topic: int | None,
         now: float | None = None,
+        language: str = "",
     ) -> Request:
         asked = time.time() if now is None else now
-        return cls(secrets.token_hex(4), chat_id, user_id, question, reply_to, topic, asked)
+        return cls(
+            secrets.token_hex(4), chat_id, user_id, question, reply_to, topic, asked, "", language
+        )
 
     def same_question(self, other: Request) -> bool:
         """The same person waiting for the same question in the same chat."""

@@ -17,13 +17,22 @@ from bot.telegram.requests import MAX_PER_USER, Added, Request
 from bot.telegram.shared.db import SharedDb
 
 _COLUMNS = (
-    "id, chat_id, user_id, question, reply_to, topic, extract(epoch FROM asked_at)::float8, checked"
+    "id, chat_id, user_id, question, reply_to, topic, extract(epoch FROM asked_at)::float8,"
+    " checked, language"
 )
 
 
 def _request(row: Any) -> Request:
     return Request(
-        row[0], int(row[1]), int(row[2]), row[3], row[4], row[5], float(row[6]), row[7] or ""
+        row[0],
+        int(row[1]),
+        int(row[2]),
+        row[3],
+        row[4],
+        row[5],
+        float(row[6]),
+        row[7] or "",
+        row[8] or "",
     )
 
 
@@ -48,8 +57,8 @@ class PgRequests:
                     return "full"
                 inserted = conn.execute(
                     "INSERT INTO bot_requests (bot_id, id, chat_id, user_id, question, reply_to,"
-                    " topic, asked_at, checked) VALUES (%s, %s, %s, %s, %s, %s, %s,"
-                    " to_timestamp(%s), %s) ON CONFLICT DO NOTHING RETURNING 1",
+                    " topic, asked_at, checked, language) VALUES (%s, %s, %s, %s, %s, %s, %s,"
+                    " to_timestamp(%s), %s, %s) ON CONFLICT DO NOTHING RETURNING 1",
                     (
                         self.bot_id,
                         request.id,
@@ -60,6 +69,7 @@ class PgRequests:
                         request.topic,
                         request.asked_at,
                         request.checked,
+                        request.language,
                     ),
                 ).fetchone()
                 return "added" if inserted else "already"  # a press at the same moment

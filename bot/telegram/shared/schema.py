@@ -94,6 +94,8 @@ TABLES = (
         PRIMARY KEY (bot_id, id))""",
     """CREATE UNIQUE INDEX IF NOT EXISTS bot_requests_one_per_question
         ON bot_requests (bot_id, chat_id, user_id, lower(question))""",
+    # the asker's language when they asked ("": the chat's last known); added to tables made before
+    "ALTER TABLE bot_requests ADD COLUMN IF NOT EXISTS language text NOT NULL DEFAULT ''",
 )
 
 
