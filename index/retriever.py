@@ -152,7 +152,8 @@ class Index:
         return self.view(name) if name in self.parts.spaces else self
 
     def view(self, name: str) -> Index:
-        """The same passages searched in the vector space ``name`` (made once)."""
+        """The same passages searched in the vector space ``name`` (made once; the
+        cross-encoder, which reads English, stays off there)."""
         built = self._views.get(name)
         if built is None:
             model = multilingual.model(self.settings.multilingual_threads)
@@ -180,7 +181,12 @@ class Index:
         parts = replace(
             self.parts, vectors=space.vectors, dense=space.dense, units=space.units, spaces={}
         )
-        return Index(parts, embedder, self.settings)
+        return Index(parts, embedder, self.view_settings)
+
+    @property
+    def view_settings(self) -> IndexSettings:
+        """The settings of a view in another space: no cross-encoder (it reads English)."""
+        return replace(self.settings, cross_encoder_depth=0)
 
     def row_vectors(self, rows: np.ndarray) -> np.ndarray:
         """The chunk vectors of ``rows``, in that order."""

@@ -4,6 +4,7 @@ English article and over a Russian document, with the real models."""
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from bot.answering.engine import Engine
 from bot.telegram.catalogue import text
 from bot.telegram.replies import HELP, NOT_FOUND, SOURCES
 from index import multilingual
+from index.retriever import Index
 
 pytestmark = pytest.mark.model
 
@@ -44,6 +46,13 @@ def test_the_build_keeps_a_multilingual_space_with_its_languages(engine: Engine)
     assert entry["languages"]["ru"] == 1 and entry["languages"]["en"] >= 3
     assert len(index.parts.spaces[multilingual.SPACE].vectors) == len(index)
     assert index.for_question("Кто основал совет?").space == multilingual.SPACE
+
+
+def test_the_cross_encoder_stays_out_of_the_multilingual_space(engine: Engine) -> None:
+    index = engine.index()
+    reading = Index(index.parts, index.embedder, replace(index.settings, cross_encoder_depth=8))
+    assert reading.reads_again  # as DOCBOT_CROSS_ENCODER_DEPTH=8 loads it
+    assert not reading.view(multilingual.SPACE).reads_again  # it reads English only
 
 
 def test_a_russian_question_finds_the_english_answer(engine: Engine) -> None:

@@ -151,7 +151,8 @@ class PgIndex(Index):
     def _made_view(self, name: str, embedder: Embedder) -> Index:
         parts = replace(self.parts, dense=self.parts.spaces[name].dense, spaces={})
         columns = schema.MULTILINGUAL_SPACE
-        return PgIndex(self.conn, self.url, self.version, parts, embedder, self.settings, columns)
+        settings = self.view_settings
+        return PgIndex(self.conn, self.url, self.version, parts, embedder, settings, columns)
 
     def row_vectors(self, rows: np.ndarray) -> np.ndarray:
         ids = [int(r) for r in rows]
