@@ -23,7 +23,8 @@ from typing import Any, Literal
 from index.errors import DocbotError
 
 Language = Literal["en", "ru", "kk"]
-LANGUAGES: tuple[Language, ...] = ("en", "ru", "kk")
+ENGLISH: Language = "en"
+LANGUAGES: tuple[Language, ...] = (ENGLISH, "ru", "kk")  # the languages docbot serves
 KAZAKH_LETTERS = frozenset("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
 KAZAKH_SHARE = 0.5  # of a Cyrillic text's words holding a Kazakh letter: Kazakh
 LANGID_RELEASE = "py3langid 0.4.0"

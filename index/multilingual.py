@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 
 from index.embedding import Embedder, unit_pooling
+from index.languages import ENGLISH
 
 SPACE = "multilingual"  # the build folder's subfolder, and the manifest's key
-ENGLISH = "en"
 
 _lock = threading.Lock()
 _model: Any = None

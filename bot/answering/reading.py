@@ -10,8 +10,7 @@ from bot.answering import answerable, phrase, unread
 from bot.answering.asking import asked
 from bot.answering.choosing import Choice, Reading
 from bot.answering.language import pipeline
-from index.languages import detect
-from index.multilingual import ENGLISH
+from index.languages import ENGLISH, detect
 
 
 class Reader:

@@ -13,8 +13,10 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-ENGLISH = "en"
-LANGUAGES = (ENGLISH, "ru", "kk")  # the languages the bot speaks; English is the source
+# the bot speaks the languages docbot reads; English is the source
+from index.languages import ENGLISH, LANGUAGES
+
+__all__ = ["ENGLISH", "LANGUAGES", "catalogue_file", "text", "translations"]
 LOCALES = Path(__file__).parent / "locales"
 DOMAIN = "docbot"
 
