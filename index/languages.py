@@ -108,3 +108,12 @@ def scripts(text: str) -> frozenset[str]:
     if _CYRILLIC_WORD.search(text):
         found.add("cyrillic")
     return frozenset(found)
+
+
+def alphabet(text: str) -> str:
+    """The alphabet most of ``text``'s words are written in: "latin", "cyrillic", or "" for
+    none ("Сколько очков набрала NFL?" is Cyrillic)."""
+    latin, cyrillic = len(_LATIN_WORD.findall(text)), len(_CYRILLIC_WORD.findall(text))
+    if not (latin or cyrillic):
+        return ""
+    return "cyrillic" if cyrillic > latin else "latin"

@@ -11,7 +11,7 @@ from support.paths import shared_path
 
 from benchmarks import keywords
 from benchmarks.squad_answers import read_questions
-from index.languages import detect, kazakh_share
+from index.languages import alphabet, detect, kazakh_share, scripts
 from index.settings import IndexSettings
 from index.sparse import SparseIndex
 from index.text import kazakh_stem, split_sentences, tokenize
@@ -175,3 +175,10 @@ def test_detect_floors_on_xquad_questions_and_written_kazakh() -> None:
         texts = [q.text for q in read_questions(shared_path("evals", file))]
         assert sum(detect(t) == language for t in texts) >= 0.99 * len(texts)
     assert sum(detect(t) == "kk" for t in keywords.KAZAKH_TEXTS) >= 40
+
+
+def test_the_alphabet_of_a_text_is_that_of_most_of_its_words() -> None:
+    assert alphabet("Сколько очков набрала команда NFL в сезоне?") == "cyrillic"
+    assert alphabet("Who manages the Akimat of Almaty (Алматы)?") == "latin"
+    assert alphabet("2011-2012") == ""
+    assert scripts("Сколько очков набрала NFL?") == {"latin", "cyrillic"}

@@ -16,7 +16,7 @@ from bot.answering.answers import normalize
 from bot.answering.asking import asks_for_name, asks_for_number
 from bot.answering.technical import technical_phrases
 from bot.settings import DEFAULT_MIN_SCORE
-from index.languages import scripts
+from index.languages import alphabet, scripts
 from index.text import WORD, ends_sentence, names, sentence_spans, tokenize
 from index.units import leans_on_previous, unit_bounds
 from index.vector_cache import VectorCache
@@ -41,7 +41,8 @@ CROSS_WEIGHT = 0.04
 # half the articles indexed, the other half's questions as unanswerable), the floor 0.88 refused
 # 0.011 of the answerable over the Russian articles and the same share needed ~0.11 less over
 # the English ones (benchmarks/RESULTS.md, "Languages (issue 24): answers"). Added to a unit
-# written in another alphabet than the question, in that space only.
+# written mostly in another alphabet than the question ("... NFL?" is a Russian question), in
+# that space only.
 ACROSS_LANGUAGES = 0.11
 
 _QUOTED = re.compile(r"[\"“‘«]([^\"”’»]{2,80})[\"”’»]")
@@ -285,11 +286,11 @@ def score_units(
     idf: Callable[[str], float],
     across: float = 0.0,
 ) -> list[Unit]:
-    """Each unit with its cosine (plus ``across`` when it is written in another alphabet than
-    the question) and its share of the question's terms."""
+    """Each unit with its cosine (plus ``across`` when most of its words are in another
+    alphabet than most of the question's) and its share of the question's terms."""
     weights = term_weights(tokenize(question), idf)
     cosines = unit_vectors @ query_vector if len(units) else np.zeros(0)
-    asked = scripts(question)
+    asked = alphabet(question)
     return [
         Unit(
             u.hit,
@@ -303,11 +304,11 @@ def score_units(
     ]
 
 
-def _across(asked: frozenset[str], text: str, across: float) -> float:
+def _across(asked: str, text: str, across: float) -> float:
     if not across or not asked:
         return 0.0
-    written = scripts(text)
-    return across if written and not written & asked else 0.0
+    written = alphabet(text)
+    return across if written and written != asked else 0.0
 
 
 def quoted(eligible: Sequence[Unit], question: str) -> list[Unit]:
