@@ -25,6 +25,18 @@ import zlib
 from dataclasses import dataclass
 
 from index.documents import SkipFile
+from index.reasons import (
+    DAMAGED,
+    ENCRYPTED_ARCHIVE,
+    NOT_ZIPPED,
+    OLD_OR_LOCKED,
+    PART_ENTITIES,
+    PART_OVERFLOWS,
+    PART_RATIO,
+    PART_TOO_LARGE,
+    TOO_MANY_MEMBERS,
+    UNPACKS_TOO_LARGE,
+)
 
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE compound file's first bytes
 MB = 1024 * 1024
@@ -48,17 +60,14 @@ def open_archive(data: bytes, kind: str, limits: ArchiveLimits = LIMITS) -> zipf
     """The checked archive of a ``kind`` file ("Word", "Excel", ...); raises
     :class:`SkipFile` with the reason when it is not one or breaks a limit."""
     if data.startswith(OLE):
-        raise SkipFile(
-            f"a password-protected (encrypted) {kind} file, or one in the old binary format;"
-            " save it without a password in the current format to index it"
-        )
+        raise SkipFile(OLD_OR_LOCKED, kind=kind)
     if not data.startswith(b"PK"):
-        raise SkipFile(f"not a {kind} file (it is no zip archive)")
+        raise SkipFile(NOT_ZIPPED, kind=kind)
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         check_archive(archive, limits)
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError) as exc:
-        raise SkipFile(f"a damaged {kind} file ({_short(exc)})") from exc
+        raise SkipFile(DAMAGED, kind=kind, error=_short(exc)) from exc
     return archive
 
 
@@ -66,18 +75,15 @@ def check_archive(archive: zipfile.ZipFile, limits: ArchiveLimits = LIMITS) -> N
     """Raises :class:`SkipFile` when a member of ``archive`` breaks a limit (see the module)."""
     infos = archive.infolist()
     if len(infos) > limits.members:
-        raise SkipFile(f"an archive of {len(infos):,} members (the limit is {limits.members:,})")
+        raise SkipFile(TOO_MANY_MEMBERS, members=len(infos), limit=limits.members)
     total = 0
     for info in infos:
         if info.flag_bits & 0x1:
-            raise SkipFile("a password-protected (encrypted) archive")
+            raise SkipFile(ENCRYPTED_ARCHIVE)
         _check_declared(info, limits)
         total += info.file_size
     if total > limits.total_bytes:
-        raise SkipFile(
-            f"unpacks to {total / MB:,.0f} MB (the limit is {limits.total_bytes / MB:,.0f} MB;"
-            " a zip bomb?)"
-        )
+        raise SkipFile(UNPACKS_TOO_LARGE, size=total / MB, limit=limits.total_bytes / MB)
     for info in infos:
         _check_actual(archive, info)
 
@@ -85,15 +91,11 @@ def check_archive(archive: zipfile.ZipFile, limits: ArchiveLimits = LIMITS) -> N
 def _check_declared(info: zipfile.ZipInfo, limits: ArchiveLimits) -> None:
     name = info.filename[:60]
     if info.file_size > limits.member_bytes:
-        raise SkipFile(
-            f"its part {name} unpacks to {info.file_size / MB:,.0f} MB (the limit is"
-            f" {limits.member_bytes / MB:,.0f} MB; a zip bomb?)"
-        )
+        size, limit = info.file_size / MB, limits.member_bytes / MB
+        raise SkipFile(PART_TOO_LARGE, part=name, size=size, limit=limit)
     if info.file_size > RATIO_FROM and info.file_size > limits.ratio * max(info.compress_size, 1):
-        raise SkipFile(
-            f"its part {name} unpacks to {info.file_size // max(info.compress_size, 1):,} times"
-            f" its packed size (the limit is {limits.ratio}; a zip bomb?)"
-        )
+        ratio = info.file_size // max(info.compress_size, 1)
+        raise SkipFile(PART_RATIO, part=name, ratio=ratio, limit=limits.ratio)
 
 
 def _check_actual(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
@@ -105,13 +107,10 @@ def _check_actual(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
         while block := member.read(BLOCK):
             size += len(block)
             if size > info.file_size:
-                raise SkipFile(f"its part {info.filename[:60]} unpacks to more than it declares")
+                raise SkipFile(PART_OVERFLOWS, part=info.filename[:60])
             window = tail + block
             if any(marker in window for marker in _ENTITY):
-                raise SkipFile(
-                    f"its part {info.filename[:60]} declares XML entities (an entity-expansion"
-                    " attack?)"
-                )
+                raise SkipFile(PART_ENTITIES, part=info.filename[:60])
             tail = window[-32:]
 
 

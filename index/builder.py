@@ -30,6 +30,7 @@ from index.errors import (
 from index.languages import detect
 from index.loading import READERS_VERSION, Skipped, SourceFile, load, scan
 from index.ocr import Ocr
+from index.reasons import NO_SENTENCES
 from index.report import BuildReport, FileReport, Progress, no_progress
 from index.reuse import Previous, read_previous, read_previous_space
 from index.settings import IndexSettings
@@ -198,12 +199,12 @@ def _read_one(
         try:
             doc = load(f, ocr)
         except SkipFile as exc:
-            read.skipped.append(Skipped(f.source, str(exc)))
+            read.skipped.append(Skipped.of(f.source, exc))
             return
         chunks, digest, figures = chunk_document(doc, settings.chunker), doc.sha256, _figures(doc)
         (read.changed if old else read.added).append(f.source)
     if not chunks:
-        read.skipped.append(Skipped(f.source, "no sentences in it"))
+        read.skipped.append(Skipped(f.source, NO_SENTENCES, NO_SENTENCES))
         return
     read.chunks.extend(chunks)
     read.files[f.source] = {"sha256": digest, "size": f.size, **figures}
@@ -249,7 +250,7 @@ def _manifest(
             "units": len(embedded.units),
         },
         "files": {k: read.files[k] for k in sorted(read.files)},
-        "skipped": [{"source": s.source, "reason": s.reason} for s in read.skipped],
+        "skipped": [s.to_json() for s in read.skipped],
     }
 
 

@@ -75,7 +75,21 @@ class Document:
 
 
 class SkipFile(Exception):
-    """Raised by the loaders: the file is skipped for the given reason."""
+    """Raised by the readers: the file is skipped for a reason of :mod:`index.reasons` (its
+    English template) with its ``fields``; ``str()`` is the English sentence. A reason known
+    only as text (a library's own message) has the template ``""``: :meth:`said`."""
+
+    def __init__(self, template: str, /, **fields: str | int | float) -> None:
+        super().__init__(template.format(**fields))
+        self.template = template
+        self.fields = fields
+
+    @classmethod
+    def said(cls, reason: str) -> SkipFile:
+        """A reason known only as its English text."""
+        skip = cls("")
+        skip.args, skip.template = (reason,), ""
+        return skip
 
 
 def title_from_name(source: str) -> str:

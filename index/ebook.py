@@ -16,6 +16,7 @@ from index.archives import open_archive
 from index.documents import SkipFile
 from index.layout import Layout, quoted
 from index.markup import CODE, HEADING
+from index.reasons import DAMAGED_EBOOK, NO_CONTAINER, NO_PACKAGE
 
 KIND = "EPUB"
 CONTAINER = "META-INF/container.xml"
@@ -65,16 +66,16 @@ def read_package(archive: zipfile.ZipFile) -> Package:
     try:
         container = ElementTree.fromstring(archive.read(CONTAINER))
     except KeyError as exc:
-        raise SkipFile("not an e-book (no META-INF/container.xml)") from exc
+        raise SkipFile(NO_CONTAINER) from exc
     rootfile = next(
         (e.get("full-path") for e in container.iter() if e.tag.endswith("rootfile")), None
     )
     if not rootfile:
-        raise SkipFile("not an e-book (its container names no package file)")
+        raise SkipFile(NO_PACKAGE)
     try:
         opf = ElementTree.fromstring(archive.read(rootfile))
     except KeyError as exc:
-        raise SkipFile(f"a damaged e-book (no {rootfile[:60]})") from exc
+        raise SkipFile(DAMAGED_EBOOK, part=rootfile[:60]) from exc
     folder = posixpath.dirname(rootfile)
     manifest = {
         item.get("id"): item

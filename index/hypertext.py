@@ -16,6 +16,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from index.documents import SkipFile
 from index.markup import Blocks, Terms, one_line
+from index.reasons import HTML_NESTING
 
 _HIDDEN = (
     "script, style, noscript, template, svg, iframe, object, nav, head, math, canvas,"
@@ -60,7 +61,7 @@ def check_nesting(html: str) -> None:
     for match in _CONTAINER_TAG.finditer(html):
         depth = max(depth - 1, 0) if match.group(1) else depth + 1
         if depth > MAX_HTML_NESTING:
-            raise SkipFile(f"HTML nested more than {MAX_HTML_NESTING} levels deep")
+            raise SkipFile(HTML_NESTING, limit=MAX_HTML_NESTING)
 
 
 def html_blocks(html: str) -> Blocks:

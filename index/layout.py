@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from index.documents import Document, Part, Section, SkipFile, clean_code, clean_text
+from index.reasons import NO_TEXT, TOO_MANY_BLOCKS, TOO_MUCH_TEXT
 
 TEXT, HEADING, CODE, ROW, CUT = "text", "heading", "code", "row", "cut"  # kinds of block
 NAME_CHARS = 80  # a longer name (a sheet's, a chapter's) is cut where a place quotes it
@@ -54,10 +55,10 @@ class Layout:
 
     def _add(self, text: str, kind: str, label: str | None = None) -> None:
         if len(self.blocks) >= MAX_BLOCKS:
-            raise SkipFile(f"too many paragraphs or rows (over {MAX_BLOCKS:,})")
+            raise SkipFile(TOO_MANY_BLOCKS, limit=MAX_BLOCKS)
         self._chars += len(text)
         if self._chars > MAX_CHARS:
-            raise SkipFile(f"too much text (over {MAX_CHARS:,} characters)")
+            raise SkipFile(TOO_MUCH_TEXT, limit=MAX_CHARS)
         place = self._label if label is None else label
         self.blocks.append(_Block(text, kind, place, self._paragraphs and label is None))
 
@@ -139,7 +140,7 @@ class Layout:
             _extend(parts, Part(start, pos, block.label, block.paragraphs))
         text = "".join(pieces)
         if not text.strip():
-            raise SkipFile("no text in it")
+            raise SkipFile(NO_TEXT)
         ends = [s for s, _ in sections[1:]] + [pos]
         spans = zip(sections, ends, strict=False)  # no sections: no ends
         found = tuple(Section(s, e, h) for (s, h), e in spans if h and s < e)

@@ -15,10 +15,11 @@ import hashlib
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from index import reasons
 from index.documents import Document, Page, SkipFile, clean_text
 from index.errors import DocumentsFolderError
 
@@ -68,8 +69,24 @@ class SourceFile:
 
 @dataclass(frozen=True)
 class Skipped:
+    """A file the build leaves out: ``reason`` in English, and (when known) its template of
+    :mod:`index.reasons` with the ``fields`` that fill it in, for a reader of another
+    language."""
+
     source: str
     reason: str
+    template: str = ""
+    fields: dict[str, Any] = field(default_factory=dict, hash=False)
+
+    @classmethod
+    def of(cls, source: str, skip: SkipFile) -> Skipped:
+        return cls(source, str(skip), skip.template, dict(skip.fields))
+
+    def to_json(self) -> dict[str, Any]:
+        """As the manifest and ``docbot index --json`` keep it (``reason`` always, the template
+        and fields when known)."""
+        said: dict[str, Any] = {"source": self.source, "reason": self.reason}
+        return {**said, "template": self.template, "fields": self.fields} if self.template else said
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -115,60 +132,61 @@ def scan(
             source = rel.as_posix()
             if _is_hidden(rel):
                 continue
-            reason = _check(path, root, max_bytes)
-            if reason:
-                skipped.append(Skipped(source, reason))
-                continue
             try:
-                data = path.read_bytes()
-            except FileNotFoundError:
-                skipped.append(Skipped(source, "it vanished while the folder was being read"))
-                continue
-            except OSError as exc:
-                skipped.append(Skipped(source, f"unreadable: {exc.strerror or exc}"))
+                _check(path, root, max_bytes)
+                data = _read(path, reasons.VANISHED_FROM_FOLDER)
+            except SkipFile as exc:
+                skipped.append(Skipped.of(source, exc))
                 continue
             found.append(SourceFile(source, path, sha256_bytes(data), len(data)))
     return found, skipped
 
 
-def _check(path: Path, root: Path, max_bytes: int) -> str | None:
+def _check(path: Path, root: Path, max_bytes: int) -> None:
+    """Raises :class:`SkipFile` when the file is not one to read."""
     suffix = path.suffix.lower()
     if path.is_symlink():
         try:
             target = path.resolve(strict=True)
-        except (OSError, RuntimeError):
-            return "a broken symlink"
+        except (OSError, RuntimeError) as exc:
+            raise SkipFile(reasons.BROKEN_SYMLINK) from exc
         if not target.is_relative_to(root):
-            return "a symlink that points outside the documents folder"
+            raise SkipFile(reasons.SYMLINK_OUTSIDE)
     if suffix not in SUPPORTED:
-        kind = suffix or "no extension"
-        return f"unsupported file type ({kind}); supported: {' '.join(SUPPORTED)}"
+        supported = " ".join(SUPPORTED)
+        if not suffix:
+            raise SkipFile(reasons.UNSUPPORTED_NO_EXTENSION, supported=supported)
+        raise SkipFile(reasons.UNSUPPORTED, kind=suffix, supported=supported)
     try:
         st = path.stat()
-    except FileNotFoundError:
-        return "it vanished while the folder was being read"
+    except FileNotFoundError as exc:
+        raise SkipFile(reasons.VANISHED_FROM_FOLDER) from exc
     except OSError as exc:
-        return f"unreadable: {exc.strerror or exc}"
+        raise SkipFile(reasons.UNREADABLE, error=str(exc.strerror or exc)) from exc
     if not path.is_file():
-        return "not a regular file"
+        raise SkipFile(reasons.NOT_A_REGULAR_FILE)
     if st.st_size == 0:
-        return "empty"
+        raise SkipFile(reasons.EMPTY)
     if st.st_size > max_bytes:
-        return f"too large ({st.st_size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB)"
+        raise SkipFile(reasons.TOO_LARGE, size=st.st_size / 1e6, limit=max_bytes / 1e6)
     if not os.access(path, os.R_OK):
-        return "unreadable: permission denied"
-    return None
+        raise SkipFile(reasons.PERMISSION_DENIED)
+
+
+def _read(path: Path, vanished: str) -> bytes:
+    """The file's bytes; raises :class:`SkipFile` (``vanished`` when it is gone)."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError as exc:
+        raise SkipFile(vanished) from exc
+    except OSError as exc:
+        raise SkipFile(reasons.UNREADABLE, error=str(exc.strerror or exc)) from exc
 
 
 def load(file: SourceFile, ocr: Ocr | None = None) -> Document:
     """Read one file into a :class:`Document`; raises :class:`SkipFile` with the reason.
     ``ocr`` reads PDF pages without a text layer and image files (none: they are not read)."""
-    try:
-        data = file.path.read_bytes()
-    except FileNotFoundError as exc:
-        raise SkipFile("it vanished during the build") from exc
-    except OSError as exc:
-        raise SkipFile(f"unreadable: {exc.strerror or exc}") from exc
+    data = _read(file.path, reasons.VANISHED_DURING_BUILD)
     digest = sha256_bytes(data)
     suffix = file.path.suffix.lower()
     if suffix in MARKUP:
@@ -186,7 +204,7 @@ def load(file: SourceFile, ocr: Ocr | None = None) -> Document:
         text = clean_text(decode_text(data))
         title = ""
     if not text.strip():
-        raise SkipFile("no text in it")
+        raise SkipFile(reasons.NO_TEXT)
     title = title or title_from_first_line(text) or ""
     return Document(file.source, digest, text, pages, title, empty_pages=empty)
 
@@ -197,10 +215,10 @@ def _markup_document(name: str, digest: str, source: str, suffix: str) -> Docume
     try:
         blocks = read(source)
     except (ValueError, RuntimeError, RecursionError) as exc:  # garbage that defeats a parser
-        raise SkipFile(f"unreadable markup ({type(exc).__name__})") from exc
+        raise SkipFile(reasons.UNREADABLE_MARKUP, error=type(exc).__name__) from exc
     made = blocks.assemble()
     if not made.text.strip():
-        raise SkipFile("no text in it")
+        raise SkipFile(reasons.NO_TEXT)
     title = blocks.title or blocks.first_heading() or title_from_first_line(made.text) or ""
     return Document(name, digest, made.text, (), title, made.sections, made.code)
 
@@ -231,13 +249,13 @@ def _office_document(name: str, digest: str, data: bytes, suffix: str) -> Docume
     except SkipFile:
         raise
     except MemoryError as exc:
-        raise SkipFile("too large to read in memory") from exc
+        raise SkipFile(reasons.TOO_LARGE_IN_MEMORY) from exc
     except RecursionError as exc:
-        raise SkipFile("nested too deep to read") from exc
+        raise SkipFile(reasons.NESTED_TOO_DEEP) from exc
     except Exception as exc:  # the readers raise many kinds of errors on damaged files
         detail = str(exc).splitlines()[0][:100] if str(exc) else ""
         kind = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
-        raise SkipFile(f"not a readable {OFFICE[suffix]} file ({kind})") from exc
+        raise SkipFile(reasons.NOT_A_READABLE_KIND, kind=OFFICE[suffix], error=kind) from exc
     if suffix == ".rtf" and not layout.title:  # a headline as plain text files have it
         headline = title_from_first_line(doc.text)
         doc = replace(doc, title=headline) if headline else doc
@@ -319,7 +337,7 @@ def title_from_first_line(text: str) -> str | None:
 def decode_text(data: bytes) -> str:
     """Decode UTF-8 (with or without BOM); tolerate a few bad bytes, refuse binary files."""
     if b"\x00" in data[:8192]:
-        raise SkipFile("not a text file (binary content)")
+        raise SkipFile(reasons.BINARY)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -327,7 +345,7 @@ def decode_text(data: bytes) -> str:
     text = data.decode("utf-8", errors="replace")
     bad = text.count("\ufffd")
     if bad > max(8, len(text) // 100):
-        raise SkipFile(f"not UTF-8 text ({bad} undecodable bytes)")
+        raise SkipFile(reasons.NOT_UTF8, bad=bad)
     return text
 
 
@@ -342,7 +360,7 @@ def csv_text(data: bytes) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16", errors="replace")
     if b"\x00" in data[:8192]:
-        raise SkipFile("not a text file (binary content)")
+        raise SkipFile(reasons.BINARY)
     text = data.decode("utf-8-sig", errors="replace")
     bad = text.count("\ufffd")
     if not bad or bad * 2 <= sum(1 for ch in text if ch > "\x7f") - bad:
@@ -364,18 +382,18 @@ def _pdf_text(data: bytes, ocr: Ocr | None) -> tuple[str, tuple[Page, ...], str,
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
-            raise SkipFile("an encrypted PDF")
+            raise SkipFile(reasons.ENCRYPTED_PDF)
         texts = [page.extract_text() or "" for page in reader.pages]
         title = pdf_title(reader.metadata.title if reader.metadata else None)
     except SkipFile:
         raise
     except Exception as exc:  # pypdf raises many kinds of errors on damaged files
-        raise SkipFile(f"not a readable PDF ({type(exc).__name__})") from exc
+        raise SkipFile(reasons.NOT_A_READABLE_PDF, error=type(exc).__name__) from exc
     read_by_ocr = _ocr_pdf_pages(data, texts, ocr)
     found = [(n, read_by_ocr.get(n, raw), n in read_by_ocr) for n, raw in enumerate(texts, 1)]
     text, pages = _paged_text(found)
     if not pages:
-        raise SkipFile(f"a PDF with no text layer (scanned?): {_unread(ocr)}")
+        raise _unread(ocr, reasons.PDF_UNREAD)
     return text, pages, title, len(texts) - len(pages)
 
 
@@ -436,27 +454,29 @@ def _paged_text(found: list[tuple[int, str, bool]]) -> tuple[str, tuple[Page, ..
 def _image_text(data: bytes, ocr: Ocr | None) -> tuple[str, tuple[Page, ...], int]:
     """An image file read by OCR, each frame (a TIFF's pages) a page."""
     if ocr is None or ocr.problem is not None:
-        raise SkipFile(f"an image: {_unread(ocr)}")
+        raise _unread(ocr, reasons.IMAGE_UNREAD)
     from index.ocr import image_frames
 
     try:
         count, frames = image_frames(data, ocr.settings.max_pages)
     except ValueError as exc:
-        raise SkipFile(str(exc)) from exc
+        raise SkipFile.said(str(exc)) from exc
     found = [(n, ocr.read(frame) or "", True) for n, frame in enumerate(frames, start=1)]
     ocr.skip(count - len(found))
     text, pages = _paged_text(found)
     if not pages:
-        raise SkipFile(f"an image: {_unread(ocr)}")
+        raise _unread(ocr, reasons.IMAGE_UNREAD)
     return text, pages, count - len(pages)
 
 
-def _unread(ocr: Ocr | None) -> str:
-    """Why OCR gave no text: its problem (off, not installed), else it found none."""
+def _unread(ocr: Ocr | None, said: tuple[str, str, str]) -> SkipFile:
+    """Why OCR gave no text, in the words of ``said`` (:data:`index.reasons.PDF_UNREAD`, ...):
+    it is off, it has a problem (not installed), else it found none."""
+    off, failed, found_none = said
     if ocr is None:
-        return "not read (OCR is not available here)"
+        return SkipFile(off)
     problem = ocr.problem
-    return f"not read: {problem}" if problem else "OCR found no text in it"
+    return SkipFile(failed, problem=problem) if problem else SkipFile(found_none)
 
 
 _NOT_A_TITLE = re.compile(

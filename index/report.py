@@ -88,7 +88,7 @@ class BuildReport:
             "changed": self.changed,
             "removed": self.removed,
             "unchanged": self.unchanged,
-            "skipped": [{"source": s.source, "reason": s.reason} for s in self.skipped],
+            "skipped": [s.to_json() for s in self.skipped],
             "chunks": self.chunks,
             "duplicates": self.duplicates,
             "embedded": self.embedded,

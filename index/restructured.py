@@ -28,6 +28,7 @@ from docutils.transforms.references import Footnotes, Substitutions
 
 from index.documents import SkipFile
 from index.markup import Blocks, one_line, terms_text
+from index.reasons import RST_LONG_LINE, UNREADABLE_RST
 from index.sphinx import CODE, DROP, LABELS, TERM, body_of_argument, reading, role_text
 
 MAX_DIRECTIVE_NESTING = 8  # Sphinx directives in directives; deeper bodies are read as text
@@ -61,7 +62,7 @@ def rst_blocks(source: str) -> Blocks:
     :mod:`index.loading`) its first section title."""
     longest = max((len(line) for line in source.splitlines()), default=0)
     if longest > MAX_LINE:
-        raise SkipFile(f"a line of {longest:,} characters (reStructuredText allows {MAX_LINE:,})")
+        raise SkipFile(RST_LONG_LINE, length=longest, limit=MAX_LINE)
     document = _parse(source)
     blocks = Blocks(title=one_line(str(document.get("title", ""))))
     _Reader(blocks).children(document)
@@ -86,7 +87,7 @@ def _parse(source: str) -> nodes.document:
     except RecursionError:
         raise
     except Exception as exc:  # docutils raises many kinds on inputs it cannot read
-        raise SkipFile(f"unreadable reStructuredText ({type(exc).__name__})") from exc
+        raise SkipFile(UNREADABLE_RST, error=type(exc).__name__) from exc
     return document
 
 

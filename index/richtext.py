@@ -9,6 +9,7 @@ import re
 
 from index.documents import SkipFile
 from index.layout import Layout
+from index.reasons import NOT_RTF, RTF_NESTING
 
 _CODE_PAGE = re.compile(rb"\\ansicpg(\d{3,5})")
 _TITLE = re.compile(r"\{\\title\s*([^{}\\]*)\}")
@@ -20,7 +21,7 @@ def rtf_layout(data: bytes) -> Layout:
     from striprtf.striprtf import rtf_to_text
 
     if not data.lstrip().startswith(b"{\\rtf"):
-        raise SkipFile("not an RTF file (no {\\rtf header)")
+        raise SkipFile(NOT_RTF, header="{\\rtf")
     _check_depth(data)
     source = data.decode("latin-1")
     text = rtf_to_text(source, encoding=_encoding(data), errors="replace")  # type: ignore[no-untyped-call]
@@ -46,4 +47,4 @@ def _check_depth(data: bytes) -> None:
     for byte in data.translate(None, delete=bytes(set(range(256)) - {0x7B, 0x7D})):
         depth += 1 if byte == 0x7B else -1
         if depth > MAX_DEPTH:
-            raise SkipFile(f"braces nested over {MAX_DEPTH:,} deep")
+            raise SkipFile(RTF_NESTING, limit=MAX_DEPTH)

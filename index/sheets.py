@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from index.archives import open_archive
 from index.documents import SkipFile
 from index.layout import Layout, quoted, table_rows
+from index.reasons import NOT_A_READABLE_CSV
 
 if TYPE_CHECKING:
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
@@ -64,7 +65,7 @@ def csv_layout(text: str) -> Layout:
     try:
         _add_rows(layout, csv.reader(io.StringIO(text), delimiter=delimiter(text)), "")
     except csv.Error as exc:
-        raise SkipFile(f"not a readable CSV file ({exc})") from exc
+        raise SkipFile(NOT_A_READABLE_CSV, error=str(exc)) from exc
     return layout
 
 

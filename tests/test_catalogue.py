@@ -1,7 +1,8 @@
 """The bot's own words in English, Russian and Kazakh (bot/telegram/catalogue.py): every string
-of bot/telegram/replies.py and every command description has a translation in each catalogue,
-with the same placeholders and HTML tags; the language chosen for an update
-(bot/telegram/languages.py); a citation's place and a chat's scope in the reader's language."""
+of bot/telegram/replies.py, every command description and every skip reason of index/reasons.py
+has a translation in each catalogue, with the same placeholders and HTML tags; the language
+chosen for an update (bot/telegram/languages.py); a citation's place and a chat's scope in the
+reader's language."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from bot.telegram.commands import COMMANDS
 from bot.telegram.formatting import format_not_found, place_in
 from bot.telegram.languages import ChatLanguages, spoken
 from bot.telegram.scopes import described
+from index import reasons
 from index.scope import EVERYTHING, NOTHING, Scope
 
 TRANSLATED = [lang for lang in LANGUAGES if lang != ENGLISH]
@@ -29,6 +31,7 @@ def english() -> list[str]:
     """Every string the bot writes, in English (each once)."""
     said = [v for k, v in vars(replies).items() if k.isupper() and isinstance(v, str)]
     said += [description for _, description in COMMANDS]
+    said += reasons.templates()  # why a file was skipped, shown to admins
     return list(dict.fromkeys(said))
 
 

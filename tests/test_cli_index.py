@@ -11,6 +11,7 @@ from support.paths import DOCUMENTS, SEED_NAME
 
 from bot.cli.main import main
 from index import disk
+from index.reasons import UNSUPPORTED
 
 pytestmark = pytest.mark.model  # the real CLI loads the real model
 
@@ -41,7 +42,9 @@ def test_index_summary_then_incremental_rerun(
     read = {f["source"]: (f["read"], f["passages"]) for f in report["files"]}
     assert read["note.md"] == (True, 1) and read[SEED_NAME][0] is False
     assert report["embedded"] == 1 and report["reused"] == report["chunks"] - 1
-    assert report["skipped"] == [{"source": "clip.mp4", "reason": report["skipped"][0]["reason"]}]
+    [skipped] = report["skipped"]  # the English reason, and its template for other languages
+    assert skipped["source"] == "clip.mp4" and skipped["reason"].startswith("unsupported file")
+    assert skipped["template"] == UNSUPPORTED and skipped["fields"]["kind"] == ".mp4"
     assert main(["index", "--full", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["embedded"] == report["chunks"]
 

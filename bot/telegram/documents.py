@@ -40,6 +40,7 @@ from bot.telegram.replies import (
     WHICH_DOCUMENT,
 )
 from bot.telegram.scopes import described
+from bot.telegram.skip_reasons import skip_reason
 from bot.telegram.upload import indexed_at, ingestion_report, passages, reindexed, replace_file
 from index.retriever import Index
 from index.scope import EVERYTHING, Scope
@@ -89,7 +90,7 @@ def entry_lines(
     skipped = [s for s in skipped if wanted in str(s["source"]).casefold()]
     if skipped:
         lines += ["", said(language, DOCUMENTS_SKIPPED)]
-        lines += [f"• {_cut(str(s['source']))}: {_cut(str(s['reason']))}" for s in skipped]
+        lines += [f"• {_cut(str(s['source']))}: {_cut(skip_reason(s, language))}" for s in skipped]
     return lines
 
 

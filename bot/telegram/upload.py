@@ -59,6 +59,7 @@ from bot.telegram.replies import (
     UPLOAD_TABLES,
 )
 from bot.telegram.sending import typing
+from bot.telegram.skip_reasons import skip_reason
 from index.documents import SkipFile
 from index.errors import DocbotError
 from index.loading import (
@@ -135,8 +136,10 @@ def check_content(name: str, data: bytes) -> None:
         return
     try:
         text = decode_text(data)
-    except SkipFile as exc:
-        raise UploadRejectedError(name, "{problem}", problem=str(exc)) from exc
+    except SkipFile as exc:  # in the admin's language when its template is known
+        if not exc.template:
+            raise UploadRejectedError(name, "{problem}", problem=str(exc)) from exc
+        raise UploadRejectedError(name, exc.template, **exc.fields) from exc
     if not text.strip():
         raise UploadRejectedError(name, REJECT_NO_TEXT)
 
@@ -311,7 +314,7 @@ def ingestion_report(
     """What the admin reads after an upload, a replacement or a deletion: the file's passages
     (or why it was skipped), then the whole build in one line. One place, so each new figure
     of a build (``BuildReport``) is one more line here."""
-    skipped = {s.source: s.reason for s in report.skipped}
+    skipped = {s.source: skip_reason(s.to_json(), language) for s in report.skipped}
     info = index.manifest.get("files", {}).get(name, {})
     made = upload_figures(report.file(name), int(info.get("chunks", 0)), language)
     if done == "deleted":
