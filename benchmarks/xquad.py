@@ -208,6 +208,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--sets", nargs="+", choices=[s.name for s in SETS], default=None,
                    help="only these sets (default: all)")  # fmt: skip
     p.add_argument("--out", type=Path, default=None, help="the figures as JSON")
+    p.add_argument("--cost", action="store_true",
+                   help="then the costs: python -m benchmarks.languages_cost (~9 min)")  # fmt: skip
     args = p.parse_args(argv)
     sets = [s for s in SETS if args.sets is None or s.name in args.sets]
     subset = Subset(args.sample, args.articles, args.seed)
@@ -224,6 +226,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             "figures": {name: f.to_json() for name, f in figures.items()},
         }
         args.out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    if args.cost:  # issue 24's build, latency and memory goals: the whole table from one command
+        from benchmarks import languages_cost
+
+        cost = ["--out", str(args.out.with_suffix(".cost.json"))] if args.out else []
+        return languages_cost.main(cost)
     return 0
 
 
