@@ -259,7 +259,7 @@ def _write_build(root: Path, made: Assembled, settings: IndexSettings) -> Path:
     when anything fails."""
     folder = disk.new_build_folder(root)
     try:
-        _write(folder, made.kept, made.dropped, made.embedded.vectors, settings)
+        _write(folder, made.kept, made.dropped, settings)
         _write_space(folder, made.embedded, settings)
         if made.multilingual is not None:
             space = folder / multilingual.SPACE
@@ -276,10 +276,9 @@ def _write_build(root: Path, made: Assembled, settings: IndexSettings) -> Path:
 
 
 def _write_space(folder: Path, embedded: Embedded, settings: IndexSettings) -> None:
-    """Unit vectors and offsets; in a second space's folder also its chunk vectors and FAISS."""
-    if folder.name == multilingual.SPACE:
-        np.save(folder / disk.VECTORS, embedded.vectors)
-        DenseIndex.build(embedded.vectors, settings.dense_kind).save(folder / disk.DENSE)
+    """One vector space's files: chunk vectors, their FAISS index, unit vectors and offsets."""
+    np.save(folder / disk.VECTORS, embedded.vectors)
+    DenseIndex.build(embedded.vectors, settings.dense_kind).save(folder / disk.DENSE)
     np.save(folder / disk.UNITS, embedded.units)
     np.save(folder / disk.UNIT_OFFSETS, embedded.unit_offsets)
 
@@ -352,15 +351,13 @@ def _write(
     folder: Path,
     kept: list[Chunk],
     dropped: list[tuple[Chunk, str]],
-    vectors: np.ndarray,
     settings: IndexSettings,
 ) -> None:
+    """The chunks, the dropped duplicates and BM25 (what every space shares)."""
     disk.write_jsonl(folder / disk.CHUNKS, [c.to_json() for c in kept])
     disk.write_jsonl(
         folder / disk.DROPPED, [{**c.to_json(), "duplicate_of": dup} for c, dup in dropped]
     )
-    np.save(folder / disk.VECTORS, vectors)
-    DenseIndex.build(vectors, settings.dense_kind).save(folder / disk.DENSE)
     sparse_folder = folder / disk.SPARSE
     sparse_folder.mkdir()
     SparseIndex.build([c.search_text(settings.titles) for c in kept]).save(sparse_folder)
