@@ -78,7 +78,7 @@ def main() -> int:
     engine.index()
     cross = settings.index_settings()
     model = None
-    if cross.cross_encoder_depth:
+    if cross.cross_encoder_depth or cross.cross_encoder_sentences:
         from index import cross_encoder
 
         model = cross_encoder.shared(cross.cross_encoder_threads, cross.cross_encoder_length)
@@ -88,6 +88,7 @@ def main() -> int:
         figures = measure(api, args, questions)
     api.stop()
     figures["cross_encoder_depth"] = cross.cross_encoder_depth
+    figures["cross_encoder_sentences"] = cross.cross_encoder_sentences
     figures["cross_pairs"] = model.batch_pairs if model else None
     figures["cross_runs"] = model.queue.calls if model else None  # queued runs (0: no queue)
     figures["threads"] = settings.torch_threads

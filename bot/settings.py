@@ -18,12 +18,15 @@ from index.settings import ChunkerSettings, IndexSettings, OcrSettings, is_postg
 # collections want 0.4-0.5: benchmarks/RESULTS.md, "Answer threshold".
 DEFAULT_MIN_SCORE = 0.2
 DEFAULT_MULTILINGUAL_MIN_SCORE = 0.88  # calibrated on XQuAD: benchmarks/RESULTS.md, "Languages"
-# How many of the top passages the cross-encoder reads again (index/cross_encoder.py); when on,
-# it also reads the best candidate sentences (bot/answering/choosing.py) and the refusal model
-# reads its scores. Off by default: 12-15x the answer time, and with it the refusal model refuses
-# one of the seed's dev questions; benchmarks/RESULTS.md, "A cross-encoder reads the passages"
-# and "The cross-encoder chooses the sentence".
+# How many of the top passages the cross-encoder reads again (index/cross_encoder.py) and
+# reorders: off by default (8 passages cost ~7x an answer for +0.02 of the right passage first);
+# benchmarks/RESULTS.md, "A cross-encoder reads the passages".
 DEFAULT_CROSS_ENCODER_DEPTH = 0
+# How many candidate sentences of an answer the same cross-encoder reads to choose the quote
+# (bot/answering/choosing.py): over squad2_dev6 the reply holds a gold answer 0.858 instead of
+# 0.814, for ~75 ms an answer on two threads; benchmarks/RESULTS.md, "The cross-encoder reads the
+# sentences only".
+DEFAULT_CROSS_ENCODER_SENTENCES = 8
 
 
 def _id_list(value: object) -> list[int]:
@@ -64,6 +67,9 @@ class Settings(BaseSettings):
     rerank_depth: int = Field(IndexSettings.rerank_depth, ge=0, le=100)
     # then the top passages read again by a cross-encoder (index/cross_encoder.py); 0: off
     cross_encoder_depth: int = Field(DEFAULT_CROSS_ENCODER_DEPTH, ge=0, le=50)
+    # the best candidate sentences of an answer read by the same cross-encoder: it chooses the
+    # quote and informs refusals (bot/answering/choosing.py); 0: off
+    cross_encoder_sentences: int = Field(DEFAULT_CROSS_ENCODER_SENTENCES, ge=0, le=50)
     # questions and documents in Russian and Kazakh: every passage also embedded by a
     # multilingual model (index/multilingual.py); false: English only, faster builds
     multilingual: bool = True
@@ -162,6 +168,7 @@ class Settings(BaseSettings):
             titles=self.search_titles,
             rerank_depth=self.rerank_depth,
             cross_encoder_depth=self.cross_encoder_depth,
+            cross_encoder_sentences=self.cross_encoder_sentences,
             cross_encoder_threads=self.torch_threads,
             multilingual=self.multilingual,
             multilingual_threads=self.torch_threads,

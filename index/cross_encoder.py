@@ -136,9 +136,7 @@ def load(
     """The cross-encoder on ``threads`` onnxruntime threads; :class:`CrossEncoderError` when
     its files are missing or damaged."""
     files = checked(folder if folder is not None else model_folder())
-    session, tokenizer = packaged.onnx_model(
-        files, threads, max_length, CrossEncoderError, pairs=True
-    )
+    session, tokenizer = packaged.onnx_model(files, threads, max_length, CrossEncoderError)
     return CrossEncoder(session, tokenizer, max(1, int(threads)), max_length)
 
 

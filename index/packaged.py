@@ -58,13 +58,11 @@ def bert_inputs(encodings: Sequence[Any]) -> dict[str, np.ndarray]:
     return inputs
 
 
-def onnx_model(
-    files: Mapping[str, Path], threads: int, max_length: int, fail: Fail, pairs: bool = False
-) -> Any:
+def onnx_model(files: Mapping[str, Path], threads: int, max_length: int, fail: Fail) -> Any:
     """(session, tokenizer) of ``files``' model.onnx and tokenizer.json: the session on
     ``threads`` intra-op threads that do not busy-wait after a run (spinning threads took the
-    cores from torch's next question), the tokenizer unpadded and cut at ``max_length`` (for
-    ``pairs``, only the second text is cut)."""
+    cores from torch's next question), the tokenizer unpadded and cut at ``max_length`` (a pair
+    loses tokens from its longer text first: the passage, unless a question alone is longer)."""
     try:
         import onnxruntime
         from tokenizers import Tokenizer
@@ -72,8 +70,7 @@ def onnx_model(
         raise fail(f"{exc.name or 'onnxruntime'} is not installed") from exc
     tokenizer = Tokenizer.from_file(str(files["tokenizer.json"]))
     tokenizer.no_padding()
-    strategy = "only_second" if pairs else "longest_first"
-    tokenizer.enable_truncation(max_length=max_length, strategy=strategy)
+    tokenizer.enable_truncation(max_length=max_length, strategy="longest_first")
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = max(1, int(threads))
     options.inter_op_num_threads = 1

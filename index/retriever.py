@@ -186,7 +186,7 @@ class Index:
     @property
     def view_settings(self) -> IndexSettings:
         """The settings of a view in another space: no cross-encoder (it reads English)."""
-        return replace(self.settings, cross_encoder_depth=0)
+        return replace(self.settings, cross_encoder_depth=0, cross_encoder_sentences=0)
 
     def row_vectors(self, rows: np.ndarray) -> np.ndarray:
         """The chunk vectors of ``rows``, in that order."""
@@ -252,9 +252,10 @@ class Index:
         return self._cross_encoder
 
     @property
-    def reads_again(self) -> bool:
-        """Whether the settings turn the cross-encoder on (``cross_encoder_depth`` above 0)."""
-        return self.settings.cross_encoder_depth > 0
+    def reads_again(self) -> int:
+        """How many candidate sentences of an answer the cross-encoder reads again
+        (``cross_encoder_sentences``; 0: none)."""
+        return self.settings.cross_encoder_sentences
 
     def cross_scores(self, query: str, texts: Sequence[str]) -> np.ndarray:
         """The cross-encoder's logit for each (``query``, text) pair: what answering reads its

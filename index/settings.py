@@ -61,6 +61,10 @@ class IndexSettings:
     # (index.cross_encoder); 0: off. Set by DOCBOT_CROSS_ENCODER_DEPTH (bot/settings.py; off by
     # default, 8 measured best): benchmarks/RESULTS.md, "A cross-encoder reads the passages".
     cross_encoder_depth: int = 0
+    # the best candidate sentences of an answer read again by the same cross-encoder (each after
+    # the sentence before it), to choose the quote and inform refusals (bot.answering.choosing);
+    # 0: off. Set by DOCBOT_CROSS_ENCODER_SENTENCES (bot/settings.py).
+    cross_encoder_sentences: int = 0
     cross_encoder_threads: int = 1  # onnxruntime intra-op threads (the bot's torch threads)
     # tokens of a (question, passage) pair, the passage's end cut beyond: 120-word passages
     # with their title and a question are ~150 tokens (at most ~240), so 256 cuts only outliers

@@ -59,8 +59,9 @@ def model_needs_its_marker(request: pytest.FixtureRequest, monkeypatch: pytest.M
     monkeypatch.setattr("index.embedding.load_embedder", refuse)
     monkeypatch.setattr("bot.answering.engine.load_embedder", refuse)
     # Without the marker the cross-encoder stays off even when the shell turns it on
-    # (DOCBOT_CROSS_ENCODER_DEPTH), and loading it anyway fails like a model.
+    # (DOCBOT_CROSS_ENCODER_DEPTH, _SENTENCES), and loading it anyway fails like a model.
     monkeypatch.setenv("DOCBOT_CROSS_ENCODER_DEPTH", "0")
+    monkeypatch.setenv("DOCBOT_CROSS_ENCODER_SENTENCES", "0")
     monkeypatch.setattr("index.cross_encoder.shared", refuse)
     monkeypatch.setattr("index.cross_encoder.load", refuse)
     monkeypatch.setattr("benchmarks.bge.load", refuse)

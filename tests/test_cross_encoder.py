@@ -75,6 +75,21 @@ def test_padding_is_off_and_long_pairs_are_cut(model: CrossEncoder) -> None:
     assert inputs["attention_mask"][0].sum() == pair  # the shorter pair padded in the batch only
 
 
+@pytest.mark.model
+def test_a_question_longer_than_a_pair_is_cut_not_refused(model: CrossEncoder) -> None:
+    """A pasted question of thousands of characters: the tokenizer once raised "Sequence to
+    truncate too short" (it cut only the passage); now the longer text loses tokens first."""
+    question = " ".join([QUESTION] * 80)
+    inputs = model.encode(question, [ANSWERS])
+    assert inputs["input_ids"].shape == (1, model.max_length)
+    assert model.scores(question, [ANSWERS, ELSEWHERE]).shape == (2,)
+    # a question of usual length keeps all its tokens: only the passage is cut
+    long = " ".join([ELSEWHERE] * 60)
+    ids = model.encode(QUESTION, [long])["input_ids"][0].tolist()
+    asked = model.tokenizer.encode(QUESTION, add_special_tokens=False).ids
+    assert ids[1 : 1 + len(asked)] == asked
+
+
 # Concurrent questions queue for the model (index.batching): a fake session and tokenizer show
 # who shares a run; the real model shows what sharing does to the logits.
 

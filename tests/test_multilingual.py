@@ -50,8 +50,8 @@ def test_the_build_keeps_a_multilingual_space_with_its_languages(engine: Engine)
 
 def test_the_cross_encoder_stays_out_of_the_multilingual_space(engine: Engine) -> None:
     index = engine.index()
-    reading = Index(index.parts, index.embedder, replace(index.settings, cross_encoder_depth=8))
-    assert reading.reads_again  # as DOCBOT_CROSS_ENCODER_DEPTH=8 loads it
+    reading = Index(index.parts, index.embedder, replace(index.settings, cross_encoder_sentences=8))
+    assert reading.reads_again  # as DOCBOT_CROSS_ENCODER_SENTENCES=8 loads it
     assert not reading.view(multilingual.SPACE).reads_again  # it reads English only
 
 

@@ -32,7 +32,7 @@ ANSWER_TYPE_BONUS = 0.1  # ranking only: "how many ...?" prefers a sentence with
 HEADING_PENALTY = 0.3  # ranking only: a title or caption (no final punctuation) rarely answers
 CONTINUE_CHARS = 450  # a following sentence is added only while the cited text stays this short
 SECOND_MARGIN = 0.02  # a second unit is cited when this close to the best, with as much overlap
-CROSS_UNITS = 8  # the eligible units the cross-encoder reads, when the index has one
+CROSS_UNITS = 8  # the eligible units the cross-encoder reads (DOCBOT_CROSS_ENCODER_SENTENCES)
 # its logit's weight in ranking them: over squad2_dev6 (every 2nd question) the reply holds a
 # gold answer 0.8125 -> 0.861 at 0.04 (0.02: 0.851, 0.06: 0.858, 0.08: 0.843; 6 units: 0.852)
 CROSS_WEIGHT = 0.04
@@ -163,6 +163,7 @@ class Chooser:
     min_score: float = DEFAULT_MIN_SCORE
     cross: CrossScores | None = None  # reads the best eligible units again (``read_again``)
     across: float = 0.0  # added to a unit in another alphabet than the question's
+    cross_units: int = CROSS_UNITS  # how many eligible units ``cross`` reads
 
     def choose(
         self,
@@ -193,7 +194,7 @@ class Chooser:
         if not eligible:
             return Choice(tuple(pool), ())
         if self.cross is not None:
-            eligible = read_again(self.cross, resolved, eligible)
+            eligible = read_again(self.cross, resolved, eligible, self.cross_units)
         return Choice(tuple(pool), tuple(quoted(eligible, resolved)))
 
     def units_naming(self, question: str, hits: Sequence[Hit]) -> list[Unit]:
@@ -328,11 +329,13 @@ def quoted(eligible: Sequence[Unit], question: str) -> list[Unit]:
     return chosen
 
 
-def read_again(cross: CrossScores, question: str, eligible: Sequence[Unit]) -> list[Unit]:
-    """The best ``CROSS_UNITS`` of ``eligible`` (by :func:`rank_score`), each with the
+def read_again(
+    cross: CrossScores, question: str, eligible: Sequence[Unit], depth: int = CROSS_UNITS
+) -> list[Unit]:
+    """The best ``depth`` of ``eligible`` (by :func:`rank_score`), each with the
     cross-encoder's logit, read after the sentence before it (what "They ..." refers to); the
     units below them are not quoted."""
-    head = sorted(eligible, key=lambda u: -rank_score(u, question))[:CROSS_UNITS]
+    head = sorted(eligible, key=lambda u: -rank_score(u, question))[:depth]
     logits = cross(question, [with_context(u) for u in head])
     return [dataclasses.replace(u, cross=float(x)) for u, x in zip(head, logits, strict=True)]
 

@@ -68,7 +68,14 @@ class Composer:
         cross = index.cross_scores if index.reads_again else None
         across = ACROSS_LANGUAGES if index.space else 0.0
         chooser = Chooser(
-            index.embedder, index.stats, index.unit_vectors, cache, min_score, cross, across
+            index.embedder,
+            index.stats,
+            index.unit_vectors,
+            cache,
+            min_score,
+            cross,
+            across,
+            index.reads_again,
         )
         return cls(chooser, read)
 

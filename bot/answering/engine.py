@@ -117,7 +117,9 @@ class Engine:
         not per question."""
         self.reader.load()
         wanted = self.settings.index_settings()
-        if wanted.cross_encoder_depth:  # the same model the index reads with (index.retriever)
+        if (
+            wanted.cross_encoder_depth or wanted.cross_encoder_sentences
+        ):  # the same model the index reads with (index.retriever)
             cross_encoder.shared(wanted.cross_encoder_threads, wanted.cross_encoder_length)
 
     def has_index(self) -> bool:

@@ -24,8 +24,7 @@ class Reader:
         """Load the language pipeline and both models now rather than on the first question."""
         pipeline()
         phrase.model()
-        answerable.model(cross=True)
-        answerable.model(cross=False)
+        answerable.model()
 
     def __call__(self, question: str, choice: Choice) -> Reading:
         if detect(question) != ENGLISH:
@@ -35,7 +34,7 @@ class Reader:
         q = asked(question)
         unit = choice.chosen[0]
         best = phrase.best_phrase(q, unit.cited_text)
-        model = answerable.model(cross=unit.cross is not None)
+        model = answerable.model()
         confidence = model.probability(answerable.features(q, choice, best))
         threshold = model.threshold if self.threshold is None else self.threshold
         shown = best is not None and best.probability >= phrase.shown_from(unit.technical)
