@@ -117,9 +117,8 @@ class Engine:
         not per question."""
         self.reader.load()
         wanted = self.settings.index_settings()
-        if (
-            wanted.cross_encoder_depth or wanted.cross_encoder_sentences
-        ):  # the same model the index reads with (index.retriever)
+        # the same model the index reads passages and sentences with (index.retriever)
+        if wanted.cross_encoder_depth or wanted.cross_encoder_sentences:
             cross_encoder.shared(wanted.cross_encoder_threads, wanted.cross_encoder_length)
 
     def has_index(self) -> bool:
