@@ -15,7 +15,8 @@ class ChunkerSettings:
     max_words: int = 120
     overlap_sentences: int = 1
     duplicate_threshold: float = 0.8  # share of a chunk's text already kept elsewhere
-    version: int = 3  # bump when the algorithm changes, so old indexes are rebuilt
+    # bump when the algorithm changes, so old indexes are rebuilt (4: a list item is a sentence)
+    version: int = 4
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)

@@ -258,14 +258,30 @@ _BOUNDARY = re.compile(r"[.!?…。！？]+[\"'”’»)\]]*\s+(?=[\"'“‘«(\
 _FINAL = re.compile(r"[.!?…][\"'”’»)\]]*\s*$")  # a sentence's final punctuation
 
 
+# A line that starts a list item ("- ", "* ", "• ", "1. ", "2) "): always a new sentence, with or
+# without final punctuation before it ("- type: Sets parameter type" then "- nargs: ...").
+_LIST_ITEM = re.compile(r"\n(?=[ \t]*(?:[-*•–]|\d{1,3}[.)])[ \t]+\S)")
+_ENUMERATOR = re.compile(r"\s*\d{1,3}\.")  # "1." opening a numbered item ends no sentence
+
+
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """Sentence spans of ``text[start:end]`` as absolute (start, end) offsets."""
+    """Sentence spans of ``text[start:end]`` as absolute (start, end) offsets; a list item
+    (:data:`_LIST_ITEM`) starts a new one."""
     end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    pos = start
+    for m in _LIST_ITEM.finditer(text, start, end):
+        spans += _prose_sentences(text, pos, m.start())
+        pos = m.end()
+    return spans + _prose_sentences(text, pos, end)
+
+
+def _prose_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     pos = start
     for m in _BOUNDARY.finditer(text, start, end):
         cut = m.start() + len(m.group(0).rstrip())
-        if _ends_with_abbreviation(text, pos, m.start()):
+        if _ends_with_abbreviation(text, pos, m.start()) or _ENUMERATOR.fullmatch(text[pos:cut]):
             continue
         if text[pos:cut].strip():
             spans.append((pos, cut))

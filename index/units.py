@@ -19,11 +19,13 @@ pass ("span" pooling, recorded in the manifest), so units cost no extra model ti
 
 from __future__ import annotations
 
+import re
+
 from index.chunking import Chunk
 from index.text import WORD, sentence_spans
 
-UNITS_VERSION = 3  # bump when the rule changes: stored unit vectors are then recomputed
-# (3: Russian and Kazakh leaning words)
+UNITS_VERSION = 4  # bump when the rule changes: stored unit vectors are then recomputed
+# (3: Russian and Kazakh leaning words; 4: a definition stands alone)
 SHORT_WORDS = 5  # a sentence of fewer words cannot stand alone
 CODE_LINES = 6  # a code line's unit reaches back this many lines of its block at most
 SIGNATURE_LINES = 3  # a block this short is what the sentence right after it describes
@@ -39,8 +41,26 @@ LEANING = frozenset(
 )
 
 
+# A definition as the markup readers write one (``index.markup``), maybe as a list item: its
+# term, a colon, its text ("-t --test: Check integrity ...", "%r: The number of running edges",
+# "- nargs: Sets the number of arguments.").
+_DEFINITION = re.compile(r"(?:[-*•–][ \t]+|\d{1,3}[.)][ \t]+)?([^\s:][^:\n]{0,47}?):\s+\S")
+TERM_WORDS = 4  # a longer text before a colon is a sentence's ("... can be estimated as: ...")
+
+
+def definition_term(sentence: str) -> str | None:
+    """The term ``sentence`` defines, or None when it is not a definition."""
+    m = _DEFINITION.match(sentence)
+    if m is None or len(m.group(1).split()) > TERM_WORDS:
+        return None
+    return m.group(1)
+
+
 def leans_on_previous(sentence: str) -> bool:
-    """True when a sentence needs the one before it: a leading pronoun, or very short."""
+    """True when a sentence needs the one before it: a leading pronoun, or very short (a
+    definition never: its term says what it is about)."""
+    if definition_term(sentence) is not None:
+        return False
     words = WORD.findall(sentence)
     if len(words) < SHORT_WORDS:
         return True

@@ -320,3 +320,53 @@ def test_the_cross_encoder_reads_only_the_best_units_and_quotes_only_those(
     [texts] = cross.read
     assert len(texts) == CROSS_UNITS
     assert answer.found and "Olga Berg" not in answer.citations[0].cited
+
+
+BZIP2 = [
+    "bzip2 normally declines to decompress files which don't have the correct magic header bytes.",
+    "-t --test: Check integrity of the specified file(s), but don't decompress them.",
+    "-k --keep: Keep (don't delete) input files during compression or decompression.",
+]
+
+
+def test_a_definition_the_question_names_answers_whatever_the_cross_encoder_reads(
+    fake_embedder: FakeEmbedder,
+) -> None:
+    chunk = make_chunk(BZIP2, source="bzip2.html", sep="\n")
+    cross = FakeCross("magic header bytes.")  # as the real one: "-t --test: ..." reads as -8.9
+    answer = ask(fake_embedder, "What does bzip2's -t option do?", [chunk], cross=cross)
+    assert answer.citations[0].cited == BZIP2[1]
+    # an option named by its name answers "how do I ...?"
+    question = "How do I keep input files during compression?"
+    keep = ask(fake_embedder, question, [chunk], cross=cross)
+    assert keep.citations[0].cited == BZIP2[2]
+    # without a term named, the cross-encoder's reading decides as before
+    other = ask(fake_embedder, "What does bzip2 decline to decompress?", [chunk], cross=cross)
+    assert other.citations[0].cited == BZIP2[0]
+
+
+def test_a_short_definition_stands_alone() -> None:
+    chunk = make_chunk(["%f: The number of finished edges.", "%r: Running edges."], sep="\n")
+    assert [u.text for u in candidate_units([hit(chunk)])] == [
+        "%f: The number of finished edges.",
+        "%r: Running edges.",
+    ]  # "Running edges." alone would lean on the sentence before it
+
+
+def test_a_sentence_introducing_code_is_not_a_heading(fake_embedder: FakeEmbedder) -> None:
+    intro = "To silence the warnings of unverified requests, call disable_warnings:"
+    chunk = make_chunk(
+        [intro, "Unverified requests print warnings of unverified requests."], sep="\n"
+    )
+    answer = ask(fake_embedder, "How do I silence the warnings of unverified requests?", [chunk])
+    assert answer.citations[0].cited == intro
+
+
+def test_a_how_to_question_prefers_a_sentence_naming_an_api(fake_embedder: FakeEmbedder) -> None:
+    sentences = [
+        "A streamed connection is handed back to the pool later.",
+        "To hand a streamed connection back, call release_conn().",
+    ]
+    chunk = make_chunk(sentences)
+    question = "How do I hand a streamed connection back to the pool?"
+    assert ask(fake_embedder, question, [chunk]).citations[0].cited == sentences[1]

@@ -47,6 +47,16 @@ _ASKS_FOR_NUMBER = re.compile(
     re.IGNORECASE,
 )
 _ASKS_FOR_NAME = re.compile(r"\b(name[sd]?|called|titled?)\b", re.IGNORECASE)
+# "How do I ...?" and "Which function/option/file ...?": technical text answers with an API, an
+# option, a file or a line of code
+_HOW_TO = r"^\s*how (do|can|should|would|could) (i|we|you|one)\b"
+_ASKS_FOR_TECHNICAL = re.compile(
+    rf"{_HOW_TO}|\b(what|which) (\w+ ){{0,2}}?"
+    r"(function|method|class|option|flag|switch|argument|parameter|variable|macro|header|file|"
+    r"module|package|library|command|key|setting|keyword|exception|constant|field|attribute|"
+    r"decorator|hook|path|directory|extension|processor|handler|call)s?\b",
+    re.IGNORECASE,
+)
 _STOP_POS = frozenset({"DET", "ADP", "AUX", "PRON", "CCONJ", "SCONJ", "PART", "PUNCT", "SPACE"})
 _WH = frozenset("what which who whom whose when where why how".split())
 
@@ -75,6 +85,16 @@ def asks_for_number(question: str) -> bool:
     return _ASKS_FOR_NUMBER.search(question) is not None
 
 
+def asks_how_to(question: str) -> bool:
+    """True for "how do I ...?", "how can we ...?"."""
+    return re.match(_HOW_TO, question, re.IGNORECASE) is not None
+
+
+def asks_for_technical(question: str) -> bool:
+    """True for "how do I ...?" and for "which/what function, option, file ... ?"."""
+    return _ASKS_FOR_TECHNICAL.search(question) is not None
+
+
 def asks_for_name(question: str) -> bool:
     """True when the question asks what something is named, called or titled."""
     return _ASKS_FOR_NAME.search(question) is not None
@@ -82,8 +102,16 @@ def asks_for_name(question: str) -> bool:
 
 def asked(question: str) -> Asked:
     doc = parse_once(question)
-    names = tuple(t.text for t in doc if t.pos_ == "PROPN" and t.lower_ not in _WH)
+    names = tuple(t.text for t in doc if t.pos_ == "PROPN" and _written_as_name(t))
     return Asked(question, kind_of(question), _wh_noun(doc), frozenset(content_lemmas(doc)), names)
+
+
+def _written_as_name(token: Token) -> bool:
+    """A proper noun as the question writes it: not a question word, and not a lower-case word
+    (the small English model tags "mean" in "What does exit status 6 mean?" and "keyword" as
+    proper nouns; a tool's lower-case name, "xsltproc", is often only in its page's title)."""
+    text = token.text
+    return token.lower_ not in _WH and not (text.isalpha() and text.islower())
 
 
 def content_lemmas(doc: Doc) -> list[str]:

@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bot.answering.answers import normalize
-from bot.answering.asking import asks_for_name, asks_for_number
+from bot.answering.asking import asks_for_name, asks_for_number, asks_for_technical
 from bot.answering.technical import technical_phrases
+from bot.answering.terms import term_bonus
 from bot.settings import DEFAULT_MIN_SCORE
 from index.languages import alphabet, scripts
 from index.text import WORD, ends_sentence, names, sentence_spans, tokenize
-from index.units import leans_on_previous, unit_bounds
+from index.units import definition_term, leans_on_previous, unit_bounds
 from index.vector_cache import VectorCache
 
 if TYPE_CHECKING:
@@ -101,6 +102,15 @@ class Unit:
     def technical(self) -> bool:
         """Technical text: the unit quotes code, or names identifiers, paths or options."""
         return self.quotes_code or bool(technical_phrases(self.text))
+
+    @cached_property
+    def term(self) -> str | None:
+        """The term the unit's last sentence defines (``index.units.definition_term``); None
+        for a line of code ('"level": "DEBUG",')."""
+        if self.ends_in_code:
+            return None
+        a, b = sentence_spans(self.hit.chunk)[self.last]
+        return definition_term(self.hit.chunk.text[a:b])
 
     @property
     def ends_in_code(self) -> bool:
@@ -352,15 +362,35 @@ def rank_score(unit: Unit, question: str) -> float:
     """Which eligible unit to quote: its score, nudged by the kind of answer asked for, and by
     the cross-encoder's reading when it read the unit."""
     score = unit.score
+    bonus = term_bonus(question, unit.term)
+    if bonus is not None:  # a definition the question names: the cross-encoder misreads it
+        return score + bonus
     if unit.cross is not None:
         score += CROSS_WEIGHT * unit.cross
     if asks_for_number(question) and any(ch.isdigit() for ch in unit.text):
         score += ANSWER_TYPE_BONUS
     if asks_for_name(question) and _names_something_new(unit.text, question):
         score += ANSWER_TYPE_BONUS
-    if not ends_sentence(unit.text) and not unit.ends_in_code:
+    if asks_for_technical(question) and _writes_something_technical(unit, question):
+        score += ANSWER_TYPE_BONUS
+    if _reads_as_heading(unit):
         score -= HEADING_PENALTY
     return score
+
+
+def _reads_as_heading(unit: Unit) -> bool:
+    """No final punctuation, and not a line of code, a definition ("6: Error in one of the
+    documents") or what introduces code ("... you can use disable_warnings:")."""
+    text = unit.text.rstrip()
+    return not (
+        ends_sentence(text) or unit.ends_in_code or unit.term is not None or text.endswith(":")
+    )
+
+
+def _writes_something_technical(unit: Unit, question: str) -> bool:
+    """True when the unit quotes code or names a technical phrase (``bot.answering.technical``)
+    the question does not: what "how do I ...?" and "which option ...?" ask for."""
+    return unit.quotes_code or any(p not in question for p in technical_phrases(unit.text))
 
 
 def _names_something_new(text: str, question: str) -> bool:

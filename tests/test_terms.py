@@ -1,0 +1,86 @@
+"""Definitions a question names (bot.answering.terms) and what questions ask for."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answering.asking import asks_for_technical, asks_how_to
+from bot.answering.terms import DEFINES_BONUS, TERM_BONUS, Named, names_term, term_bonus
+from index.units import definition_term, leans_on_previous
+
+
+@pytest.mark.parametrize(
+    ("sentence", "term"),
+    [
+        ("-t --test: Check integrity of the specified file(s).", "-t --test"),
+        ("%r: The number of currently running edges.", "%r"),
+        ("- nargs: Sets the number of arguments.", "nargs"),  # a list item
+        ("6: Error in one of the documents", "6"),
+        ("Note: the cache is per process.", "Note"),
+        ("Requirements, in bytes, can be estimated as follows: 400k.", None),  # a sentence
+        ("See http://example.org for more.", None),
+        ("At 10:30 the build starts.", None),
+    ],
+)
+def test_definition_terms(sentence: str, term: str | None) -> None:
+    assert definition_term(sentence) == term
+
+
+def test_a_definition_never_leans_on_the_sentence_before() -> None:
+    assert leans_on_previous("Running edges.")
+    assert not leans_on_previous("%r: Running edges.")
+
+
+@pytest.mark.parametrize(
+    ("question", "term", "named"),
+    [
+        ("What does bzip2's -t option do?", "-t --test", Named.WRITTEN),
+        ("What does %r stand for in NINJA_STATUS?", "%r", Named.WRITTEN),
+        ("What does exit status 6 from xsltproc mean?", "6", Named.WRITTEN),
+        ("What is the exit status of a failed build?", "exit status", Named.WRITTEN),
+        ("Which flag is -v, --verbose?", "-v, --verbose", Named.WRITTEN),
+        ("How do I keep the original file?", "-k --keep", Named.OPTION),
+        ("How do I keep the original file?", "-t --test", None),
+        ("What does the tester check?", "-t --test", None),  # a word, not the option
+        ("What does -tx do?", "-t --test", None),
+        ("What should I note?", "Note", Named.WRITTEN),
+        ("Which type is it?", "Note", None),
+    ],
+)
+def test_how_a_question_names_a_term(question: str, term: str, named: Named | None) -> None:
+    assert names_term(question, term) is named
+
+
+def test_term_bonus_by_kind_of_question() -> None:
+    assert term_bonus("What does -t do?", "-t --test") == DEFINES_BONUS
+    assert term_bonus("Which catalog is used when CATALOG isn't set?", "CATALOG") == TERM_BONUS
+    assert term_bonus("How do I keep the input?", "-k --keep") == TERM_BONUS
+    # "how do I ...?" is answered by an option or an API, not by what the question names
+    assert term_bonus("How do I silence InsecureRequestWarning?", "InsecureRequestWarning") is None
+    assert term_bonus("What does -t do?", None) is None
+    assert term_bonus("What does -t do?", "-k --keep") is None
+
+
+@pytest.mark.parametrize(
+    ("question", "how_to", "technical"),
+    [
+        ("How do I count how many times -v was passed?", True, True),
+        ("How can we reuse a parser?", True, True),
+        ("Which expat function registers handlers?", False, True),
+        ("What header file do I include?", False, True),
+        ("How many people live in Warsaw?", False, False),
+        ("How did the war end?", False, False),
+        ("What type of government does Warsaw have?", False, False),
+    ],
+)
+def test_what_a_question_asks_for(question: str, how_to: bool, technical: bool) -> None:
+    assert asks_how_to(question) is how_to
+    assert asks_for_technical(question) is technical
+
+
+def test_names_are_written_as_names() -> None:
+    from bot.answering.asking import asked
+
+    # the small English model tags "mean" as a proper noun here; a lower-case word is no name
+    assert "mean" not in asked("What does exit status 6 from xsltproc mean?").names
+    assert asked("Who designed the Palace of Culture in Warsaw?").names[-1] == "Warsaw"
