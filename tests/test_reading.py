@@ -16,9 +16,10 @@ from bot.answering.answers import check
 from bot.answering.asking import kind_of
 from bot.answering.engine import Engine
 from bot.answering.errors import AnswerCheckError
+from bot.answering.language import pipeline
 from bot.answering.linear import WEIGHTS, LinearModel, ModelFileError
 from bot.answering.matching import contains, exact_match, f1
-from bot.answering.phrase import whole
+from bot.answering.phrase import candidates, whole
 from index.retriever import Index
 
 
@@ -93,6 +94,13 @@ def test_a_damaged_weights_file_says_how_to_rebuild_it(tmp_path: Path) -> None:
 def test_a_phrase_never_cuts_a_line_a_quotation_or_a_bracket(text: str, ok: bool) -> None:
     """Issue 23: a bold phrase ended inside a quotation mark and across a line break."""
     assert whole(text) is ok
+
+
+def test_a_phrase_never_ends_with_a_conjunction_or_a_preposition() -> None:
+    text = "Starting in v2.0 by default urllib3 uses TLS 1.2 and later so servers will work."
+    spans = [s.text for s in candidates(pipeline()(text))]
+    assert "TLS 1.2" in spans
+    assert not [s for s in spans if s.split()[-1] in ("and", "of", "for", "the")]
 
 
 def test_check_refuses_a_short_answer_not_quoted_or_outside_the_cited_text() -> None:

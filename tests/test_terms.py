@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answering.asking import asks_for_technical, asks_how_to
+from bot.answering.asking import asks_for_number, asks_for_technical, asks_how_to
 from bot.answering.terms import DEFINES_BONUS, TERM_BONUS, Named, names_term, term_bonus
 from index.units import definition_term, leans_on_previous
 
@@ -76,6 +76,11 @@ def test_term_bonus_by_kind_of_question() -> None:
 def test_what_a_question_asks_for(question: str, how_to: bool, technical: bool) -> None:
     assert asks_how_to(question) is how_to
     assert asks_for_technical(question) is technical
+
+
+def test_how_do_i_asks_for_a_way_not_a_number() -> None:
+    assert asks_for_number("How many times was -v passed?")
+    assert not asks_for_number("How do I count how many times -v was passed?")
 
 
 def test_names_are_written_as_names() -> None:

@@ -81,8 +81,9 @@ def kind_of(question: str) -> str:
 
 
 def asks_for_number(question: str) -> bool:
-    """True for "how many/much/old/long/...", "what year/number/percentage/share" anywhere."""
-    return _ASKS_FOR_NUMBER.search(question) is not None
+    """True for "how many/much/old/long/...", "what year/number/percentage/share" anywhere, but
+    in "how do I ...?" ("How do I count how many times -v was passed?" asks for a way)."""
+    return _ASKS_FOR_NUMBER.search(question) is not None and not asks_how_to(question)
 
 
 def asks_how_to(question: str) -> bool:

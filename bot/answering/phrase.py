@@ -21,7 +21,7 @@ from bot.answering.linear import WEIGHTS, LinearModel
 from bot.answering.technical import technical_kind, technical_spans
 
 if TYPE_CHECKING:
-    from spacy.tokens import Doc, Span
+    from spacy.tokens import Doc, Span, Token
 
 MAX_TOKENS = 10  # a longer span is a clause, not a phrase
 MAX_TECHNICAL_TOKENS = 24  # spaCy cuts a path or a call into many tokens
@@ -165,10 +165,10 @@ def _trim(span: Span, words: int) -> Span | None:
     ``MAX_TOKENS``, all ``words`` of the text) or half a parenthesis is left."""
     doc = span.doc
     a, b = span.start, span.end
-    while a < b and (doc[a].is_punct or doc[a].is_space) and doc[a].text not in "($£€":
+    while a < b and _edge_punct(doc[a], "($£€"):
         a += 1
-    while b > a and (doc[b - 1].is_punct or doc[b - 1].is_space) and doc[b - 1].text not in ")%":
-        b -= 1
+    while b > a and (_edge_punct(doc[b - 1], ")%") or doc[b - 1].pos_ in _DANGLING):
+        b -= 1  # and "TLS 1.2 and" ends at "1.2"
     if b <= a or b - a > MAX_TOKENS or not any(c.isalnum() for c in doc[a:b].text):
         return None
     text = doc[a:b].text
@@ -180,6 +180,12 @@ def _trim(span: Span, words: int) -> Span | None:
     return doc[a:b]
 
 
+def _edge_punct(token: Token, kept: str) -> bool:
+    """Punctuation or space a phrase does not start or end with (but the ``kept`` marks)."""
+    return (token.is_punct or token.is_space) and token.text not in kept
+
+
+_DANGLING = frozenset({"CCONJ", "SCONJ", "ADP", "DET"})  # a phrase never ends with one
 _PAIRS = (("(", ")"), ("[", "]"), ("{", "}"), ("“", "”"), ("«", "»"))
 
 
