@@ -13,11 +13,12 @@ from support.statistics import collection_stats
 
 from bot.answering.answers import NOT_FOUND_TEXT, Answer, Citation, check
 from bot.answering.choosing import CROSS_UNITS, Chooser, candidate_units
-from bot.answering.citing import QUOTE_CHARS
+from bot.answering.citing import QUOTE_CHARS, code_after
 from bot.answering.composer import Composer
 from bot.answering.errors import AnswerCheckError
 from index.chunking import Chunk
 from index.retriever import Hit, Index
+from index.text import sentence_spans
 from index.units import leans_on_previous
 from index.vector_cache import VectorCache
 
@@ -370,3 +371,21 @@ def test_a_how_to_question_prefers_a_sentence_naming_an_api(fake_embedder: FakeE
     chunk = make_chunk(sentences)
     question = "How do I hand a streamed connection back to the pool?"
     assert ask(fake_embedder, question, [chunk]).citations[0].cited == sentences[1]
+
+
+def test_a_short_code_block_comes_with_the_sentence_that_introduces_it(
+    fake_embedder: FakeEmbedder,
+) -> None:
+    sentences = [
+        "CHUNK is the buffer size for inflate() and deflate(); larger buffers are faster.",
+        "#define LEN 16384 /* bytes read at a time */",
+        "The def() routine compresses data from an input file to an output file.",
+    ]
+    chunk = dataclasses.replace(make_chunk(sentences, sep="\n\n"), code=(1,))
+    answer = ask(fake_embedder, "What buffer size does the inflate() example use?", [chunk])
+    assert answer.citations[0].cited == "\n\n".join(sentences[:2])
+    # a longer block is not quoted whole
+    lines = [sentences[0], *[f"x{i} = {i}" for i in range(4)]]
+    long = dataclasses.replace(make_chunk(lines, sep="\n\n"), code=(1, 2, 3, 4))
+    assert code_after(long, sentence_spans(long), 0, 0) == 0
+    assert code_after(chunk, sentence_spans(chunk), 0, 0) == 1

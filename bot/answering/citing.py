@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from bot.answering.answers import NOT_FOUND_TEXT, Answer, Citation, ShortAnswer, check, normalize
 from index.text import sentence_spans
+from index.units import SIGNATURE_LINES
 
 if TYPE_CHECKING:
     from bot.answering.choosing import Reading, Unit
@@ -97,7 +98,21 @@ def cited_text(unit: Unit) -> str:
 def _cited_end(unit: Unit, spans: Sequence[tuple[int, int]]) -> int:
     if not unit.technical:
         return unit.end
-    return rest_of_paragraph(unit.hit.chunk, spans, unit.first, unit.end)
+    last = rest_of_paragraph(unit.hit.chunk, spans, unit.first, unit.end)
+    return code_after(unit.hit.chunk, spans, unit.first, last)
+
+
+def code_after(chunk: Chunk, spans: Sequence[tuple[int, int]], first: int, last: int) -> int:
+    """The last sentence to cite after sentences ``first..last``: the short block of code right
+    after them (at most ``SIGNATURE_LINES`` lines), which they introduce ("... should be used."
+    then ``#define CHUNK 16384``), while the cited text stays within ``PARAGRAPH_CHARS``."""
+    code = frozenset(chunk.code)
+    end = last
+    while end + 1 < len(spans) and end + 1 in code:
+        end += 1
+    if last in code or not 0 < end - last <= SIGNATURE_LINES:
+        return last
+    return end if spans[end][1] - spans[first][0] <= PARAGRAPH_CHARS else last
 
 
 def rest_of_paragraph(chunk: Chunk, spans: Sequence[tuple[int, int]], first: int, last: int) -> int:
