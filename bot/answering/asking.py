@@ -49,9 +49,9 @@ _ASKS_FOR_NUMBER = re.compile(
 _ASKS_FOR_NAME = re.compile(r"\b(name[sd]?|called|titled?)\b", re.IGNORECASE)
 # "How do I ...?" and "Which function/option/file ...?": technical text answers with an API, an
 # option, a file or a line of code
-_HOW_TO = r"^\s*how (do|can|should|would|could) (i|we|you|one)\b"
+_HOW_TO = re.compile(r"^\s*how (do|can|should|would|could) (i|we|you|one)\b", re.IGNORECASE)
 _ASKS_FOR_TECHNICAL = re.compile(
-    rf"{_HOW_TO}|\b(what|which) (\w+ ){{0,2}}?"
+    rf"{_HOW_TO.pattern}|\b(what|which) (\w+ ){{0,2}}?"
     r"(function|method|class|option|flag|switch|argument|parameter|variable|macro|header|file|"
     r"module|package|library|command|key|setting|keyword|exception|constant|field|attribute|"
     r"decorator|hook|path|directory|extension|processor|handler|call)s?\b",
@@ -88,7 +88,7 @@ def asks_for_number(question: str) -> bool:
 
 def asks_how_to(question: str) -> bool:
     """True for "how do I ...?", "how can we ...?"."""
-    return re.match(_HOW_TO, question, re.IGNORECASE) is not None
+    return _HOW_TO.match(question) is not None
 
 
 def asks_for_technical(question: str) -> bool:

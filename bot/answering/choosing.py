@@ -99,9 +99,14 @@ class Unit:
         return any(i in code for i in range(self.first, self.end + 1))
 
     @cached_property
+    def phrases(self) -> tuple[str, ...]:
+        """The technical phrases the unit names (``bot.answering.technical``)."""
+        return tuple(technical_phrases(self.text))
+
+    @cached_property
     def technical(self) -> bool:
         """Technical text: the unit quotes code, or names identifiers, paths or options."""
-        return self.quotes_code or bool(technical_phrases(self.text))
+        return self.quotes_code or bool(self.phrases)
 
     @cached_property
     def term(self) -> str | None:
@@ -390,7 +395,7 @@ def _reads_as_heading(unit: Unit) -> bool:
 def _writes_something_technical(unit: Unit, question: str) -> bool:
     """True when the unit quotes code or names a technical phrase (``bot.answering.technical``)
     the question does not: what "how do I ...?" and "which option ...?" ask for."""
-    return unit.quotes_code or any(p not in question for p in technical_phrases(unit.text))
+    return unit.quotes_code or any(p not in question for p in unit.phrases)
 
 
 def _names_something_new(text: str, question: str) -> bool:
