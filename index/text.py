@@ -260,7 +260,8 @@ _FINAL = re.compile(r"[.!?…][\"'”’»)\]]*\s*$")  # a sentence's final punc
 
 # A line that starts a list item ("- ", "* ", "• ", "1. ", "2) "): always a new sentence, with or
 # without final punctuation before it ("- type: Sets parameter type" then "- nargs: ...").
-_LIST_ITEM = re.compile(r"\n(?=[ \t]*(?:[-*•–]|\d{1,3}[.)])[ \t]+\S)")
+LIST_MARKER = r"(?:[-*•–]|\d{1,3}[.)])[ \t]+"  # what opens a list item, its spaces included
+_LIST_ITEM = re.compile(rf"\n(?=[ \t]*{LIST_MARKER}\S)")
 _ENUMERATOR = re.compile(r"\s*\d{1,3}\.")  # "1." opening a numbered item ends no sentence
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 
 from index.chunking import Chunk
-from index.text import WORD, sentence_spans
+from index.text import LIST_MARKER, WORD, sentence_spans
 
 UNITS_VERSION = 4  # bump when the rule changes: stored unit vectors are then recomputed
 # (3: Russian and Kazakh leaning words; 4: a definition stands alone)
@@ -44,7 +44,7 @@ LEANING = frozenset(
 # A definition as the markup readers write one (``index.markup``), maybe as a list item: its
 # term, a colon, its text ("-t --test: Check integrity ...", "%r: The number of running edges",
 # "- nargs: Sets the number of arguments.").
-_DEFINITION = re.compile(r"(?:[-*•–][ \t]+|\d{1,3}[.)][ \t]+)?([^\s:][^:\n]{0,47}?):\s+\S")
+_DEFINITION = re.compile(rf"(?:{LIST_MARKER})?([^\s:][^:\n]{{0,47}}?):\s+\S")
 TERM_WORDS = 4  # a longer text before a colon is a sentence's ("... can be estimated as: ...")
 
 

@@ -67,21 +67,28 @@ def test_answer_markers_and_a_models_marker_lists() -> None:
     assert re.findall(MARKER_LIST, "a [1, 2] b [ 3 ] c [4;5]") == ["1, 2", "3", "4;5"]
 
 
-def test_a_list_item_is_a_sentence_of_its_own() -> None:
-    text = "Useful kwargs are:\n- default: Passes a default.\n- type: Sets the type\n- nargs: Sets."
-    assert [text[a:b] for a, b in split_sentences(text)] == [
-        "Useful kwargs are:",
-        "- default: Passes a default.",
-        "- type: Sets the type",
-        "- nargs: Sets.",
-    ]
-    numbered = "Steps:\n1. Build it\n2) Run it. Then stop."
-    assert [numbered[a:b] for a, b in split_sentences(numbered)] == [
-        "Steps:",
-        "1. Build it",
-        "2) Run it.",
-        "Then stop.",
-    ]
-    # a hyphen or a number inside a line is no list item
-    line = "Temperatures fell to\n-5 degrees and rose by\n2.5 degrees."
-    assert len(split_sentences(line)) == 1
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        (
+            "Kwargs:\n- default: Passes a default.\n- type: Sets the type\n- nargs: Sets.",
+            [
+                "Kwargs:",
+                "- default: Passes a default.",
+                "- type: Sets the type",
+                "- nargs: Sets.",
+            ],
+        ),
+        (
+            "Steps:\n1. Build it\n2) Run it. Then stop.",
+            ["Steps:", "1. Build it", "2) Run it.", "Then stop."],
+        ),
+        # a hyphen or a number inside a line is no list item
+        (
+            "Temperatures fell to\n-5 degrees and rose by\n2.5 degrees.",
+            ["Temperatures fell to\n-5 degrees and rose by\n2.5 degrees."],
+        ),
+    ],
+)
+def test_a_list_item_is_a_sentence_of_its_own(text: str, sentences: list[str]) -> None:
+    assert [text[a:b] for a, b in split_sentences(text)] == sentences
