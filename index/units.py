@@ -8,6 +8,9 @@ above it in its block (at most ``CODE_LINES``) and the sentence that introduces 
 ("... for instance:" then "@click.option('-v', count=True)"); a sentence right after a short
 block (an API reference's signature) is a unit with that block.
 
+A definition ("TERM: text") stands alone however short; a field of a reference entry ("Default:
+None", "Returns: ...") is a unit with its entry, from the entry's term when that is near.
+
 A table row (``Chunk.rows``) is a unit of its own, however short: its cells carry their column
 headers, and the row before it is another record.
 
@@ -24,8 +27,8 @@ import re
 from index.chunking import Chunk
 from index.text import LIST_MARKER, WORD, sentence_spans
 
-UNITS_VERSION = 4  # bump when the rule changes: stored unit vectors are then recomputed
-# (3: Russian and Kazakh leaning words; 4: a definition stands alone)
+UNITS_VERSION = 5  # bump when the rule changes: stored unit vectors are then recomputed
+# (3: Russian and Kazakh leaning words; 4: a definition stands alone; 5: fields join their entry)
 SHORT_WORDS = 5  # a sentence of fewer words cannot stand alone
 CODE_LINES = 6  # a code line's unit reaches back this many lines of its block at most
 SIGNATURE_LINES = 3  # a block this short is what the sentence right after it describes
@@ -48,17 +51,38 @@ _DEFINITION = re.compile(rf"(?:{LIST_MARKER})?([^\s:][^:\n]{{0,47}}?):\s+\S")
 TERM_WORDS = 4  # a longer text before a colon is a sentence's ("... can be estimated as: ...")
 
 
-def definition_term(sentence: str) -> str | None:
-    """The term ``sentence`` defines, or None when it is not a definition."""
+# What a reference entry says of its term in a field of its own ("Default: None", "Type: int",
+# "Returns: the new parser"): the field belongs to the entry above it and defines nothing.
+FIELD_LABELS = frozenset(
+    "default|defaults|default value|type|types|value type|choices|values|allowed values|range"
+    "|unit|units|required|returns|return type|return value|raises|throws|since|deprecated"
+    "|environment variable|env|aliases|example|examples".split("|")
+)
+FIELD_REACH = 8  # a field's unit reaches back to its entry's term this many sentences at most,
+FIELD_CHARS = 600  # and this many characters
+
+
+def field_label(sentence: str) -> str | None:
+    """The label of a reference entry's field ("Default" of "Default: None"), or None."""
     m = _DEFINITION.match(sentence)
-    if m is None or len(m.group(1).split()) > TERM_WORDS:
+    if m is None or m.group(1).strip().lower() not in FIELD_LABELS:
+        return None
+    return m.group(1)
+
+
+def definition_term(sentence: str) -> str | None:
+    """The term ``sentence`` defines, or None when it is not a definition (nor a field)."""
+    m = _DEFINITION.match(sentence)
+    if m is None or len(m.group(1).split()) > TERM_WORDS or field_label(sentence):
         return None
     return m.group(1)
 
 
 def leans_on_previous(sentence: str) -> bool:
-    """True when a sentence needs the one before it: a leading pronoun, or very short (a
-    definition never: its term says what it is about)."""
+    """True when a sentence needs the one before it: a field of an entry, a leading pronoun,
+    or very short (a definition never: its term says what it is about)."""
+    if field_label(sentence) is not None:
+        return True
     if definition_term(sentence) is not None:
         return False
     words = WORD.findall(sentence)
@@ -84,9 +108,26 @@ def unit_bounds(chunk: Chunk) -> list[tuple[int, int]]:
             bounds.append((i, i))
         elif after_code and i - block <= SIGNATURE_LINES:
             bounds.append((block, i))
+        elif field_label(chunk.text[a:b]) is not None:
+            bounds.append((_entry_start(chunk, i, code), i))
         else:
             bounds.append((i - 1 if i > 0 and leans_on_previous(chunk.text[a:b]) else i, i))
     return bounds
+
+
+def _entry_start(chunk: Chunk, i: int, code: frozenset[int]) -> int:
+    """Where the entry that field ``i`` belongs to starts: the nearest definition ("TERM: text")
+    at most ``FIELD_REACH`` sentences and ``FIELD_CHARS`` characters above it, with no code
+    between; else the sentence before."""
+    spans = sentence_spans(chunk)
+    end = spans[i][1]
+    for j in range(i - 1, max(i - FIELD_REACH, 0) - 1, -1):
+        if j in code or end - spans[j][0] > FIELD_CHARS:
+            break
+        a, b = spans[j]
+        if definition_term(chunk.text[a:b]) is not None:
+            return j
+    return max(i - 1, 0)
 
 
 def unit_spans(chunk: Chunk) -> list[tuple[int, int]]:

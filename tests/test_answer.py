@@ -12,7 +12,13 @@ from support.fakes import FakeEmbedder
 from support.statistics import collection_stats
 
 from bot.answering.answers import NOT_FOUND_TEXT, Answer, Citation, check
-from bot.answering.choosing import CROSS_UNITS, Chooser, candidate_units
+from bot.answering.choosing import (
+    ANSWER_TYPE_BONUS,
+    CROSS_UNITS,
+    Chooser,
+    candidate_units,
+    rank_score,
+)
 from bot.answering.citing import QUOTE_CHARS, code_after
 from bot.answering.composer import Composer
 from bot.answering.errors import AnswerCheckError
@@ -352,6 +358,43 @@ def test_a_short_definition_stands_alone() -> None:
         "%f: The number of finished edges.",
         "%r: Running edges.",
     ]  # "Running edges." alone would lean on the sentence before it
+
+
+FLASK = [
+    "PROPAGATE_EXCEPTIONS: Exceptions are re-raised rather than handled by the error handlers.",
+    "If not set, this is implicitly true if TESTING or DEBUG is enabled.",
+    "Default: None",
+    "TRAP_HTTP_EXCEPTIONS: An HTTP exception is re-raised to the interactive debugger.",
+    "Default: False",
+]
+
+
+def test_a_field_is_quoted_with_its_entry(fake_embedder: FakeEmbedder) -> None:
+    chunk = make_chunk(FLASK, sep="\n\n")
+    units = [u.text for u in candidate_units([hit(chunk)])]
+    assert "\n\n".join(FLASK[:3]) in units  # from the entry's term, not the sentence before
+    assert "\n\n".join(FLASK[3:]) in units
+    assert FLASK[2] not in units and FLASK[4] not in units  # no field alone
+    question = "What is the default value of PROPAGATE_EXCEPTIONS?"
+    assert ask(fake_embedder, question, [chunk]).citations[0].cited == "\n\n".join(FLASK[:3])
+    # asking for the default prefers the entry that states it
+    entry = next(u for u in candidate_units([hit(chunk)]) if u.field == "Default")
+    assert entry.term == "PROPAGATE_EXCEPTIONS"
+    plain = rank_score(entry, "What is the value of PROPAGATE_EXCEPTIONS?")
+    assert rank_score(entry, question) - plain == pytest.approx(ANSWER_TYPE_BONUS)
+
+
+def test_asking_for_a_default_prefers_a_sentence_stating_one() -> None:
+    sentences = [
+        "If you make requests to many different hosts, increase this number of pools.",
+        "By default, it will keep a maximum of 10 pools.",
+    ]
+    more, default = candidate_units([hit(make_chunk(sentences))])
+    asked, plain = "How many pools does it keep by default?", "How many pools does it keep?"
+    assert rank_score(default, asked) - rank_score(default, plain) == pytest.approx(
+        ANSWER_TYPE_BONUS
+    )
+    assert rank_score(more, asked) == rank_score(more, plain)
 
 
 def test_a_sentence_introducing_code_is_not_a_heading(fake_embedder: FakeEmbedder) -> None:

@@ -19,7 +19,7 @@ from bot.answering.errors import AnswerCheckError
 from bot.answering.language import pipeline
 from bot.answering.linear import WEIGHTS, LinearModel, ModelFileError
 from bot.answering.matching import contains, exact_match, f1
-from bot.answering.phrase import candidates, whole
+from bot.answering.phrase import Phrase, candidates, settle, whole
 from index.retriever import Index
 
 
@@ -195,3 +195,14 @@ def test_the_training_command_reproduces_the_shipped_weights(tmp_path: Path) -> 
         for feature in set(made.weights) | set(shipped.weights):
             got, want = made.weights.get(feature, 0.0), shipped.weights.get(feature, 0.0)
             assert got == pytest.approx(want, abs=1e-4), (name, feature)
+
+
+def test_a_tie_between_nested_phrases_shows_the_fuller_one() -> None:
+    text = "They will be managed by oblast Akims (Governors)."
+    short = Phrase("Akims (Governors)", 31, 48, 0.340)
+    full = Phrase("oblast Akims (Governors)", 24, 48, 0.338)
+    other = Phrase("They", 0, 4, 0.339)
+    assert text[full.start : full.end] == full.text
+    assert settle([short, other, full]) == full
+    assert settle([short, other, dataclasses.replace(full, probability=0.3)]) == short
+    assert settle([other, short, full]) == other  # holds no other phrase

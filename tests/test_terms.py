@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answering.asking import asks_for_number, asks_for_technical, asks_how_to
+from bot.answering.asking import (
+    asks_for_field,
+    asks_for_number,
+    asks_for_technical,
+    asks_how_to,
+)
 from bot.answering.terms import DEFINES_BONUS, TERM_BONUS, Named, names_term, term_bonus
-from index.units import definition_term, leans_on_previous
+from index.units import definition_term, field_label, leans_on_previous
 
 
 @pytest.mark.parametrize(
@@ -20,6 +25,8 @@ from index.units import definition_term, leans_on_previous
         ("Requirements, in bytes, can be estimated as follows: 400k.", None),  # a sentence
         ("See http://example.org for more.", None),
         ("At 10:30 the build starts.", None),
+        ("Default: ``None``", None),  # a field of the entry above, no term of its own
+        ("- type: int", None),
     ],
 )
 def test_definition_terms(sentence: str, term: str | None) -> None:
@@ -29,6 +36,30 @@ def test_definition_terms(sentence: str, term: str | None) -> None:
 def test_a_definition_never_leans_on_the_sentence_before() -> None:
     assert leans_on_previous("Running edges.")
     assert not leans_on_previous("%r: Running edges.")
+
+
+def test_a_field_belongs_to_the_entry_above_it() -> None:
+    assert field_label("Default: timedelta(days=31) (2678400 seconds)") == "Default"
+    assert field_label("Returns: the new parser, or NULL when memory runs out.") == "Returns"
+    assert field_label("%r: Running edges.") is None
+    # however long, a field never stands alone
+    assert leans_on_previous("Default: timedelta(days=31) (2678400 seconds)")
+
+
+@pytest.mark.parametrize(
+    ("question", "label", "asks"),
+    [
+        ("What is the default value of PROPAGATE_EXCEPTIONS?", "Default", True),
+        ("How long does a session last by default?", "Default", True),
+        ("What does PREFERRED_URL_SCHEME default to?", "default", True),
+        ("What does XML_ParserCreate return?", "Returns", True),
+        ("Which exception is raised on a bad tag?", "Raises", True),
+        ("What does PROPAGATE_EXCEPTIONS do?", "Default", False),
+        ("What is the default value?", "Type", False),
+    ],
+)
+def test_what_field_a_question_asks_for(question: str, label: str, asks: bool) -> None:
+    assert asks_for_field(question, label) is asks
 
 
 @pytest.mark.parametrize(

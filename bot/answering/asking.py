@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.answering.language import parse_once
+from index.text import tokenize
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
@@ -140,3 +141,11 @@ def _wh_noun(doc: Doc) -> str:
         if asks and token.head.pos_ in ("NOUN", "PROPN") and token.head.i > token.i:
             return lemma(token.head)
     return ""
+
+
+def asks_for_field(question: str, label: str) -> bool:
+    """True when ``question`` asks for what a reference entry's field of ``label`` holds
+    ("What is the default ...?", "... by default?" and "Default: None"; "What does ... return?"
+    and "Returns: ...")."""
+    field = tokenize(label)
+    return bool(field) and field[0] in tokenize(question)

@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bot.answering.answers import normalize
-from bot.answering.asking import asks_for_name, asks_for_number, asks_for_technical
+from bot.answering.asking import asks_for_field, asks_for_name, asks_for_number, asks_for_technical
 from bot.answering.technical import technical_phrases
 from bot.answering.terms import term_bonus
 from bot.settings import DEFAULT_MIN_SCORE
 from index.languages import alphabet, scripts
 from index.text import WORD, ends_sentence, names, sentence_spans, tokenize
-from index.units import definition_term, leans_on_previous, unit_bounds
+from index.units import definition_term, field_label, leans_on_previous, unit_bounds
 from index.vector_cache import VectorCache
 
 if TYPE_CHECKING:
@@ -47,6 +47,7 @@ CROSS_WEIGHT = 0.04
 ACROSS_LANGUAGES = 0.11
 
 _QUOTED = re.compile(r"[\"“‘«]([^\"”’»]{2,80})[\"”’»]")
+_STATES_DEFAULT = re.compile(r"\b(by default|defaults? to|the default|default (value )?is)\b", re.I)
 _NOT_NAMES = frozenset("the a an in on at for of to by as and but".split())
 
 Stored = Callable[[int], "np.ndarray | None"]  # a row's stored unit vectors (Index.unit_vectors)
@@ -110,12 +111,19 @@ class Unit:
 
     @cached_property
     def term(self) -> str | None:
-        """The term the unit's last sentence defines (``index.units.definition_term``); None
-        for a line of code ('"level": "DEBUG",')."""
+        """The term the unit's last sentence defines (``index.units.definition_term``), or,
+        when that sentence is a field of an entry ("Default: None"), the entry's term; None for
+        a line of code ('"level": "DEBUG",')."""
         if self.ends_in_code:
             return None
-        a, b = sentence_spans(self.hit.chunk)[self.last]
+        a, b = sentence_spans(self.hit.chunk)[self.first if self.field else self.last]
         return definition_term(self.hit.chunk.text[a:b])
+
+    @cached_property
+    def field(self) -> str | None:
+        """The label of the entry's field the unit ends with ("Default" of "Default: None")."""
+        a, b = sentence_spans(self.hit.chunk)[self.last]
+        return field_label(self.hit.chunk.text[a:b])
 
     @property
     def ends_in_code(self) -> bool:
@@ -367,6 +375,8 @@ def rank_score(unit: Unit, question: str) -> float:
     """Which eligible unit to quote: its score, nudged by the kind of answer asked for, and by
     the cross-encoder's reading when it read the unit."""
     score = unit.score
+    if asks_for_field(question, unit.field or "default") and _states(unit):
+        score += ANSWER_TYPE_BONUS
     bonus = term_bonus(question, unit.term)
     if bonus is not None:  # a definition the question names: the cross-encoder misreads it
         return score + bonus
@@ -390,6 +400,13 @@ def _reads_as_heading(unit: Unit) -> bool:
     return not (
         ends_sentence(text) or unit.ends_in_code or unit.term is not None or text.endswith(":")
     )
+
+
+def _states(unit: Unit) -> bool:
+    """True when the unit ends with a field of an entry ("Default: None", what "What is the
+    default ...?" and "What does ... return?" ask for), or states a default in prose ("By
+    default, it will keep ...")."""
+    return unit.field is not None or _STATES_DEFAULT.search(unit.text) is not None
 
 
 def _writes_something_technical(unit: Unit, question: str) -> bool:
