@@ -384,6 +384,25 @@ def test_a_field_is_quoted_with_its_entry(fake_embedder: FakeEmbedder) -> None:
     assert rank_score(entry, question) - plain == pytest.approx(ANSWER_TYPE_BONUS)
 
 
+def test_a_field_far_from_any_term_comes_with_the_sentence_before() -> None:
+    sentences = [
+        "PROPAGATE_EXCEPTIONS: Exceptions are re-raised.",
+        "x = 1",
+        "The handlers never see them.",
+        "Default: None",
+    ]
+    chunk = dataclasses.replace(make_chunk(sentences, sep="\n\n"), code=(1,))
+    *_, field = candidate_units([hit(chunk)])
+    assert field.text == "\n\n".join(sentences[2:])  # no entry across code
+    assert field.term is None
+    many = [
+        f"{word.capitalize()} is one of the entry's many sentences here." for word in "abcdefgh"
+    ]
+    chunk = make_chunk(["TERM: An entry.", *many, "Default: None"], sep="\n\n")
+    *_, field = candidate_units([hit(chunk)])
+    assert field.text == "\n\n".join([many[-1], "Default: None"])  # the term is too far above
+
+
 def test_asking_for_a_default_prefers_a_sentence_stating_one() -> None:
     sentences = [
         "If you make requests to many different hosts, increase this number of pools.",

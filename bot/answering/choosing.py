@@ -375,7 +375,7 @@ def rank_score(unit: Unit, question: str) -> float:
     """Which eligible unit to quote: its score, nudged by the kind of answer asked for, and by
     the cross-encoder's reading when it read the unit."""
     score = unit.score
-    if asks_for_field(question, unit.field or "default") and _states(unit):
+    if _holds_field_asked(unit, question):
         score += ANSWER_TYPE_BONUS
     bonus = term_bonus(question, unit.term)
     if bonus is not None:  # a definition the question names: the cross-encoder misreads it
@@ -402,11 +402,13 @@ def _reads_as_heading(unit: Unit) -> bool:
     )
 
 
-def _states(unit: Unit) -> bool:
-    """True when the unit ends with a field of an entry ("Default: None", what "What is the
-    default ...?" and "What does ... return?" ask for), or states a default in prose ("By
-    default, it will keep ...")."""
-    return unit.field is not None or _STATES_DEFAULT.search(unit.text) is not None
+def _holds_field_asked(unit: Unit, question: str) -> bool:
+    """True when the question asks for what the unit's entry field holds ("What is the default
+    ...?" and "Default: None"; "What does ... return?" and "Returns: ..."), or for a default the
+    unit states in prose ("By default, it will keep ...")."""
+    if unit.field is not None:
+        return asks_for_field(question, unit.field)
+    return asks_for_field(question, "default") and _STATES_DEFAULT.search(unit.text) is not None
 
 
 def _writes_something_technical(unit: Unit, question: str) -> bool:
