@@ -64,18 +64,25 @@ FIELD_CHARS = 600  # and this many characters
 
 def field_label(sentence: str) -> str | None:
     """The label of a reference entry's field ("Default" of "Default: None"), or None."""
-    m = _DEFINITION.match(sentence)
-    if m is None or m.group(1).strip().lower() not in FIELD_LABELS:
-        return None
-    return m.group(1)
+    label = _before_colon(sentence)
+    return label if label is not None and _is_field(label) else None
 
 
 def definition_term(sentence: str) -> str | None:
     """The term ``sentence`` defines, or None when it is not a definition (nor a field)."""
-    m = _DEFINITION.match(sentence)
-    if m is None or len(m.group(1).split()) > TERM_WORDS or field_label(sentence):
+    term = _before_colon(sentence)
+    if term is None or len(term.split()) > TERM_WORDS or _is_field(term):
         return None
-    return m.group(1)
+    return term
+
+
+def _before_colon(sentence: str) -> str | None:
+    m = _DEFINITION.match(sentence)
+    return m.group(1) if m else None
+
+
+def _is_field(label: str) -> bool:
+    return label.strip().lower() in FIELD_LABELS
 
 
 def leans_on_previous(sentence: str) -> bool:
